@@ -1,0 +1,285 @@
+// One typed, frozen Config from CLI flags > process environment > .env > defaults.
+// Every bad value is reported at once, each with its name, the problem and an example.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { dotenv } from 'zx';
+import { ExitCode, ToolkitError } from './errors.ts';
+import { isSecretKey, registerSecret } from './redact.ts';
+import { closest } from './suggest.ts';
+
+export const PROVIDERS = ['auto', 'minikube', 'kind', 'k3d', 'docker-desktop', 'generic'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+export const DATABASE_MODES = ['postgres', 'external', 'sqlite'] as const;
+export type DatabaseMode = (typeof DATABASE_MODES)[number];
+
+export interface Config {
+  kubeContext: string | undefined;
+  namespace: string;
+  releaseName: string;
+  provider: ProviderName;
+  minikubeProfile: string;
+  minikubeDriver: string;
+  minikubeCpus: number;
+  minikubeMemoryMb: number;
+  frontendDir: string;
+  backendDir: string;
+  frontendImage: string;
+  backendImage: string;
+  nodeImage: string;
+  pythonImage: string;
+  npmRegistry: string | undefined;
+  pipIndexUrl: string | undefined;
+  buildCaBundle: string | undefined;
+  frontendSizeBudgetMb: number;
+  backendSizeBudgetMb: number;
+  registry: string | undefined;
+  frontendNodePort: number;
+  backendNodePort: number;
+  deployTimeoutMs: number;
+  databaseMode: DatabaseMode;
+  databaseUrl: string | undefined;
+  openaiApiKey: string | undefined;
+  openaiModel: string;
+  openaiBaseUrl: string | undefined;
+}
+
+type Parsed = { value: unknown } | { error: string };
+type Parse = (raw: string, ctx: { root: string }) => Parsed;
+
+export interface KeySpec {
+  key: string;
+  field: keyof Config;
+  /** '' means unset (optional). */
+  default: string;
+  example: string;
+  description: string;
+  parse: Parse;
+}
+
+// --- parsers -----------------------------------------------------------------
+const ok = (value: unknown): Parsed => ({ value });
+const fail = (error: string): Parsed => ({ error });
+const optional = (parse: Parse): Parse => (raw, ctx) => (raw === '' ? ok(undefined) : parse(raw, ctx));
+
+const text: Parse = (raw) => ok(raw);
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (max: number): Parse => (raw) =>
+  raw.length <= max && DNS_LABEL.test(raw) ? ok(raw) : fail(`must be lowercase letters, digits and '-', start and end alphanumeric, at most ${max} characters`);
+const oneOf = (choices: readonly string[]): Parse => (raw) => (choices.includes(raw) ? ok(raw) : fail(`must be one of ${choices.join(', ')}`));
+const integer = (min: number, max: number): Parse => (raw) => {
+  const n = Number(raw);
+  return /^\d+$/.test(raw) && n >= min && n <= max ? ok(n) : fail(`must be a whole number from ${min} to ${max}`);
+};
+const url: Parse = (raw) => {
+  try {
+    const u = new URL(raw);
+    return /^https?:$/.test(u.protocol) ? ok(raw) : fail('must be an http:// or https:// URL');
+  } catch {
+    return fail('is not a valid URL');
+  }
+};
+const databaseUrl: Parse = (raw) => {
+  // The value is a secret: say what is wrong without echoing it.
+  const match = /^(postgres(?:ql)?(?:\+psycopg)?|sqlite):\/\/(.*)$/.exec(raw);
+  if (!match) return fail('must start with postgresql://, postgresql+psycopg:// or sqlite://');
+  if (match[1] !== 'sqlite') {
+    try {
+      if (!new URL(raw.replace(/^[^:]+/, 'postgresql')).hostname) return fail('has no host name');
+    } catch {
+      return fail('is not a valid URL (check special characters in the password: percent-encode them)');
+    }
+  }
+  return ok(raw);
+};
+const imageRepository: Parse = (raw) =>
+  /^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(raw) ? ok(raw) : fail('must be an image repository name without a tag, like todo-frontend');
+const imageReference: Parse = (raw) =>
+  /^[\w.-]+(:\d+)?(\/[\w.-]+)*(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(raw) ? ok(raw) : fail('must be an image reference like node:22-alpine or node@sha256:<digest>');
+const directory: Parse = (raw, { root }) => ok(path.resolve(root, raw));
+const existingFile: Parse = (raw, { root }) => {
+  const file = path.resolve(root, raw);
+  return existsSync(file) ? ok(file) : fail(`file not found: ${file}`);
+};
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+export function parseDuration(raw: string): number | undefined {
+  if (/^\d+$/.test(raw)) return Number(raw) * 1000;
+  const parts = [...raw.matchAll(/(\d+)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== raw) return undefined;
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0);
+}
+const duration: Parse = (raw) => {
+  const ms = parseDuration(raw);
+  return ms && ms > 0 ? ok(ms) : fail('must be a duration like 300 (seconds), 90s, 5m or 1m30s');
+};
+const memoryMb: Parse = (raw) => {
+  const match = /^(\d+)\s*(m|mb|mi|g|gb|gi)?$/i.exec(raw);
+  if (!match) return fail('must be megabytes (4096) or a size like 4g or 8192mb');
+  const mb = Number(match[1]) * (/^g/i.test(match[2] ?? '') ? 1024 : 1);
+  return mb >= 1800 ? ok(mb) : fail('must be at least 1800 MB (minikube refuses less)');
+};
+
+// --- the keys ----------------------------------------------------------------
+export const KEYS: readonly KeySpec[] = [
+  { key: 'KUBE_CONTEXT', field: 'kubeContext', default: '', example: 'minikube', description: 'kube context to deploy to (empty: the current context)', parse: optional(text) },
+  { key: 'NAMESPACE', field: 'namespace', default: 'todo-chatbot', example: 'todo-chatbot', description: 'Kubernetes namespace of the release', parse: dnsLabel(63) },
+  { key: 'RELEASE_NAME', field: 'releaseName', default: 'todo-chatbot', example: 'todo-chatbot', description: 'Helm release name', parse: dnsLabel(53) },
+  { key: 'CLUSTER_PROVIDER', field: 'provider', default: 'auto', example: 'minikube', description: `cluster type (${PROVIDERS.join(', ')}); auto detects it from the context`, parse: oneOf(PROVIDERS) },
+  { key: 'MINIKUBE_PROFILE', field: 'minikubeProfile', default: 'minikube', example: 'minikube', description: 'minikube profile to use and start when stopped', parse: text },
+  { key: 'MINIKUBE_DRIVER', field: 'minikubeDriver', default: 'docker', example: 'docker', description: 'minikube driver used by minikube start', parse: oneOf(['docker', 'podman', 'kvm2', 'hyperkit', 'hyperv', 'virtualbox', 'vfkit', 'qemu2', 'qemu', 'none', 'ssh']) },
+  { key: 'MINIKUBE_CPUS', field: 'minikubeCpus', default: '2', example: '4', description: 'CPUs for minikube start', parse: integer(2, 64) },
+  { key: 'MINIKUBE_MEMORY', field: 'minikubeMemoryMb', default: '4096', example: '4g', description: 'memory for minikube start (MB, or 4g)', parse: memoryMb },
+  { key: 'FRONTEND_DIR', field: 'frontendDir', default: 'app/frontend', example: '../my-app/frontend', description: 'frontend source folder (Docker build context)', parse: directory },
+  { key: 'BACKEND_DIR', field: 'backendDir', default: 'app/backend', example: '../my-app/backend', description: 'backend source folder (Docker build context)', parse: directory },
+  { key: 'FRONTEND_IMAGE', field: 'frontendImage', default: 'todo-frontend', example: 'todo-frontend', description: 'frontend image repository (the tag is computed from the sources)', parse: imageRepository },
+  { key: 'BACKEND_IMAGE', field: 'backendImage', default: 'todo-backend', example: 'todo-backend', description: 'backend image repository (the tag is computed from the sources)', parse: imageRepository },
+  { key: 'NODE_IMAGE', field: 'nodeImage', default: 'node:22-alpine', example: 'node:22-alpine@sha256:<digest>', description: 'base image of the frontend', parse: imageReference },
+  { key: 'PYTHON_IMAGE', field: 'pythonImage', default: 'python:3.11-slim', example: 'python:3.11-slim', description: 'base image of the backend', parse: imageReference },
+  { key: 'NPM_REGISTRY', field: 'npmRegistry', default: '', example: 'https://registry.npmjs.org/', description: 'npm registry used inside image builds', parse: optional(url) },
+  { key: 'PIP_INDEX_URL', field: 'pipIndexUrl', default: '', example: 'https://pypi.org/simple', description: 'pip index used inside image builds', parse: optional(url) },
+  { key: 'BUILD_CA_BUNDLE', field: 'buildCaBundle', default: '', example: './certs/corporate-ca.pem', description: 'extra CA bundle for builds behind a TLS-intercepting proxy (passed as a BuildKit secret)', parse: optional(existingFile) },
+  { key: 'FRONTEND_SIZE_BUDGET_MB', field: 'frontendSizeBudgetMb', default: '200', example: '200', description: 'frontend image size budget in MB', parse: integer(1, 100_000) },
+  { key: 'BACKEND_SIZE_BUDGET_MB', field: 'backendSizeBudgetMb', default: '500', example: '500', description: 'backend image size budget in MB', parse: integer(1, 100_000) },
+  { key: 'REGISTRY', field: 'registry', default: '', example: 'registry.example.com/team', description: 'registry to push to for generic clusters', parse: optional(text) },
+  { key: 'FRONTEND_NODEPORT', field: 'frontendNodePort', default: '30080', example: '30080', description: 'NodePort of the frontend Service', parse: integer(30000, 32767) },
+  { key: 'BACKEND_NODEPORT', field: 'backendNodePort', default: '30800', example: '30800', description: 'NodePort of the backend Service', parse: integer(30000, 32767) },
+  { key: 'DEPLOY_TIMEOUT', field: 'deployTimeoutMs', default: '5m', example: '5m', description: 'how long deploy waits for the rollout', parse: duration },
+  { key: 'DATABASE_MODE', field: 'databaseMode', default: 'postgres', example: 'postgres', description: `database (${DATABASE_MODES.join(', ')})`, parse: oneOf(DATABASE_MODES) },
+  { key: 'DATABASE_URL', field: 'databaseUrl', default: '', example: 'postgresql://app:<password>@db.example.com:5432/todo', description: 'external database URL (DATABASE_MODE=external); secret', parse: optional(databaseUrl) },
+  { key: 'OPENAI_API_KEY', field: 'openaiApiKey', default: '', example: 'sk-…', description: 'enables the OpenAI agent; empty: the offline agent; secret', parse: optional(text) },
+  { key: 'OPENAI_MODEL', field: 'openaiModel', default: 'gpt-4o-mini', example: 'gpt-4o-mini', description: 'model for the OpenAI agent', parse: text },
+  { key: 'OPENAI_BASE_URL', field: 'openaiBaseUrl', default: '', example: 'https://api.openai.com/v1', description: 'OpenAI-compatible endpoint', parse: optional(url) },
+];
+
+const BY_KEY = new Map(KEYS.map((spec) => [spec.key, spec]));
+
+export interface ConfigProblem {
+  key: string;
+  source: string;
+  message: string;
+  example: string;
+}
+
+export class ConfigError extends ToolkitError {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      [`${problems.length} invalid configuration value${problems.length === 1 ? '' : 's'}:`, ...problems.map(formatProblem)].join('\n'),
+      ExitCode.usage,
+      'fix the values above in .env, the environment or the command line; .env.example documents every key',
+      'CONFIG',
+    );
+  }
+}
+
+function formatProblem(p: ConfigProblem): string {
+  return `  ${p.key} (${p.source}) ${p.message}; for example ${p.key}=${p.example}`;
+}
+
+export interface LoadConfigOptions {
+  /** Values from CLI flags, by key (e.g. { NAMESPACE: 'demo' }). */
+  flags?: Partial<Record<string, string | undefined>>;
+  env?: NodeJS.ProcessEnv;
+  /** Path of the .env file; missing is fine. */
+  envFile?: string;
+  /** Relative folders resolve against this; default the current directory. */
+  root?: string;
+}
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  warnings: string[];
+  /** Where each key's value came from. */
+  sources: Readonly<Record<string, 'flag' | 'environment' | '.env' | 'default'>>;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const root = opts.root ?? process.cwd();
+  const envFile = opts.envFile ?? path.join(root, '.env');
+  const fileText = existsSync(envFile) ? readFileSync(envFile, 'utf8') : '';
+  const fileValues = dotenv.parse(fileText);
+  const warnings = unknownKeyWarnings(fileValues, envFile);
+
+  // Secrets are registered before any validation message could mention them.
+  for (const source of [fileValues, env]) {
+    for (const [key, value] of Object.entries(source)) if (isSecretKey(key)) registerSecret(value);
+  }
+  for (const [key, value] of Object.entries(opts.flags ?? {})) if (isSecretKey(key)) registerSecret(value);
+
+  const problems: ConfigProblem[] = [];
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, LoadedConfig['sources'][string]> = {};
+  for (const spec of KEYS) {
+    const [raw, source, where] = pick(spec, opts.flags ?? {}, env, fileValues, envFile, fileText);
+    sources[spec.key] = source;
+    const parsed = spec.parse(raw.trim(), { root });
+    if ('error' in parsed) problems.push({ key: spec.key, source: where, message: parsed.error, example: spec.example });
+    else values[spec.field] = parsed.value;
+  }
+  const config = values as unknown as Config;
+  if (!problems.length) problems.push(...crossChecks(config, sources));
+  if (problems.length) throw new ConfigError(problems);
+  return { config: Object.freeze(config), warnings, sources: Object.freeze(sources) };
+}
+
+function pick(
+  spec: KeySpec,
+  flags: Partial<Record<string, string | undefined>>,
+  env: NodeJS.ProcessEnv,
+  file: NodeJS.ProcessEnv,
+  envFile: string,
+  fileText: string,
+): [string, LoadedConfig['sources'][string], string] {
+  const flag = flags[spec.key];
+  if (flag !== undefined) return [flag, 'flag', `from the command line`];
+  if (env[spec.key] !== undefined) return [env[spec.key]!, 'environment', 'from the environment'];
+  if (file[spec.key] !== undefined) {
+    const line = fileText.split('\n').findIndex((l) => new RegExp(`^\\s*(export\\s+)?${spec.key}\\s*=`).test(l)) + 1;
+    return [file[spec.key]!, '.env', `in ${path.basename(envFile)}${line ? ` line ${line}` : ''}`];
+  }
+  return [spec.default, 'default', 'default'];
+}
+
+function crossChecks(config: Config, sources: Record<string, string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (config.databaseMode === 'external' && !config.databaseUrl) {
+    problems.push({ key: 'DATABASE_URL', source: sources.DATABASE_URL ?? 'default', message: 'is required when DATABASE_MODE=external', example: BY_KEY.get('DATABASE_URL')!.example });
+  }
+  if (config.frontendNodePort === config.backendNodePort) {
+    problems.push({ key: 'BACKEND_NODEPORT', source: sources.BACKEND_NODEPORT ?? 'default', message: `must differ from FRONTEND_NODEPORT (${config.frontendNodePort})`, example: '30800' });
+  }
+  return problems;
+}
+
+/** Unknown keys in .env: a likely misspelling names the known key. */
+function unknownKeyWarnings(fileValues: NodeJS.ProcessEnv, envFile: string): string[] {
+  const warnings: string[] = [];
+  for (const key of Object.keys(fileValues)) {
+    if (BY_KEY.has(key)) continue;
+    const nearest = nearestKey(key);
+    warnings.push(
+      nearest
+        ? `${path.basename(envFile)}: ${key} is not a known key — did you mean ${nearest}?`
+        : `${path.basename(envFile)}: ${key} is not a known key and is ignored (see .env.example)`,
+    );
+  }
+  return warnings;
+}
+
+export function nearestKey(key: string): string | undefined {
+  return closest(key.toUpperCase(), BY_KEY.keys());
+}
+
+/** The text of .env.example, generated from KEYS so the two never drift. */
+export function renderEnvExample(): string {
+  const lines = [
+    '# todo-chatbot-k8s configuration. Copy to .env (never commit .env) and change what you need.',
+    '# Precedence: command-line flag > process environment > .env > the defaults shown here.',
+    '# Keys ending in _KEY, _SECRET, _PASSWORD or _TOKEN, and DATABASE_URL, are secrets: they are',
+    '# masked in every output and reach the cluster only through a private values file.',
+    '',
+  ];
+  for (const spec of KEYS) {
+    lines.push(`# ${spec.description}`, `${spec.key}=${spec.default}`, '');
+  }
+  return lines.join('\n');
+}

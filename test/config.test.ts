@@ -1,0 +1,125 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigError, KEYS, loadConfig, nearestKey, parseDuration, renderEnvExample } from '../lib/config.ts';
+import { ExitCode } from '../lib/errors.ts';
+import { clearSecrets, redact } from '../lib/redact.ts';
+import { REPO_ROOT } from './support/tools.ts';
+import { tempDir } from './support/tmp.ts';
+
+function withEnvFile(text: string, fn: (envFile: string, root: string) => void) {
+  const tmp = tempDir();
+  try {
+    const envFile = path.join(tmp.dir, '.env');
+    writeFileSync(envFile, text);
+    fn(envFile, tmp.dir);
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test.after.each(() => clearSecrets());
+
+test('defaults apply when nothing is set, and the config is frozen', () => {
+  const { config, sources } = loadConfig({ env: {}, envFile: '/nonexistent/.env', root: '/srv/app' });
+  assert.is(config.namespace, 'todo-chatbot');
+  assert.is(config.frontendNodePort, 30080);
+  assert.is(config.deployTimeoutMs, 300_000);
+  assert.is(config.frontendDir, '/srv/app/app/frontend');
+  assert.is(config.kubeContext, undefined);
+  assert.is(sources.NAMESPACE, 'default');
+  assert.ok(Object.isFrozen(config));
+  assert.throws(() => { (config as { namespace: string }).namespace = 'x'; });
+});
+
+test('precedence: flag > process environment > .env > default', () => {
+  withEnvFile('NAMESPACE=from-file\nRELEASE_NAME=rel-file\nMINIKUBE_CPUS=3\n', (envFile, root) => {
+    const { config, sources } = loadConfig({ envFile, root, env: { NAMESPACE: 'from-env', RELEASE_NAME: 'rel-env' }, flags: { NAMESPACE: 'from-flag' } });
+    assert.is(config.namespace, 'from-flag');
+    assert.is(sources.NAMESPACE, 'flag');
+    assert.is(config.releaseName, 'rel-env');
+    assert.is(sources.RELEASE_NAME, 'environment');
+    assert.is(config.minikubeCpus, 3);
+    assert.is(sources.MINIKUBE_CPUS, '.env');
+  });
+});
+
+test('loading .env does not write into process.env', () => {
+  withEnvFile('NAMESPACE=not-leaked-ns\n', (envFile, root) => {
+    loadConfig({ envFile, root, env: {} });
+    assert.is(process.env.NAMESPACE, undefined);
+  });
+});
+
+test('three bad values are reported at once, each with name, problem, source line and example', () => {
+  withEnvFile('# comment\nNAMESPACE=Bad_Name\nFRONTEND_NODEPORT=80\nDEPLOY_TIMEOUT=soon\n', (envFile, root) => {
+    const error = configError(() => loadConfig({ envFile, root, env: {} }));
+    assert.is(error.exitCode, ExitCode.usage);
+    assert.equal(error.problems.map((p) => p.key), ['NAMESPACE', 'FRONTEND_NODEPORT', 'DEPLOY_TIMEOUT']);
+    assert.match(error.message, '3 invalid configuration values');
+    assert.match(error.message, /NAMESPACE \(in \.env line 2\) must be lowercase/);
+    assert.match(error.message, /FRONTEND_NODEPORT \(in \.env line 3\) must be a whole number from 30000 to 32767; for example FRONTEND_NODEPORT=30080/);
+    assert.match(error.message, /DEPLOY_TIMEOUT .* for example DEPLOY_TIMEOUT=5m/);
+  });
+});
+
+test('a malformed DATABASE_URL is reported without echoing the secret', () => {
+  const url = 'mysql://app:hunter2-secret@db/x';
+  const error = configError(() => loadConfig({ env: { DATABASE_URL: url }, envFile: '/none', root: '/' }));
+  assert.match(error.message, 'DATABASE_URL (from the environment) must start with postgresql://');
+  assert.not.match(error.message, 'hunter2-secret');
+  // …and it was registered for redaction before validation.
+  assert.is(redact(`connecting to ${url}`), 'connecting to ***');
+});
+
+test('cross-field checks: external database needs a URL, NodePorts must differ', () => {
+  const error = configError(() => loadConfig({ env: { DATABASE_MODE: 'external', BACKEND_NODEPORT: '30080' }, envFile: '/none', root: '/' }));
+  assert.equal(error.problems.map((p) => p.key), ['DATABASE_URL', 'BACKEND_NODEPORT']);
+});
+
+test('a misspelt key in .env is a warning naming the known key; an unrelated key is ignored with a warning', () => {
+  withEnvFile('NAMESPCE=demo\nFRONTEND_NODPORT=30081\nMY_OWN_SETTING=1\n', (envFile, root) => {
+    const { warnings, config } = loadConfig({ envFile, root, env: {} });
+    assert.is(config.namespace, 'todo-chatbot');
+    assert.ok(warnings.some((w) => w.includes('NAMESPCE is not a known key — did you mean NAMESPACE?')));
+    assert.ok(warnings.some((w) => w.includes('did you mean FRONTEND_NODEPORT?')));
+    assert.ok(warnings.some((w) => w.includes('MY_OWN_SETTING is not a known key and is ignored')));
+  });
+  assert.is(nearestKey('TOTALLY_DIFFERENT'), undefined);
+});
+
+test('secret keys from .env and the environment are registered for redaction', () => {
+  withEnvFile('OPENAI_API_KEY=sk-file-abcdef123\nMY_SERVICE_TOKEN=tok-98765\n', (envFile, root) => {
+    loadConfig({ envFile, root, env: { GITHUB_TOKEN: 'ghp_envsecret1' } });
+    assert.is(redact('a sk-file-abcdef123 b tok-98765 c ghp_envsecret1'), 'a *** b *** c ***');
+  });
+});
+
+test('durations and memory sizes parse in the forms users type', () => {
+  assert.is(parseDuration('90'), 90_000);
+  assert.is(parseDuration('1m30s'), 90_000);
+  assert.is(parseDuration('500ms'), 500);
+  assert.is(parseDuration('5 m'), undefined);
+  assert.is(loadConfig({ env: { MINIKUBE_MEMORY: '4g' }, envFile: '/none', root: '/' }).config.minikubeMemoryMb, 4096);
+  configError(() => loadConfig({ env: { MINIKUBE_MEMORY: '512' }, envFile: '/none', root: '/' }));
+});
+
+test('.env.example documents every key with its default, and matches the generator', async () => {
+  const { readFileSync } = await import('node:fs');
+  const example = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8');
+  assert.is(example, renderEnvExample(), '.env.example is stale: run `npm run env-example`');
+  for (const spec of KEYS) assert.match(example, `\n${spec.key}=${spec.default}\n`);
+});
+
+test.run();
