@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the test suite needs on a fresh Debian machine (run as root).
+# Docker engine for the image tests, debootstrap for the offline stand-in base
+# images, PostgreSQL for the backend tests, Chromium for the browser test.
+set -euo pipefail
+packages=(docker.io debootstrap postgresql chromium fonts-dejavu-core ca-certificates git)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "system packages ready: ${packages[*]}"

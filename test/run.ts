@@ -1,0 +1,104 @@
+// The project's test command (npm test): sets up the real tools, then runs every
+// suite — the uvu files under test/, the backend's pytest, the frontend's browser
+// test — and closes with one "N passed, N failed, N skipped" line.
+//   node --import tsx test/run.ts [--only unit,backend,...] [--skip frontend] [files...]
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createRunner } from '../lib/exec.ts';
+import { REPO_ROOT, ensureTools } from './support/tools.ts';
+
+interface Counts { passed: number; failed: number; skipped: number }
+interface Suite { name: string; run(env: NodeJS.ProcessEnv): Promise<Counts & { ok: boolean }> }
+
+const run = createRunner();
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** uvu prints "Total: N / Passed: N / Skipped: N" per file. */
+export function parseUvu(output: string): Counts {
+  const clean = stripAnsi(output);
+  const num = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(clean)?.[1] ?? 0);
+  const total = num('Total');
+  const passed = num('Passed');
+  const skipped = num('Skipped');
+  return { passed, skipped, failed: Math.max(0, total - passed - skipped) };
+}
+
+/** pytest's closing line: "== 3 failed, 40 passed, 2 skipped in 1.2s ==" (any order). */
+export function parseClosingLine(output: string): Counts {
+  const lines = stripAnsi(output).trim().split('\n').reverse();
+  const line = lines.find((l) => /\d+ (passed|failed)/.test(l)) ?? '';
+  const num = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(line)?.[1] ?? 0);
+  return { passed: num('passed'), failed: num('failed') + num('errors?'), skipped: num('skipped') };
+}
+
+function uvuFiles(filter: string[]): string[] {
+  const files = readdirSync(path.join(REPO_ROOT, 'test'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.join('test', f))
+    .sort();
+  return filter.length ? files.filter((f) => filter.some((want) => f.includes(want))) : files;
+}
+
+function uvuSuite(files: string[]): Suite {
+  return {
+    name: 'unit',
+    async run(env) {
+      const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+      let ok = true;
+      for (const file of files) {
+        process.stdout.write(`\n── ${file}\n`);
+        const result = await run('node', ['--import', 'tsx', file], { cwd: REPO_ROOT, env, nothrow: true, stream: true, timeoutMs: 30 * 60_000 });
+        const counts = parseUvu(result.stdout);
+        if (result.exitCode !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        total.skipped += counts.skipped;
+        ok &&= result.exitCode === 0;
+      }
+      return { ...total, ok };
+    },
+  };
+}
+
+function commandSuite(name: string, cmd: string, args: string[], cwd: string): Suite {
+  return {
+    name,
+    async run(env) {
+      process.stdout.write(`\n── ${name}: ${cmd} ${args.join(' ')}\n`);
+      const result = await run(cmd, args, { cwd, env, nothrow: true, stream: true, timeoutMs: 45 * 60_000 });
+      const counts = parseClosingLine(result.stdout + result.stderr);
+      if (result.exitCode !== 0 && counts.failed === 0) counts.failed = 1;
+      return { ...counts, ok: result.exitCode === 0 };
+    },
+  };
+}
+
+const argv = process.argv.slice(2);
+const listArg = (flag: string) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : [];
+};
+const only = listArg('--only');
+const skip = listArg('--skip');
+const fileFilter = argv.filter((a, i) => !a.startsWith('--') && !['--only', '--skip'].includes(argv[i - 1] ?? ''));
+
+const suites: Suite[] = [
+  uvuSuite(uvuFiles(fileFilter)),
+  commandSuite('backend', 'bash', ['app/backend/test.sh'], REPO_ROOT),
+  commandSuite('frontend', 'npm', ['run', 'test:e2e'], path.join(REPO_ROOT, 'app/frontend')),
+].filter((s) => (!only.length || only.includes(s.name)) && !skip.includes(s.name));
+
+const tools = await ensureTools();
+const env = { ...process.env, ...tools };
+const summary: Counts = { passed: 0, failed: 0, skipped: 0 };
+const failedSuites: string[] = [];
+for (const suite of suites) {
+  const counts = await suite.run(env);
+  summary.passed += counts.passed;
+  summary.failed += counts.failed;
+  summary.skipped += counts.skipped;
+  if (!counts.ok) failedSuites.push(suite.name);
+}
+process.stdout.write(`\nsuites: ${suites.map((s) => `${s.name}${failedSuites.includes(s.name) ? ' ✗' : ' ✓'}`).join(', ')}\n`);
+process.stdout.write(`${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped\n`);
+process.exit(failedSuites.length ? 1 : 0);
