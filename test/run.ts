@@ -2,7 +2,7 @@
 // suite — the uvu files under test/, the backend's pytest, the frontend's browser
 // test — and closes with one "N passed, N failed, N skipped" line.
 //   node --import tsx test/run.ts [--only unit,backend,...] [--skip frontend] [files...]
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRunner } from '../lib/exec.ts';
 import { REPO_ROOT, ensureTools } from './support/tools.ts';
@@ -60,10 +60,11 @@ function uvuSuite(files: string[]): Suite {
   };
 }
 
-function commandSuite(name: string, cmd: string, args: string[], cwd: string): Suite {
+function commandSuite(name: string, cmd: string, args: string[], cwd: string, prepare?: (env: NodeJS.ProcessEnv) => Promise<void>): Suite {
   return {
     name,
     async run(env) {
+      await prepare?.(env);
       process.stdout.write(`\n── ${name}: ${cmd} ${args.join(' ')}\n`);
       const result = await run(cmd, args, { cwd, env, nothrow: true, stream: true, timeoutMs: 45 * 60_000 });
       const counts = parseClosingLine(result.stdout + result.stderr);
@@ -85,7 +86,12 @@ const fileFilter = argv.filter((a, i) => !a.startsWith('--') && !['--only', '--s
 const suites: Suite[] = [
   uvuSuite(uvuFiles(fileFilter)),
   commandSuite('backend', 'bash', ['app/backend/test.sh'], REPO_ROOT),
-  commandSuite('frontend', 'npm', ['run', 'test:e2e'], path.join(REPO_ROOT, 'app/frontend')),
+  commandSuite('frontend', 'npm', ['run', 'test:e2e'], path.join(REPO_ROOT, 'app/frontend'), async (env) => {
+    // The frontend is its own npm project; install it on a fresh clone.
+    if (!existsSync(path.join(REPO_ROOT, 'app/frontend/node_modules'))) {
+      await run('npm', ['ci'], { cwd: path.join(REPO_ROOT, 'app/frontend'), env, stream: true, timeoutMs: 15 * 60_000 });
+    }
+  }),
 ].filter((s) => (!only.length || only.includes(s.name)) && !skip.includes(s.name));
 
 const tools = await ensureTools();
