@@ -77,8 +77,19 @@ export interface ExecContext {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * .npmrc's node-options puts `--import tsx` in NODE_OPTIONS for our own process;
+ * a child node started in another folder would fail to resolve it, so children
+ * do not inherit it (those that need tsx ask for it: `node --import tsx`).
+ */
+export function childNodeOptions(value: string | undefined): string | undefined {
+  const rest = (value ?? '').replace(/--import[= ]tsx\b/g, '').trim().replace(/\s+/g, ' ');
+  return rest || undefined;
+}
+
 function mergeEnv(base: NodeJS.ProcessEnv, extra: RunOptions['env']): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
+  const env: NodeJS.ProcessEnv = { ...base, NODE_OPTIONS: childNodeOptions(base.NODE_OPTIONS) };
+  if (env.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
   for (const [key, value] of Object.entries(extra ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CommandError, createRunner, formatCommand, startBackground } from '../lib/exec.ts';
+import { childNodeOptions, CommandError, createRunner, formatCommand, startBackground } from '../lib/exec.ts';
 import { createLogger } from '../lib/log.ts';
 import { clearSecrets, registerSecret } from '../lib/redact.ts';
 import { Capture } from './support/tmp.ts';
@@ -76,6 +76,14 @@ test('env adds to the inherited environment and undefined removes a variable', a
   const result = await createRunner()('node', ['-e', 'console.log(process.env.TCK_INHERITED, process.env.TCK_ADDED, process.env.HOME === undefined)'], { env: { TCK_ADDED: 'added', HOME: undefined } });
   assert.is(result.stdout.trim(), 'yes added true');
   delete process.env.TCK_INHERITED;
+});
+
+test('children do not inherit `--import tsx` from NODE_OPTIONS (it resolves from their own folder)', async () => {
+  assert.is(childNodeOptions('--import tsx'), undefined);
+  assert.is(childNodeOptions('--max-old-space-size=4096 --import=tsx --trace-warnings'), '--max-old-space-size=4096 --trace-warnings');
+  const run = createRunner({ env: { ...process.env, NODE_OPTIONS: '--import tsx --no-warnings' } });
+  const result = await run('node', ['-e', 'console.log(process.env.NODE_OPTIONS)'], { cwd: '/' });
+  assert.is(result.stdout.trim(), '--no-warnings');
 });
 
 test('formatCommand quotes only what needs quoting', () => {
