@@ -125,10 +125,19 @@ export interface ScriptContext {
 export async function runScript(
   spec: ScriptSpec,
   main: (ctx: ScriptContext) => Promise<ExitCodeValue | void>,
-  argv: readonly string[] = process.argv.slice(2),
+  argv: readonly string[] = scriptArgv(),
 ): Promise<never> {
   const exit = await runScriptForCode(spec, main, argv);
   process.exit(exit);
+}
+
+/**
+ * The script's own arguments. Under `zx script.ts` (and `node script.ts`) argv[1] is
+ * zx or node's entry, and zx leaves the script path in argv[2]; drop it.
+ */
+export function scriptArgv(argv: readonly string[] = process.argv): string[] {
+  const rest = argv.slice(2);
+  return rest.length > 0 && /\.(?:ts|mts|js|mjs)$/.test(rest[0] ?? '') && !rest[0]!.startsWith('-') ? rest.slice(1) : rest;
 }
 
 export async function runScriptForCode(
@@ -140,15 +149,18 @@ export async function runScriptForCode(
   let log = createLogger({ json: wantsJson, verbose: argv.includes('--verbose') });
   const cleanups: Array<() => Promise<void> | void> = [];
   const controller = new AbortController();
-  const runCleanups = async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
-      try {
-        await fn();
-      } catch (error) {
-        log.warn(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+  // One cleanup pass shared by the signal path and the normal path, so neither exits while the other still cleans.
+  let cleaning: Promise<void> | undefined;
+  const runCleanups = () =>
+    (cleaning ??= (async () => {
+      for (const fn of cleanups.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (error) {
+          log.warn(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
-    }
-  };
+    })());
   let interrupted: ExitCodeValue | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted !== undefined) process.exit(ExitCode.interrupted); // a second Ctrl-C: leave now

@@ -1,6 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseArgs, renderHelp, runScriptForCode, type ScriptSpec } from '../lib/cli.ts';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs, renderHelp, runScriptForCode, scriptArgv, type ScriptSpec } from '../lib/cli.ts';
+import { tempDir } from './support/tmp.ts';
 import { ExitCode, PrereqError, ToolkitError } from '../lib/errors.ts';
 
 const spec: ScriptSpec = {
@@ -76,6 +81,42 @@ test('--help does not run main', async () => {
   const code = await quietly(() => runScriptForCode(spec, async () => { ran = true; }, ['--help']));
   assert.is(code, 0);
   assert.not.ok(ran);
+});
+
+test('scriptArgv drops the script path that zx leaves in argv, and nothing else', () => {
+  assert.equal(scriptArgv(['node', 'zx/cli.js', 'scripts/deploy.ts', '--help']), ['--help']);
+  assert.equal(scriptArgv(['node', 'scripts/deploy.ts', '--json']), ['--json']);
+  assert.equal(scriptArgv(['node', 'zx/cli.js', 'scripts/build-images.ts']), []);
+  assert.equal(scriptArgv(['node', 'x.ts', 'extra']), ['extra']);
+});
+
+test('Ctrl-C: a slow cleanup finishes before the process exits 130', async () => {
+  const { dir, cleanup } = tempDir('cli-sigint-');
+  const marker = path.join(dir, 'cleaned');
+  const script = path.join(dir, 'slow.mts');
+  const cli = pathToFileURL(fileURLToPath(new URL('../lib/cli.ts', import.meta.url))).href;
+  writeFileSync(script, `
+import { writeFileSync } from 'node:fs';
+import { runScript } from ${JSON.stringify(cli)};
+await runScript({ name: 'slow', summary: 's', usage: 'u', flags: [], examples: [] }, async ({ signal, onCleanup }) => {
+  onCleanup(async () => { await new Promise((r) => setTimeout(r, 300)); writeFileSync(${JSON.stringify(marker)}, 'yes'); });
+  process.stdout.write('ready\\n');
+  const busy = setInterval(() => {}, 1000); // stands for a running tool
+  await new Promise((_, reject) => signal.addEventListener('abort', () => { clearInterval(busy); reject(signal.reason); }));
+}, []);
+`);
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    child.on('exit', () => reject(new Error(`the script exited before it was ready: ${stderr}`)));
+  });
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.is(code, ExitCode.interrupted);
+  assert.ok(existsSync(marker), 'the cleanup ran to the end before exit');
+  cleanup();
 });
 
 test.run();

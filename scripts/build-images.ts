@@ -1,0 +1,102 @@
+#!/usr/bin/env zx
+// Build the frontend and backend images: npx zx scripts/build-images.ts --help
+import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { loadConfig } from '../lib/config.ts';
+import { ExitCode, ToolkitError, UsageError } from '../lib/errors.ts';
+import { buildPlanned, checkSizes, connectEngine, engineSummary, loadIntoCluster, parseOnly, planImages, testContainers, type ImageResult } from '../lib/images.ts';
+import type { ClusterProvider, ResolveProvider } from '../lib/providers/types.ts';
+
+export const spec: ScriptSpec = {
+  name: 'build-images',
+  summary: 'build the frontend and backend images (skipped when unchanged), check their sizes, optionally test or load them',
+  usage: 'npx zx scripts/build-images.ts [options]',
+  flags: [
+    { name: 'force', type: 'boolean', description: 'build even when the engine already has the image for these inputs' },
+    { name: 'only', type: 'string', placeholder: 'frontend|backend', description: 'build just this image' },
+    { name: 'test', type: 'boolean', description: 'then run both images on a private network (ports on 127.0.0.1), wait for their HEALTHCHECKs and run the smoke checks' },
+    { name: 'load', type: 'boolean', description: 'then make the images available to the current cluster (CLUSTER_PROVIDER)' },
+    { name: 'cold', type: 'boolean', description: 'build without the layer cache, like docker build --no-cache (implies --force)' },
+    { name: 'dockerfiles', type: 'string', placeholder: 'dir', description: 'use <dir>/frontend.Dockerfile and <dir>/backend.Dockerfile instead of dockerfiles/' },
+    { name: 'frontend-dir', type: 'string', placeholder: 'dir', configKey: 'FRONTEND_DIR', description: 'frontend source folder (build context)' },
+    { name: 'backend-dir', type: 'string', placeholder: 'dir', configKey: 'BACKEND_DIR', description: 'backend source folder (build context)' },
+    { name: 'node-image', type: 'string', placeholder: 'ref', configKey: 'NODE_IMAGE', description: 'base image of the frontend (a mirror, or pinned by @sha256:digest)' },
+    { name: 'python-image', type: 'string', placeholder: 'ref', configKey: 'PYTHON_IMAGE', description: 'base image of the backend' },
+    { name: 'provider', type: 'string', placeholder: 'name', configKey: 'CLUSTER_PROVIDER', description: 'cluster provider for --load: auto, minikube, kind, k3d, docker-desktop or generic' },
+  ],
+  examples: [
+    'npx zx scripts/build-images.ts',
+    'npx zx scripts/build-images.ts --only frontend --test',
+    'NODE_IMAGE=mirror.example.com/library/node:22-alpine npm run build -- --force --json > build.jsonl',
+  ],
+  notes: [
+    'Tags: <repository>:<12 hex> from the Dockerfile, the context files its .dockerignore keeps and the build args; also :dev.',
+    'BuildKit is required: a docker CLI with the buildx plugin, or an older CLI (Debian docker.io 20.10) that uses the',
+    'engine\'s built-in BuildKit; DOCKER_CLI=<path> picks one. BUILD_CA_BUNDLE (else NODE_EXTRA_CA_CERTS / SSL_CERT_FILE)',
+    'is passed to npm and pip as a build secret, never stored in a layer. HTTP(S)_PROXY / NO_PROXY are passed through.',
+  ],
+};
+
+/** The providers come with the deploy stages; until then --load says so. */
+async function resolveProvider(config: { provider: Parameters<ResolveProvider>[0]['provider']; kubeContext: string | undefined; minikubeProfile: string }): Promise<ClusterProvider> {
+  const modulePath = '../lib/providers/index.ts';
+  let mod: { resolveProvider?: ResolveProvider };
+  try {
+    mod = (await import(modulePath)) as { resolveProvider?: ResolveProvider };
+  } catch {
+    throw new ToolkitError('--load needs the cluster providers, which this version does not have yet', ExitCode.failed, 'load the images yourself (kind load docker-image / minikube image load), or run without --load', 'NOT_IMPLEMENTED');
+  }
+  if (!mod.resolveProvider) throw new ToolkitError('lib/providers/index.ts exports no resolveProvider', ExitCode.failed, undefined, 'NOT_IMPLEMENTED');
+  return mod.resolveProvider(config);
+}
+
+await runScript(spec, async ({ args, log, signal, onCleanup }) => {
+  const stray = args.positionals;
+  if (stray.length) throw new UsageError(`unexpected argument ${stray[0]}`, 'run `build-images --help` for the options');
+  const only = parseOnly(args.flags.only as string | undefined);
+  const noCache = Boolean(args.flags.cold);
+  const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: args.flags.dotenv as string | undefined, root: REPO_ROOT });
+  for (const warning of warnings) log.warn(warning);
+  const wantTest = Boolean(args.flags.test);
+  const steps = ['Inputs', 'Docker engine', 'Build', 'Sizes', ...(args.flags.load ? ['Load'] : []), ...(wantTest ? ['Container test'] : [])];
+  log.plan(steps.length);
+
+  // --test runs both images, so both are planned; --only limits what is built.
+  const plans = await log.step('Inputs', async (step) => {
+    const all = planImages({ config, only: wantTest ? undefined : only, dockerfilesDir: args.flags.dockerfiles as string | undefined });
+    for (const plan of all) log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], { image: plan.name, ref: plan.ref, digest: plan.digest });
+    step.summary = all.map((p) => p.ref).join(', ');
+    return all;
+  });
+  const toBuild = plans.filter((p) => !only || only.includes(p.name));
+
+  const provider = args.flags.load ? await resolveProvider(config) : undefined;
+  const engine = await log.step('Docker engine', async (step) => {
+    const connected = await connectEngine({ log, provider });
+    step.summary = `${connected.target}, engine ${connected.serverVersion}, ${connected.cli.buildMode === 'buildx' ? 'buildx' : `built-in BuildKit via docker ${connected.cli.version}`}`;
+    return connected;
+  });
+
+  const images: ImageResult[] = await log.step('Build', async (step) => {
+    const built = await buildPlanned(engine, toBuild, config, { log, force: Boolean(args.flags.force) || noCache, noCache, signal });
+    step.summary = `${built.filter((r) => r.action === 'built').length} built, ${built.filter((r) => r.action === 'skipped').length} up to date`;
+    return built;
+  });
+  const others = plans.filter((p) => !toBuild.includes(p));
+  if (others.length) {
+    const present = await engine.docker.inspectImages(others.map((p) => p.ref));
+    const missing = others.filter((p) => !present.has(p.ref));
+    if (missing.length) throw new UsageError(`--test needs ${missing.map((p) => p.ref).join(', ')}, which is not built`, 'run build-images --test without --only');
+  }
+
+  await log.step('Sizes', () => checkSizes(engine, toBuild, images, log));
+  if (provider) await log.step('Load', () => loadIntoCluster(engine, provider, images, log));
+  if (wantTest) {
+    const ref = (name: string) => plans.find((p) => p.name === name)!.ref;
+    await log.step('Container test', async (step) => {
+      const report = await testContainers(engine.docker, { frontend: ref('frontend'), backend: ref('backend') }, { log, signal, onCleanup });
+      step.summary = `${report.results.length} smoke checks passed`;
+    });
+  }
+  log.event({ type: 'images', engine: engineSummary(engine), images }, () => '');
+  log.summary(`Images ${images.map((i) => `${i.ref} (${i.action})`).join(', ')}`);
+});
