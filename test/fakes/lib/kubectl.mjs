@@ -1,0 +1,570 @@
+// fake kubectl: version, config, get, logs, create namespace, delete.
+// Output formats: cli-runtime JSON printer (4-space indent, keys sorted as for
+// unstructured objects, trailing newline), kubectl's version command (2-space
+// indent), API error texts "Error from server (<Reason>): ...".
+import {
+  Exit, goJson, parseFlags, unsupported, klogHeader, sha256, nowNano,
+} from './core.mjs';
+import { resolveContext, hostPort, apiServerUp } from './cluster.mjs';
+import {
+  KINDS, kindFromResource, qualifiedResource, expandCluster, parseSelector, SelectorError,
+  idOf, isCompact, labelsOf,
+} from './objects.mjs';
+
+const DEFAULT_CLIENT = {
+  major: '1', minor: '32', gitVersion: 'v1.32.4', gitCommit: '59526cd4867447956156ae3a602fcbac5a2c6f60', gitTreeState: 'clean',
+  buildDate: '2025-04-22T16:03:59Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64',
+};
+
+const GLOBAL_FLAGS = {
+  context: 'string', namespace: 'string', n: ['string', 'namespace'], kubeconfig: 'string', 'request-timeout': 'string',
+  v: 'string', 'v=': 'string',
+};
+/** Flags each subcommand accepts on top of the global ones. */
+const SUB_FLAGS = {
+  version: { client: 'bool', output: 'string', o: ['string', 'output'] },
+  get: {
+    output: 'string', o: ['string', 'output'], selector: 'string', l: ['string', 'selector'], 'all-namespaces': 'bool', A: ['bool', 'all-namespaces'],
+    'ignore-not-found': 'bool', 'field-selector': 'string', 'show-managed-fields': 'bool', 'chunk-size': 'string',
+  },
+  logs: { container: 'string', c: ['string', 'container'], previous: 'bool', p: ['bool', 'previous'], tail: 'string', timestamps: 'bool', 'all-containers': 'bool' },
+  create: {},
+  delete: {
+    selector: 'string', l: ['string', 'selector'], 'ignore-not-found': 'bool', wait: 'bool', 'grace-period': 'string', force: 'bool',
+    timeout: 'string', all: 'bool', now: 'bool', cascade: 'string',
+  },
+  config: { minify: 'bool', raw: 'bool', flatten: 'bool', output: 'string', o: ['string', 'output'] },
+};
+
+/** @param {import('./main.mjs').Ctx} ctx */
+export async function handle(ctx) {
+  const sub = ctx.argv.find((a, i) => !a.startsWith('-') && !isFlagValue(ctx.argv, i));
+  if (!sub || !(sub in SUB_FLAGS)) throw unsupported('kubectl', ctx.argv);
+  const rest = [...ctx.argv];
+  rest.splice(rest.indexOf(sub), 1);
+  const { flags, args, unknown } = parseFlags(rest, { ...GLOBAL_FLAGS, ...SUB_FLAGS[/** @type {keyof typeof SUB_FLAGS} */ (sub)] });
+  if (unknown.length) throw unsupported('kubectl', ctx.argv);
+  const c = { ...ctx, flags, args, sub };
+  switch (sub) {
+    case 'version': return version(c);
+    case 'config': return config(c);
+    case 'get': return get(c);
+    case 'logs': return logs(c);
+    case 'create': return create(c);
+    case 'delete': return del(c);
+  }
+  throw unsupported('kubectl', ctx.argv);
+}
+
+/** Is argv[i] the value of a preceding flag that takes one ("-n ns")? */
+function isFlagValue(argv, i) {
+  const prev = argv[i - 1];
+  if (!prev || !prev.startsWith('-') || prev.includes('=')) return false;
+  return ['--context', '-n', '--namespace', '--kubeconfig', '--request-timeout', '-o', '--output', '-l', '--selector', '-c', '--container', '--tail', '--field-selector', '--grace-period', '--timeout', '--cascade', '--chunk-size'].includes(prev);
+}
+
+/** @param {any} c */
+function clientVersion(c) {
+  return { ...DEFAULT_CLIENT, ...(c.state.kubectl?.clientVersion ?? {}) };
+}
+
+/** Serverversion from state: "v1.32.0" or a version.Info object. */
+export function serverVersionInfo(cluster) {
+  const v = cluster?.serverVersion ?? 'v1.32.0';
+  if (typeof v !== 'string') return v;
+  const m = /^v(\d+)\.(\d+)\.(\d+)/.exec(v);
+  return {
+    major: m?.[1] ?? '1', minor: m?.[2] ?? '32', gitVersion: v, gitCommit: sha256(v).slice(0, 40), gitTreeState: 'clean',
+    buildDate: '2024-12-11T17:57:02Z', goVersion: 'go1.23.3', compiler: 'gc', platform: 'linux/amd64',
+  };
+}
+
+/**
+ * The API server of the selected context, or an Exit after printing exactly
+ * what kubectl prints when it cannot reach it.
+ * @param {any} c @param {number} memcacheLines how many discovery errors kubectl logs first (observed with v1.32)
+ */
+function connect(c, memcacheLines) {
+  const r = resolveContext(c.state, c.flags.context);
+  if (!r.ok && r.reason === 'missing') {
+    c.io.err(`Error in configuration: context was not found for specified context: ${r.name}\n`);
+    throw new Exit(1);
+  }
+  const server = r.ok ? r.server : 'http://localhost:8080';
+  if (!r.ok || !apiServerUp(c.state, r.clusterName)) {
+    refused(c, server, memcacheLines);
+    throw new Exit(1);
+  }
+  const cluster = c.state.clusters[r.clusterName];
+  return { ...r, backing: cluster, namespace: c.flags.namespace ?? r.namespace };
+}
+
+/** @param {any} c @param {string} server @param {number} n */
+function refused(c, server, n) {
+  const hp = hostPort(server);
+  const base = server.replace(/\/+$/, '');
+  // the dial error names the resolved address
+  const dial = hp.replace(/^localhost:/, '127.0.0.1:');
+  for (let i = 0; i < n; i++) {
+    c.io.err(`${klogHeader('E')}memcache.go:265] "Unhandled Error" err="couldn't get current server API group list: Get \\"${base}/api?timeout=32s\\": dial tcp ${dial}: connect: connection refused"\n`);
+  }
+  c.io.err(`The connection to the server ${hp} was refused - did you specify the right host or port?\n`);
+}
+
+// ---------------------------------------------------------------------------
+// version (k8s.io/kubectl/pkg/cmd/version/version.go)
+
+function version(c) {
+  const out = c.flags.output;
+  if (out !== undefined && out !== 'json') throw unsupported('kubectl', c.argv);
+  if (c.args.length) throw unsupported('kubectl', c.argv);
+  const client = clientVersion(c);
+  const kustomize = c.state.kubectl?.kustomizeVersion ?? 'v5.5.0';
+  /** @type {Record<string, any>} */ const v = { clientVersion: client, kustomizeVersion: kustomize };
+  const print = () => {
+    if (out === 'json') c.io.out(JSON.stringify(v, null, 2) + '\n');
+    else {
+      c.io.out(`Client Version: ${client.gitVersion}\nKustomize Version: ${kustomize}\n`);
+      if (v.serverVersion) c.io.out(`Server Version: ${v.serverVersion.gitVersion}\n`);
+    }
+  };
+  if (c.flags.client) {
+    print();
+    return 0;
+  }
+  const r = resolveContext(c.state, c.flags.context);
+  if (!r.ok && r.reason === 'missing') {
+    c.io.err(`Error in configuration: context was not found for specified context: ${r.name}\n`);
+    return 1;
+  }
+  if (!r.ok || !apiServerUp(c.state, r.clusterName)) {
+    print();
+    refused(c, r.ok ? r.server : 'http://localhost:8080', 0);
+    return 1;
+  }
+  v.serverVersion = serverVersionInfo(c.state.clusters[r.clusterName]);
+  print();
+  const skew = Math.abs(parseInt(client.minor, 10) - parseInt(v.serverVersion.minor, 10));
+  if (skew > 1) {
+    c.io.err(`WARNING: version difference between client (${client.major}.${parseInt(client.minor, 10)}) and server (${v.serverVersion.major}.${parseInt(v.serverVersion.minor, 10)}) exceeds the supported minor version skew of +/-1\n`);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// config (k8s.io/kubectl/pkg/cmd/config)
+
+function config(c) {
+  const [verb, ...rest] = c.args;
+  const kc = c.state.kubeconfig ?? {};
+  if (verb === 'current-context' && rest.length === 0 && c.flags.output === undefined) {
+    if (!kc['current-context']) {
+      c.io.err('error: current-context is not set\n');
+      return 1;
+    }
+    c.io.out(`${kc['current-context']}\n`);
+    return 0;
+  }
+  if (verb === 'get-contexts' && c.flags.output === 'name') {
+    const names = (kc.contexts ?? []).map((/** @type {any} */ x) => x.name).filter((/** @type {string} */ n) => rest.length === 0 || rest.includes(n)).sort();
+    for (const n of names) c.io.out(`${n}\n`);
+    const missing = rest.filter((n) => !names.includes(n));
+    if (missing.length) {
+      c.io.err(`error: context ${missing[0]} not found\n`);
+      return 1;
+    }
+    return 0;
+  }
+  if (verb === 'use-context' && rest.length === 1 && c.flags.output === undefined) {
+    const name = /** @type {string} */ (rest[0]);
+    if (!(kc.contexts ?? []).some((/** @type {any} */ x) => x.name === name)) {
+      c.io.err(`error: no context exists with the name: "${name}"\n`);
+      return 1;
+    }
+    c.mutate((/** @type {any} */ s) => { s.kubeconfig['current-context'] = name; });
+    c.io.out(`Switched to context "${name}".\n`);
+    return 0;
+  }
+  if (verb === 'view' && rest.length === 0 && c.flags.output === 'json') {
+    if (c.flags.minify && !(c.flags.context ?? kc['current-context'])) {
+      c.io.err('error: current-context must exist in order to minify\n');
+      return 1;
+    }
+    c.io.out(goJson(viewConfig(kc, !!c.flags.minify, !!c.flags.raw, c.flags.context), { indent: 4 }) + '\n');
+    return 0;
+  }
+  throw unsupported('kubectl', c.argv);
+}
+
+/** clientcmd v1 Config in field order, as `kubectl config view -o json` prints it. */
+export function viewConfig(kc, minify, raw, contextOverride) {
+  let contexts = [...(kc.contexts ?? [])].sort(byName);
+  let clusters = [...(kc.clusters ?? [])].sort(byName);
+  let users = [...(kc.users ?? [])].sort(byName);
+  const current = contextOverride ?? kc['current-context'] ?? '';
+  if (minify) {
+    const ctx = contexts.find((x) => x.name === current);
+    contexts = ctx ? [ctx] : [];
+    clusters = clusters.filter((x) => x.name === ctx?.context?.cluster);
+    users = users.filter((x) => x.name === ctx?.context?.user);
+  }
+  const cl = (/** @type {any} */ x) => pick(x ?? {}, ['server', 'tls-server-name', 'insecure-skip-tls-verify', 'certificate-authority', 'certificate-authority-data', 'proxy-url', 'disable-compression', 'extensions'],
+    raw ? {} : { 'certificate-authority-data': 'DATA+OMITTED' });
+  const us = (/** @type {any} */ x) => pick(x ?? {}, ['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile', 'as', 'as-uid', 'as-groups', 'as-user-extra', 'username', 'password', 'auth-provider', 'exec', 'extensions'],
+    raw ? {} : { 'client-certificate-data': 'DATA+OMITTED', 'client-key-data': 'DATA+OMITTED', token: 'REDACTED' });
+  const cx = (/** @type {any} */ x) => pick(x ?? {}, ['cluster', 'user', 'namespace', 'extensions'], {});
+  return {
+    kind: 'Config',
+    apiVersion: 'v1',
+    preferences: {},
+    clusters: clusters.map((x) => ({ name: x.name, cluster: cl(x.cluster) })),
+    users: users.map((x) => ({ name: x.name, user: us(x.user) })),
+    contexts: contexts.map((x) => ({ name: x.name, context: cx(x.context) })),
+    'current-context': current,
+  };
+}
+const byName = (/** @type {any} */ a, /** @type {any} */ b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Keep `keys` in this order, dropping empty ones (omitempty); `redact` replaces non-empty values. */
+function pick(obj, keys, redact) {
+  /** @type {Record<string, any>} */ const o = {};
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined || v === '' || v === false || (Array.isArray(v) && !v.length)) continue;
+    o[k] = k in redact ? redact[k] : v;
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// get
+
+/** Parse "pods", "pods a b", "pod/a pod/b", "deploy,sts [names]" into requests. */
+function parseTargets(c) {
+  const args = c.args;
+  if (!args.length) {
+    c.io.err('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\n');
+    c.io.err('error: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples\n');
+    throw new Exit(1);
+  }
+  const kindOf = (/** @type {string} */ w) => {
+    const k = kindFromResource(w);
+    if (!k) throw unsupported('kubectl', c.argv);
+    return k;
+  };
+  if (args.some((a) => a.includes('/'))) {
+    if (!args.every((a) => a.includes('/'))) {
+      c.io.err(`error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n`);
+      throw new Exit(1);
+    }
+    const targets = args.map((a) => {
+      const [t, n] = a.split('/');
+      return { kind: kindOf(/** @type {string} */ (t)), name: n };
+    });
+    return { targets, single: targets.length === 1, slashForm: true, kinds: targets.length };
+  }
+  const [typeWord, ...names] = /** @type {[string, ...string[]]} */ (args);
+  const kinds = typeWord.split(',').map(kindOf);
+  /** @type {{kind: string, name?: string}[]} */ const targets = [];
+  for (const kind of kinds) {
+    if (names.length) for (const name of names) targets.push({ kind, name });
+    else targets.push({ kind });
+  }
+  return { targets, single: kinds.length === 1 && names.length === 1, slashForm: false, kinds: kinds.length };
+}
+
+/** @param {string} kind @param {string} name */
+function notFound(kind, name) {
+  return `Error from server (NotFound): ${qualifiedResource(kind)} "${name}" not found\n`;
+}
+
+/** Field selector: "a.b=v", "a.b!=v", comma-joined. */
+function parseFieldSelector(sel) {
+  const reqs = sel.split(',').filter(Boolean).map((p) => {
+    const m = /^([\w.]+)\s*(!=|==|=)\s*(.*)$/.exec(p.trim());
+    if (!m) throw new SelectorError(`invalid field selector: ${p}`);
+    return { path: /** @type {string} */ (m[1]), neq: m[2] === '!=', value: m[3] };
+  });
+  return (/** @type {any} */ o) => reqs.every((r) => {
+    let cur = o;
+    for (const part of r.path.split('.')) cur = cur?.[part];
+    const v = cur === undefined ? '' : String(cur);
+    return r.neq ? v !== r.value : v === r.value;
+  });
+}
+
+function get(c) {
+  const out = c.flags.output;
+  if (out !== 'json' && out !== 'name') throw unsupported('kubectl', c.argv);
+  if (c.flags['show-managed-fields']) throw unsupported('kubectl', c.argv);
+  const parsed = parseTargets(c);
+  const all = !!c.flags['all-namespaces'];
+  if (all && parsed.targets.some((t) => t.name)) {
+    c.io.err('error: a resource cannot be retrieved by name across all namespaces\n');
+    return 1;
+  }
+  const conn = connect(c, parsed.slashForm ? 4 : 5 + parsed.kinds - 1);
+  let labelSel;
+  let fieldSel;
+  try {
+    labelSel = c.flags.selector !== undefined ? parseSelector(c.flags.selector) : undefined;
+    fieldSel = c.flags['field-selector'] !== undefined ? parseFieldSelector(c.flags['field-selector']) : undefined;
+  } catch (e) {
+    c.io.err(`error: ${/** @type {Error} */ (e).message}\n`);
+    return 1;
+  }
+  const objects = expandCluster(conn.backing, c.state, conn.clusterName);
+  /** @type {any[]} */ const items = [];
+  /** @type {string[]} */ const errors = [];
+  for (const t of parsed.targets) {
+    const k = KINDS[/** @type {keyof typeof KINDS} */ (t.kind)];
+    const inScope = (/** @type {any} */ o) => o.kind === t.kind && (!k.namespaced || all || o.metadata.namespace === conn.namespace);
+    if (t.name) {
+      const o = objects.find((x) => inScope(x) && x.metadata.name === t.name);
+      if (o && (!labelSel || labelSel(o.metadata.labels ?? {}))) items.push(o);
+      else if (!o && !c.flags['ignore-not-found']) errors.push(notFound(t.kind, /** @type {string} */ (t.name)));
+    } else {
+      const list = objects.filter((o) => inScope(o) && (!labelSel || labelSel(o.metadata.labels ?? {})) && (!fieldSel || fieldSel(o)));
+      list.sort((a, b) => cmp(`${a.metadata.namespace ?? ''}/${a.metadata.name}`, `${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+      items.push(...list);
+    }
+  }
+  if (parsed.single && errors.length) {
+    c.io.err(errors.join(''));
+    return 1;
+  }
+  if (out === 'name') {
+    for (const o of items) c.io.out(`${resourceName(o.kind)}/${o.metadata.name}\n`);
+  } else if (parsed.single && items.length === 1) {
+    c.io.out(goJson(items[0], { indent: 4, sortKeys: true }) + '\n');
+  } else if (!(parsed.single && c.flags['ignore-not-found'] && items.length === 0)) {
+    const list = { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
+    c.io.out(goJson(list, { indent: 4, sortKeys: true }) + '\n');
+  }
+  c.io.err(errors.join(''));
+  return errors.length ? 1 : 0;
+}
+const cmp = (/** @type {string} */ a, /** @type {string} */ b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** "deployment.apps", "pod": the prefix of `-o name` and of delete messages. @param {string} kind */
+function resourceName(kind) {
+  const k = KINDS[/** @type {keyof typeof KINDS} */ (kind)];
+  return k.group ? `${kind.toLowerCase()}.${k.group}` : kind.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------
+// logs (kubelet validateContainerLogStatus, kubectl polymorphichelpers)
+
+function logs(c) {
+  if (c.args.length !== 1 && !(c.args.length === 2 && !c.flags.container)) throw unsupported('kubectl', c.argv);
+  if (c.flags['all-containers'] || c.flags.timestamps) throw unsupported('kubectl', c.argv);
+  const conn = connect(c, 4);
+  const ns = conn.namespace;
+  const objects = expandCluster(conn.backing, c.state, conn.clusterName);
+  let target = /** @type {string} */ (c.args[0]);
+  let containerName = c.flags.container ?? c.args[1];
+  /** @type {any} */ let pod;
+  if (target.includes('/')) {
+    const [type, name] = target.split('/');
+    const kind = kindFromResource(/** @type {string} */ (type));
+    if (kind === 'Pod') target = /** @type {string} */ (name);
+    else if (kind === 'Deployment' || kind === 'StatefulSet') {
+      const w = objects.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+      if (!w) {
+        c.io.err(notFound(kind, /** @type {string} */ (name)));
+        return 1;
+      }
+      const sel = w.spec.selector.matchLabels;
+      const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => o.metadata.labels?.[k] === v));
+      pods.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+      if (!pods.length) {
+        c.io.err(`error: timed out waiting for the condition\n`);
+        return 1;
+      }
+      pod = pods[0];
+      if (pods.length > 1) c.io.err(`Found ${pods.length} pods, using pod/${pod.metadata.name}\n`);
+    } else throw unsupported('kubectl', c.argv);
+  }
+  pod ??= objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === target);
+  if (!pod) {
+    c.io.err(notFound('Pod', target));
+    return 1;
+  }
+  const containers = pod.spec.containers.map((/** @type {any} */ x) => x.name);
+  if (!containerName) {
+    containerName = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'] ?? containers[0];
+    if (containers.length > 1 && !pod.metadata.annotations?.['kubectl.kubernetes.io/default-container']) {
+      c.io.err(`Defaulted container "${containerName}" out of: ${containers.join(', ')}\n`);
+    }
+  }
+  if (!containers.includes(containerName)) {
+    c.io.err(`error: container ${containerName} is not valid for pod ${pod.metadata.name}\n`);
+    return 1;
+  }
+  const st = (pod.status.containerStatuses ?? []).find((/** @type {any} */ s) => s.name === containerName) ?? { state: {}, lastState: {} };
+  const where = `container "${containerName}" in pod "${pod.metadata.name}"`;
+  const badRequest = (/** @type {string} */ m) => {
+    c.io.err(`Error from server (BadRequest): ${m}\n`);
+    return 1;
+  };
+  const text = logText(conn.backing, objects, pod, containerName);
+  let body;
+  if (c.flags.previous) {
+    if (!st.lastState?.terminated) return badRequest(`previous terminated ${where} not found`);
+    body = text.previous ?? '';
+  } else if (st.state?.running || st.state?.terminated) {
+    body = text.current ?? '';
+  } else if (st.lastState?.terminated) {
+    // CrashLoopBackOff: kubelet serves the last terminated container's log
+    body = text.current ?? text.previous ?? '';
+  } else if (st.state?.waiting) {
+    const reason = st.state.waiting.reason;
+    if (reason === 'ErrImagePull') return badRequest(`${where} is waiting to start: image can't be pulled`);
+    if (reason === 'ImagePullBackOff') return badRequest(`${where} is waiting to start: trying and failing to pull image`);
+    return badRequest(`${where} is waiting to start: ${reason}`);
+  } else return badRequest(`${where} is waiting to start - no logs yet`);
+  if (c.flags.tail !== undefined && Number(c.flags.tail) >= 0) {
+    const n = Number(c.flags.tail);
+    const lines = body.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    body = n === 0 ? '' : lines.slice(-n).map((l) => `${l}\n`).join('');
+  }
+  c.io.out(body);
+  return 0;
+}
+
+/** Logs of a container: by pod name, else by the workload that owns the pod. */
+function logText(cluster, objects, pod, container) {
+  const ns = pod.metadata.namespace;
+  const logs = cluster.logs ?? {};
+  const direct = logs[`${ns}/${pod.metadata.name}/${container}`];
+  if (direct) return direct;
+  for (const w of objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.namespace === ns)) {
+    const sel = w.spec.selector.matchLabels;
+    if (Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v)) {
+      const byOwner = logs[`${ns}/${w.metadata.name}/${container}`];
+      if (byOwner) return byOwner;
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// create namespace
+
+function create(c) {
+  const [what, name, ...rest] = c.args;
+  if (!['namespace', 'ns'].includes(what ?? '') || !name || rest.length) throw unsupported('kubectl', c.argv);
+  const conn = connect(c, 0);
+  const exists = c.mutate((/** @type {any} */ s) => {
+    const cl = s.clusters[conn.clusterName];
+    cl.objects ??= [];
+    if (cl.objects.some((/** @type {any} */ o) => o.kind === 'Namespace' && idOf(o).name === name)) return true;
+    cl.objects.push({ kind: 'Namespace', name, createdAt: nowNano() });
+    return false;
+  });
+  if (exists) {
+    c.io.err(`Error from server (AlreadyExists): namespaces "${name}" already exists\n`);
+    return 1;
+  }
+  c.io.out(`namespace/${name} created\n`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// delete
+
+function del(c) {
+  if (!c.args.length) throw unsupported('kubectl', c.argv);
+  if (c.flags.all || c.flags.cascade) throw unsupported('kubectl', c.argv);
+  /** @type {{kind: string, name?: string}[]} */ let targets;
+  if (c.args.every((/** @type {string} */ a) => a.includes('/'))) {
+    targets = c.args.map((/** @type {string} */ a) => {
+      const [t, n] = a.split('/');
+      const kind = kindFromResource(/** @type {string} */ (t));
+      if (!kind) throw unsupported('kubectl', c.argv);
+      return { kind, name: n };
+    });
+  } else {
+    const [typeWord, ...names] = c.args;
+    const kind = kindFromResource(typeWord);
+    if (!kind || typeWord.includes(',')) throw unsupported('kubectl', c.argv);
+    if (!names.length && c.flags.selector === undefined) {
+      c.io.err('error: resource(s) were provided, but no name was specified\n');
+      return 1;
+    }
+    targets = names.length ? names.map((/** @type {string} */ n) => ({ kind, name: n })) : [{ kind }];
+  }
+  if (targets.some((t) => t.kind === 'Node' || t.kind === 'Endpoints' || t.kind === 'EndpointSlice')) throw unsupported('kubectl', c.argv);
+  const conn = connect(c, 5);
+  let sel;
+  try {
+    sel = c.flags.selector !== undefined ? parseSelector(c.flags.selector) : undefined;
+  } catch (e) {
+    c.io.err(`error: ${/** @type {Error} */ (e).message}\n`);
+    return 1;
+  }
+  const force = c.flags.force && c.flags['grace-period'] === '0';
+  if (force) c.io.err('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
+  /** @type {string[]} */ const deleted = [];
+  /** @type {string[]} */ const missing = [];
+  c.mutate((/** @type {any} */ s) => {
+    const cl = s.clusters[conn.clusterName];
+    for (const t of targets) {
+      const namespaced = KINDS[/** @type {keyof typeof KINDS} */ (t.kind)].namespaced;
+      const matches = (/** @type {any} */ o) => {
+        const id = idOf(o);
+        return id.kind === t.kind && (!namespaced || id.namespace === conn.namespace) && (t.name ? id.name === t.name : true) && (!sel || sel(labelsOf(o)));
+      };
+      const found = (cl.objects ?? []).filter(matches);
+      if (!found.length && t.name) {
+        if (!c.flags['ignore-not-found']) missing.push(notFound(t.kind, t.name));
+        continue;
+      }
+      for (const o of found) {
+        deleted.push(`${resourceName(t.kind)} "${idOf(o).name}" ${force ? 'force deleted' : 'deleted'}\n`);
+        removeObject(s, conn.clusterName, o);
+      }
+    }
+  });
+  if (!deleted.length && !missing.length && !targets.some((t) => t.name)) c.io.out('No resources found\n');
+  c.io.out(deleted.join(''));
+  c.io.err(missing.join(''));
+  return missing.length ? 1 : 0;
+}
+
+/**
+ * Remove an object the way the API server and controllers would: a Namespace
+ * takes everything in it (helm releases included: they are Secrets there), a
+ * workload takes its pods, a deleted pod owned by a live controller comes back
+ * under a new name (ReplicaSet) or the same name (StatefulSet).
+ * @param {any} s state @param {string} clusterName @param {any} o
+ */
+export function removeObject(s, clusterName, o) {
+  const cl = s.clusters[clusterName];
+  const id = idOf(o);
+  cl.objects = cl.objects.filter((/** @type {any} */ x) => x !== o);
+  if (id.kind === 'Namespace') {
+    cl.objects = cl.objects.filter((/** @type {any} */ x) => idOf(x).namespace !== id.name);
+    for (const key of Object.keys(cl.logs ?? {})) if (key.startsWith(`${id.name}/`)) delete cl.logs[key];
+    if (s.helm?.releases) s.helm.releases = s.helm.releases.filter((/** @type {any} */ r) => !(r.namespace === id.name && (r.cluster ?? clusterName) === clusterName));
+    return;
+  }
+  if (id.kind === 'Deployment' || id.kind === 'StatefulSet') {
+    const sel = isCompact(o) ? (o.selector ?? o.labels ?? { app: o.name }) : o.spec?.selector?.matchLabels ?? {};
+    cl.objects = cl.objects.filter((/** @type {any} */ x) => !(idOf(x).kind === 'Pod' && idOf(x).namespace === id.namespace && Object.entries(sel).every(([k, v]) => labelsOf(x)[k] === v)));
+    return;
+  }
+  if (id.kind === 'Pod' && isCompact(o) && o.ownerKind) {
+    const ownerKind = o.ownerKind === 'ReplicaSet' ? 'Deployment' : o.ownerKind;
+    const owner = cl.objects.find((/** @type {any} */ x) => idOf(x).kind === ownerKind && idOf(x).namespace === id.namespace && Object.entries(isCompact(x) ? (x.selector ?? x.labels ?? {}) : x.spec?.selector?.matchLabels ?? {}).every(([k, v]) => labelsOf(o)[k] === v));
+    if (owner) {
+      const createdAt = nowNano();
+      const name = o.ownerKind === 'StatefulSet' ? o.name : `${o.ownerName}-${sha256(`${o.name}/${createdAt}`).slice(0, 5).replace(/[aeiou]/g, 'x')}`;
+      const containers = (o.containers ?? []).map((/** @type {any} */ k) => {
+        const { restartCount, lastState, startedAt, ...rest } = k;
+        return rest;
+      });
+      cl.objects.push({ ...o, name, createdAt, uid: undefined, containers });
+    }
+  }
+}
