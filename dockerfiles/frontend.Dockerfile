@@ -1,0 +1,77 @@
+# Frontend image: the Next.js standalone server on Node 22.
+# Build context: the frontend folder (FRONTEND_DIR). Build with BuildKit:
+#   npm run build -- --only frontend      (or, by hand:)
+#   DOCKER_BUILDKIT=1 docker build -f dockerfiles/frontend.Dockerfile \
+#     [--secret id=build_ca,src=<ca-bundle.pem>] [--build-arg NPM_REGISTRY=<url>] app/frontend
+# No "# syntax=" line on purpose: the engine's built-in Dockerfile frontend is
+# used, so no frontend image has to be pulled (offline and mirror-only builds).
+#
+# Base image: pinned by tag, overridable. Pin it by digest for reproducible builds:
+#   NODE_IMAGE=node:22-alpine@sha256:<digest>   (digest: docker buildx imagetools inspect node:22-alpine,
+#                                                or docker inspect --format '{{index .RepoDigests 0}}' node:22-alpine)
+# The final stage runs no package manager (no apk, no apt), so alpine and Debian
+# based Node 22 images both work.
+ARG NODE_IMAGE=node:22-alpine
+
+# --- deps: node_modules from the lockfile only, so source edits reuse this layer.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+# Optional package mirror (e.g. an internal npm proxy); empty = npm's default.
+ARG NPM_REGISTRY=""
+COPY package.json package-lock.json ./
+# build_ca: an extra CA bundle for TLS-intercepting proxies. It is mounted for
+# this step only and never written to a layer; NODE_EXTRA_CA_CERTS adds it to
+# Node's own roots. The npm cache mount keeps downloads across lockfile changes.
+RUN --mount=type=secret,id=build_ca \
+    --mount=type=cache,id=todo-npm-cache,target=/root/.npm,sharing=locked \
+    if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi; \
+    if [ -n "$NPM_REGISTRY" ]; then export npm_config_registry="$NPM_REGISTRY"; fi; \
+    npm ci --no-audit --no-fund --loglevel=warn
+
+# --- builder: the app's own build (next build → .next/standalone + .next/static).
+FROM deps AS builder
+ENV NEXT_TELEMETRY_DISABLED=1 \
+    NODE_ENV=production
+COPY . .
+# After the build, the standalone folder is made self-contained: static files
+# and public/ go next to server.js (where the server looks for them; copied even
+# if the app's own postbuild did it already), and .next/cache points into /tmp
+# (Next writes e.g. optimized images there), so a read-only root filesystem with
+# a writable /tmp is enough. sharp's WebAssembly fallback (~9 MB) goes when its
+# native Linux build is there, since sharp only falls back to it when that one is
+# missing. The cache mount keeps Next's build cache (Turbopack's
+# persistent cache) between builds, so a one-line change recompiles little; it
+# never reaches a layer.
+RUN --mount=type=secret,id=build_ca \
+    --mount=type=cache,id=todo-next-build-cache,target=/app/.next/cache,sharing=locked \
+    set -e; \
+    if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi; \
+    npm run build; \
+    if [ ! -f .next/standalone/server.js ]; then echo 'no .next/standalone/server.js: set output: "standalone" in next.config' >&2; exit 1; fi; \
+    rm -rf .next/standalone/.next/static .next/standalone/public .next/standalone/.next/cache; \
+    cp -R .next/static .next/standalone/.next/static; \
+    if [ -d public ]; then cp -R public .next/standalone/public; fi; \
+    ln -s /tmp .next/standalone/.next/cache; \
+    for native in .next/standalone/node_modules/@img/sharp-linux*; do \
+      if [ -d "$native" ]; then rm -rf .next/standalone/node_modules/@img/sharp-wasm32; break; fi; \
+    done
+
+# --- runner: only the standalone server, its static files and public/.
+FROM ${NODE_IMAGE} AS runner
+WORKDIR /app
+ENV NODE_ENV=production \
+    NEXT_TELEMETRY_DISABLED=1 \
+    PORT=3000 \
+    HOSTNAME=0.0.0.0
+# The app user (uid 1001) is written straight into passwd/group: no adduser or
+# useradd, which differ between alpine and Debian.
+RUN grep -q '^[^:]*:[^:]*:1001:' /etc/passwd || echo 'nextjs:x:1001:1001:Next.js:/app:/sbin/nologin' >> /etc/passwd; \
+    grep -q '^[^:]*:[^:]*:1001:' /etc/group || echo 'nextjs:x:1001:' >> /etc/group
+# Files stay owned by root: the app cannot rewrite its own code.
+COPY --from=builder /app/.next/standalone ./
+USER 1001:1001
+EXPOSE 3000
+# node itself checks /api/health: the image needs no curl or wget.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "server.js"]

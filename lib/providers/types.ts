@@ -1,0 +1,23 @@
+// The cluster-provider interface: how images built on the host reach a local
+// cluster. build-images --load and deploy talk to a provider only through this;
+// the implementations (minikube, kind, k3d, docker-desktop, generic) live beside it.
+import type { ProviderName } from '../config.ts';
+
+export interface ClusterProvider {
+  /** A concrete provider, never 'auto'. */
+  readonly name: Exclude<ProviderName, 'auto'>;
+  /** Whether the cluster's nodes can already run `ref` (e.g. `todo-frontend:3f9a1c2b7d4e`). */
+  hasImage(ref: string): Promise<boolean>;
+  /** Makes `ref`, present in the host's Docker engine, available to the cluster's nodes. */
+  loadImage(ref: string): Promise<void>;
+  /**
+   * When the cluster runs its own Docker engine that builds can target directly
+   * (minikube's `docker-env`), the environment that points the docker CLI at it
+   * (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH...). Images are then built
+   * there and loadImage is never needed. Undefined: build on the host and load.
+   */
+  dockerEnv?(): Promise<Record<string, string> | undefined>;
+}
+
+/** How a provider is chosen for a configuration (implemented with the providers). */
+export type ResolveProvider = (opts: { provider: ProviderName; kubeContext: string | undefined; minikubeProfile: string }) => Promise<ClusterProvider>;
