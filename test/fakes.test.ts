@@ -86,8 +86,9 @@ test('unsupported subcommands and flags fail loudly with exit 64', async () => {
 
 test('every call is logged with argv, cwd and the tool-related env only', async () => {
   const f = bare();
-  await f.run('kubectl', ['config', 'current-context'], { env: { MY_SECRET: 's3cr3t', DOCKER_HOST: 'unix:///x.sock' }, cwd: f.dir });
+  const r = await f.run('kubectl', ['config', 'current-context'], { env: { MY_SECRET: 's3cr3t', DOCKER_HOST: 'unix:///x.sock' }, cwd: f.dir });
   const [call] = f.calls('kubectl');
+  assert.ok(call, `no call recorded; the fake exited ${r.code}: ${r.stderr}`);
   assert.equal(call!.argv, ['config', 'current-context']);
   assert.is(call!.cwd, f.dir);
   assert.is(call!.exitCode, 1);
