@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  createFakeCluster, createTodoChatbotCluster, emptyState, image, FAKE_BIN, CHART_DIR, type FakeCluster, type FakeState,
+  createFakeCluster, createTodoChatbotCluster, image, FAKE_BIN, CHART_DIR, type FakeCluster, type FakeState,
 } from './fakes/kit.ts';
 
 const clusters: FakeCluster[] = [];

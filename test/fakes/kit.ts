@@ -38,6 +38,12 @@ export interface FakeClusterState {
   images?: FakeImage[];
   imageStore?: 'host';
   logs?: Record<string, { current?: string; previous?: string }>;
+  /**
+   * What answers on a pod's container port, for `kubectl port-forward`:
+   * "ns/<pod>:<containerPort>" or "ns/<Deployment|StatefulSet>:<containerPort>" (kept across pod
+   * restarts) → "127.0.0.1:<port>" of a real server the test started. No entry: connection refused.
+   */
+  podPorts?: Record<string, string>;
 }
 export interface FailureRule {
   tool: 'docker' | 'minikube' | 'kind' | 'k3d' | 'helm' | 'kubectl';
@@ -272,21 +278,32 @@ export function todoChatbotObjects(): FakeObject[] {
     'app.kubernetes.io/component': component,
   });
   return [
-    { kind: 'ConfigMap', name: '{{ fullname }}-frontend', labels: common('frontend'), data: { NEXT_PUBLIC_API_URL: 'http://{{ fullname }}-backend:8000' } },
-    { kind: 'ConfigMap', name: '{{ fullname }}-backend', labels: common('backend'), data: { LOG_LEVEL: '{{ .Values.config.logLevel }}', OPENAI_MODEL: '{{ .Values.config.openaiModel }}' } },
+    // ConfigMap keys, Secret keys and env references as the chart's templates set them (frontend/backend configmap.yaml, deployments, postgresql statefulset).
+    { kind: 'ConfigMap', name: '{{ fullname }}-frontend', labels: common('frontend'), data: { BACKEND_URL: 'http://{{ fullname }}-backend:{{ .Values.backend.service.port }}', PORT: '3000', HOSTNAME: '0.0.0.0', NEXT_TELEMETRY_DISABLED: '1' } },
+    { kind: 'ConfigMap', name: '{{ fullname }}-backend', labels: common('backend'), data: { PORT: '8000', WEB_CONCURRENCY: '1', DATA_DIR: '/data', APP_VERSION: '{{ .Chart.AppVersion }}', LOG_LEVEL: '{{ .Values.config.logLevel }}', OPENAI_MODEL: '{{ .Values.config.openaiModel }}', CORS_ORIGINS: '' } },
     { kind: 'Secret', name: '{{ fullname }}', labels: common('backend'), stringData: { OPENAI_API_KEY: '{{ .Values.secrets.openaiApiKey }}' } },
-    { kind: 'Secret', name: '{{ fullname }}-postgresql', labels: common('postgresql'), stringData: { 'postgres-password': 'fake-generated-password' } },
+    { kind: 'Secret', name: '{{ fullname }}-postgresql', labels: common('postgresql'), stringData: { password: 'fake-generated-password' } },
     {
       kind: 'Deployment', name: '{{ fullname }}-frontend', labels: common('frontend'), selector: selector('frontend'), replicas: '{{ .Values.frontend.replicaCount }}',
-      containers: [{ name: 'frontend', image: '{{ .Values.frontend.image.repository }}:{{ .Values.frontend.image.tag }}', imagePullPolicy: '{{ .Values.frontend.image.pullPolicy }}', ports: [{ name: 'http', containerPort: 3000 }] }],
+      containers: [{ name: 'frontend', image: '{{ .Values.frontend.image.repository }}:{{ .Values.frontend.image.tag }}', imagePullPolicy: '{{ .Values.frontend.image.pullPolicy }}', ports: [{ name: 'http', containerPort: 3000 }], envFrom: [{ configMapRef: { name: '{{ fullname }}-frontend' } }] }],
     },
     {
       kind: 'Deployment', name: '{{ fullname }}-backend', labels: common('backend'), selector: selector('backend'), replicas: '{{ .Values.backend.replicaCount }}',
-      containers: [{ name: 'backend', image: '{{ .Values.backend.image.repository }}:{{ .Values.backend.image.tag }}', imagePullPolicy: '{{ .Values.backend.image.pullPolicy }}', ports: [{ name: 'http', containerPort: 8000 }] }],
+      containers: [{
+        name: 'backend', image: '{{ .Values.backend.image.repository }}:{{ .Values.backend.image.tag }}', imagePullPolicy: '{{ .Values.backend.image.pullPolicy }}', ports: [{ name: 'http', containerPort: 8000 }],
+        envFrom: [{ configMapRef: { name: '{{ fullname }}-backend' } }],
+        env: [
+          { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: '{{ fullname }}-postgresql', key: 'password' } } },
+          { name: 'DATABASE_URL', value: 'postgresql://todo:$(DB_PASSWORD)@{{ fullname }}-postgresql:5432/todo' },
+        ],
+      }],
     },
     {
       kind: 'StatefulSet', name: '{{ fullname }}-postgresql', labels: common('postgresql'), selector: selector('postgresql'), replicas: 1, serviceName: '{{ fullname }}-postgresql',
-      containers: [{ name: 'postgresql', image: '{{ .Values.postgresql.image.repository }}:{{ .Values.postgresql.image.tag }}', imagePullPolicy: '{{ .Values.postgresql.image.pullPolicy }}', ports: [{ name: 'postgresql', containerPort: 5432 }] }],
+      containers: [{
+        name: 'postgresql', image: '{{ .Values.postgresql.image.repository }}:{{ .Values.postgresql.image.tag }}', imagePullPolicy: '{{ .Values.postgresql.image.pullPolicy }}', ports: [{ name: 'postgresql', containerPort: 5432 }],
+        env: [{ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: '{{ fullname }}-postgresql', key: 'password' } } }],
+      }],
       volumeClaimTemplates: [{ name: 'data', storage: '{{ .Values.postgresql.persistence.size }}' }],
     },
     { kind: 'Service', name: '{{ fullname }}-frontend', labels: common('frontend'), type: '{{ .Values.frontend.service.type }}', selector: selector('frontend'), ports: [{ name: 'http', port: '{{ .Values.frontend.service.port }}', targetPort: 'http', nodePort: '{{ .Values.frontend.service.nodePort }}' }] },

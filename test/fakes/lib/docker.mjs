@@ -30,6 +30,21 @@ export async function handle(ctx) {
   const [sub, ...rest] = ctx.argv;
   const c = { ...ctx };
   switch (sub) {
+    // docker/cli cli/cobra.go: "Docker version {{.Version}}, build {{.GitCommit}}"
+    case '--version': {
+      const client = clientInfo(c);
+      c.io.out(`Docker version ${client.Version}, build ${client.GitCommit}\n`);
+      return 0;
+    }
+    // docker/buildx commands/version.go: package, version, revision
+    case 'buildx': {
+      if (rest[0] === 'version' && rest.length === 1) {
+        c.io.out('github.com/docker/buildx v0.24.0 d0e5e86c8b88ae4865040bc96917c338f4dd673c\n');
+        return 0;
+      }
+      if (rest[0] === 'build' && rest.includes('--load')) return build(c, rest.slice(1));
+      break;
+    }
     case 'version': return version(c, rest);
     case 'info': return info(c, rest);
     case 'build': return build(c, rest);
@@ -325,7 +340,7 @@ function images(c, rest) {
 function build(c, rest) {
   const { flags, args, unknown } = parseFlags(rest, {
     tag: 'list', t: ['list', 'tag'], file: 'string', f: ['string', 'file'], 'build-arg': 'list', target: 'string', platform: 'string',
-    label: 'list', 'no-cache': 'bool', pull: 'bool', quiet: 'bool', q: ['bool', 'quiet'], progress: 'string',
+    label: 'list', 'no-cache': 'bool', pull: 'bool', quiet: 'bool', q: ['bool', 'quiet'], progress: 'string', load: 'bool', secret: 'list',
   });
   if (unknown.length || args.length !== 1) throw unsupported('docker', c.argv);
   const d = daemon(c);

@@ -1,4 +1,4 @@
-// fake kubectl: version, config, get, logs, create namespace, delete.
+// fake kubectl: version, config, get, logs, create namespace, delete, port-forward.
 // Output formats: cli-runtime JSON printer (4-space indent, keys sorted as for
 // unstructured objects, trailing newline), kubectl's version command (2-space
 // indent), API error texts "Error from server (<Reason>): ...".
@@ -10,6 +10,9 @@ import {
   KINDS, kindFromResource, qualifiedResource, expandCluster, parseSelector, SelectorError,
   idOf, isCompact, labelsOf,
 } from './objects.mjs';
+import fs from 'node:fs';
+import net from 'node:net';
+import { ConfigError, readState, sleep } from './core.mjs';
 
 const DEFAULT_CLIENT = {
   major: '1', minor: '32', gitVersion: 'v1.32.4', gitCommit: '59526cd4867447956156ae3a602fcbac5a2c6f60', gitTreeState: 'clean',
@@ -34,6 +37,7 @@ const SUB_FLAGS = {
     timeout: 'string', all: 'bool', now: 'bool', cascade: 'string',
   },
   config: { minify: 'bool', raw: 'bool', flatten: 'bool', output: 'string', o: ['string', 'output'] },
+  'port-forward': { address: 'string', 'pod-running-timeout': 'string' },
 };
 
 /** @param {import('./main.mjs').Ctx} ctx */
@@ -52,6 +56,7 @@ export async function handle(ctx) {
     case 'logs': return logs(c);
     case 'create': return create(c);
     case 'delete': return del(c);
+    case 'port-forward': return portForward(c);
   }
   throw unsupported('kubectl', ctx.argv);
 }
@@ -60,7 +65,7 @@ export async function handle(ctx) {
 function isFlagValue(argv, i) {
   const prev = argv[i - 1];
   if (!prev || !prev.startsWith('-') || prev.includes('=')) return false;
-  return ['--context', '-n', '--namespace', '--kubeconfig', '--request-timeout', '-o', '--output', '-l', '--selector', '-c', '--container', '--tail', '--field-selector', '--grace-period', '--timeout', '--cascade', '--chunk-size'].includes(prev);
+  return ['--context', '-n', '--namespace', '--kubeconfig', '--request-timeout', '-o', '--output', '-l', '--selector', '-c', '--container', '--tail', '--field-selector', '--grace-period', '--timeout', '--cascade', '--chunk-size', '--address', '--pod-running-timeout'].includes(prev);
 }
 
 /** @param {any} c */
@@ -567,4 +572,277 @@ export function removeObject(s, clusterName, o) {
       cl.objects.push({ ...o, name, createdAt, uid: undefined, containers });
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// port-forward (kubectl pkg/cmd/portforward/portforward.go, polymorphichelpers
+// GetFirstPod + podutils.ActivePods, util/service_port.go, client-go
+// tools/portforward/portforward.go). What answers on the pod's container port is
+// a real local server: clusters.<name>.podPorts maps "ns/<pod>:<port>" (or
+// "ns/<its Deployment or StatefulSet>:<port>", which survives pod restarts) to
+// "127.0.0.1:<port>". The fake listens on 127.0.0.1 / ::1 only and dials 127.0.0.1 only.
+
+const LOOPBACK_UPSTREAM = /^127\.0\.0\.1:(\d{1,5})$/;
+
+/** time.ParseDuration for the forms people write ("1m0s", "500ms", "2s"); undefined when not one or not > 0. @param {string} s */
+function goDuration(s) {
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) return undefined;
+  const unit = /** @type {Record<string, number>} */ ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 });
+  const total = [...s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((sum, m) => sum + Number(m[1]) * /** @type {number} */ (unit[/** @type {string} */ (m[2])]), 0);
+  return total > 0 ? total : undefined;
+}
+
+/** sort.Reverse(podutils.ActivePods): assigned, Running, Ready, fewer restarts, older first. */
+function mostActiveFirst(/** @type {any} */ a, /** @type {any} */ b) {
+  const phase = (/** @type {any} */ p) => ({ Pending: 0, Unknown: 1, Running: 2 })[/** @type {'Pending'} */ (p.status?.phase)] ?? 0;
+  const ready = (/** @type {any} */ p) => ((p.status?.conditions ?? []).some((/** @type {any} */ x) => x.type === 'Ready' && x.status === 'True') ? 1 : 0);
+  const restarts = (/** @type {any} */ p) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((/** @type {any} */ s) => s.restartCount ?? 0));
+  return (b.spec?.nodeName ? 1 : 0) - (a.spec?.nodeName ? 1 : 0) || phase(b) - phase(a) || ready(b) - ready(a) || restarts(a) - restarts(b)
+    || cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || cmp(a.metadata.name, b.metadata.name);
+}
+
+/** An error kubectl prints as "error: <message>". */
+class PortError extends Error {}
+
+/** LookupContainerPortNumberByName (util/pod_port.go). @param {any} pod @param {string} name */
+function containerPortByName(pod, name) {
+  for (const k of pod.spec.containers ?? []) for (const p of k.ports ?? []) if (p.name === name) return p.containerPort;
+  throw new PortError(`Pod '${pod.metadata.name}' does not have a named port '${name}'`);
+}
+
+/**
+ * translateServicePortToTargetPort / convertPodNamedPortToNumber: [local, remote]
+ * with remote the container port ("" local = a random one).
+ * @param {any} obj Service or Pod @param {any} pod @param {string} spec "[LOCAL]:REMOTE" or "REMOTE"
+ */
+function translatePort(obj, pod, spec) {
+  const parts = spec.split(':');
+  if (parts.length > 2) throw new PortError(`invalid port format '${spec}'`);
+  let [local, remote] = parts.length === 2 ? parts : [parts[0], parts[0]];
+  if (obj.kind === 'Pod') {
+    if (!remote) throw new PortError('remote port cannot be empty');
+    return [local, /^\d+$/.test(remote) ? Number(remote) : containerPortByName(pod, remote)];
+  }
+  let port = Number(remote);
+  if (!/^\d+$/.test(/** @type {string} */ (remote))) {
+    const named = obj.spec.ports.find((/** @type {any} */ p) => p.name === remote);
+    if (!named) throw new PortError(`Service '${obj.metadata.name}' does not have a named port '${remote}'`);
+    port = named.port;
+    if (local === remote) local = String(port);
+  }
+  if (obj.spec.clusterIP === 'None') return [local, port];
+  const sp = obj.spec.ports.find((/** @type {any} */ p) => p.port === port);
+  if (!sp) throw new PortError(`Service ${obj.metadata.name} does not have a service port ${port}`);
+  if (typeof sp.targetPort === 'string' && !/^\d+$/.test(sp.targetPort)) return [local, containerPortByName(pod, sp.targetPort)];
+  return [local, Number(sp.targetPort) || sp.port];
+}
+
+/**
+ * The real server behind pod:port from state.clusters.<name>.podPorts, by pod name
+ * first, then by the workload that owns the pod (like logs).
+ * @returns {number | undefined} the 127.0.0.1 port
+ */
+function upstreamFor(/** @type {any} */ state, /** @type {string} */ clusterName, /** @type {any} */ pod, /** @type {number} */ remote) {
+  const cluster = state.clusters?.[clusterName] ?? {};
+  const map = cluster.podPorts ?? {};
+  const ns = pod.metadata.namespace;
+  let value = map[`${ns}/${pod.metadata.name}:${remote}`];
+  if (value === undefined) {
+    const owners = expandCluster(cluster, state, clusterName).filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.namespace === ns
+      && Object.entries(o.spec.selector?.matchLabels ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v));
+    value = owners.map((w) => map[`${ns}/${w.metadata.name}:${remote}`]).find((v) => v !== undefined);
+  }
+  if (value === undefined) return undefined;
+  const m = LOOPBACK_UPSTREAM.exec(String(value));
+  if (!m) throw new ConfigError(`fake kubectl: clusters.${clusterName}.podPorts value ${JSON.stringify(value)} for ${pod.metadata.name}:${remote} must be "127.0.0.1:<port>" (the fake dials nothing else)`);
+  return Number(m[1]);
+}
+
+/** Go's net.OpError text for a failed listen. @param {string} address @param {number} port @param {any} e */
+function listenError(address, port, e) {
+  const why = { EADDRINUSE: 'address already in use', EADDRNOTAVAIL: 'cannot assign requested address', EACCES: 'permission denied', EAFNOSUPPORT: 'address family not supported by protocol' }[/** @type {'EADDRINUSE'} */ (e.code)] ?? e.message;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `unable to create listener: Error listen ${address.includes(':') ? 'tcp6' : 'tcp4'} ${host}:${port}: bind: ${why}`;
+}
+
+/** @param {string} address @param {number} port @returns {Promise<net.Server>} */
+function listen(address, port) {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ host: address, port, ipv6Only: address.includes(':') }, () => {
+      srv.off('error', reject);
+      resolve(srv);
+    });
+  });
+}
+
+async function portForward(/** @type {any} */ c) {
+  const [resource, ...specs] = c.args;
+  if (!resource || !specs.length) {
+    c.io.err("error: TYPE/NAME and list of ports are required for port-forward\nSee 'kubectl port-forward -h' for help and examples\n");
+    return 1;
+  }
+  // One port per call (what lib/access uses); addresses on loopback only, so a test never opens a port to the network.
+  if (specs.length !== 1) throw unsupported('kubectl', c.argv);
+  // parseAddresses: localhost = 127.0.0.1 and ::1 where one success is enough ("all"); an explicit IP must work ("any"); sorted.
+  /** @type {Map<string, 'all' | 'any'>} */ const modes = new Map();
+  for (const a of String(c.flags.address ?? 'localhost').split(',')) {
+    if (a === 'localhost') for (const ip of ['127.0.0.1', '::1']) { if (!modes.has(ip)) modes.set(ip, 'all'); }
+    else modes.set(a, 'any');
+  }
+  const addresses = [...modes.keys()].sort();
+  if (!addresses.every((a) => a === '127.0.0.1' || a === '::1')) throw unsupported('kubectl', c.argv);
+  const waitMs = c.flags['pod-running-timeout'] === undefined ? 60_000 : goDuration(c.flags['pod-running-timeout']);
+  if (waitMs === undefined) throw unsupported('kubectl', c.argv);
+  const [type, name] = resource.includes('/') ? resource.split('/') : ['pod', resource];
+  const kind = kindFromResource(/** @type {string} */ (type));
+  if (kind !== 'Service' && kind !== 'Pod') throw unsupported('kubectl', c.argv);
+  const conn = connect(c, 4);
+  const ns = conn.namespace;
+  const current = () => {
+    const s = readState(c.statePath, 'kubectl');
+    return { state: s, objects: expandCluster(s.clusters[conn.clusterName] ?? {}, s, conn.clusterName) };
+  };
+  let { state, objects } = { state: c.state, objects: expandCluster(conn.backing, c.state, conn.clusterName) };
+  const obj = objects.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+  if (!obj) {
+    c.io.err(notFound(kind, /** @type {string} */ (name)));
+    return 1;
+  }
+  let pod = obj;
+  if (kind === 'Service') {
+    const sel = obj.spec.selector ?? {};
+    if (!Object.keys(sel).length) {
+      c.io.err(`error: cannot attach to *v1.Service: invalid service '${name}': Service is defined without a selector\n`);
+      return 1;
+    }
+    // GetFirstPod: the most active pod the selector matches; none yet: watch for one until --pod-running-timeout.
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => o.metadata.labels?.[k] === v));
+      if (pods.length) {
+        pod = pods.sort(mostActiveFirst)[0];
+        break;
+      }
+      if (Date.now() >= deadline) {
+        c.io.err('error: timed out waiting for the condition\n');
+        return 1;
+      }
+      await sleep(Math.min(200, deadline - Date.now()));
+      ({ state, objects } = current());
+    }
+  }
+  let local;
+  let remote;
+  try {
+    [local, remote] = translatePort(obj, pod, /** @type {string} */ (specs[0]));
+  } catch (e) {
+    if (!(e instanceof PortError)) throw e;
+    c.io.err(`error: ${e.message}\n`);
+    return 1;
+  }
+  if (!/^\d*$/.test(local) || Number(local) > 65535) throw unsupported('kubectl', c.argv);
+  if (pod.status?.phase !== 'Running') {
+    c.io.err(`error: unable to forward port because pod is not running. Current status=${pod.status?.phase ?? ''}\n`);
+    return 1;
+  }
+  upstreamFor(state, conn.clusterName, pod, remote); // a bad podPorts value is a state error (78), before listening
+
+  // listenOnPort: every address, the first one fixes a random port; "all" (localhost) needs one success, "any" (explicit IPs) all of them.
+  let port = Number(local || 0);
+  /** @type {net.Server[]} */ const servers = [];
+  /** @type {string[]} */ const errors = [];
+  const count = { allOk: 0, allFailed: 0, anyFailed: 0 };
+  for (const address of addresses) {
+    const mode = modes.get(address);
+    try {
+      const srv = await listen(address, port);
+      port = /** @type {net.AddressInfo} */ (srv.address()).port;
+      servers.push(srv);
+      if (mode === 'all') count.allOk++;
+      process.stdout.write(`Forwarding from ${address.includes(':') ? `[${address}]` : address}:${port} -> ${remote}\n`);
+    } catch (e) {
+      errors.push(listenError(address, port, e));
+      if (mode === 'all') count.allFailed++;
+      else count.anyFailed++;
+    }
+  }
+  if ((count.allOk === 0 && count.allFailed > 0) || count.anyFailed > 0) {
+    for (const s of servers) s.close();
+    c.io.err(`Unable to listen on port ${port}: Listeners failed to create with the following errors: [${errors.join(' ')}]\n`);
+    c.io.err(`error: unable to listen on any of the requested ports: [{${port} ${remote}}]\n`);
+    return 1;
+  }
+
+  /** @type {Set<net.Socket>} */ const sockets = new Set();
+  /** @type {NodeJS.Timeout | undefined} */ let watch;
+  /** @type {(how: number | 'SIGTERM') => void} */ let finish = () => undefined;
+  const ended = new Promise((resolve) => {
+    finish = (how) => {
+      finish = () => undefined;
+      clearInterval(watch);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      for (const s of servers) s.close();
+      for (const s of sockets) s.destroy();
+      resolve(how);
+    };
+  });
+  const onInt = () => finish(0);
+  const onTerm = () => finish('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  let over = false;
+  void ended.then(() => (over = true));
+  const lost = (/** @type {string} */ before = '') => {
+    if (over) return; // once, even when several connections fail together
+    over = true;
+    c.io.err(`${before}error: lost connection to pod\n`);
+    finish(1);
+  };
+  // The stream ends with the pod (deleted, no longer Running) or the API server.
+  watch = setInterval(() => {
+    let now;
+    try {
+      now = current();
+    } catch {
+      if (!fs.existsSync(c.statePath)) lost(); // the fake cluster was deleted (kit cleanup): no orphan outlives it
+      return;
+    }
+    const same = now.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === pod.metadata.name);
+    if (!apiServerUp(now.state, conn.clusterName) || !same || same.metadata.deletionTimestamp || same.status?.phase !== 'Running') lost();
+  }, 200);
+  for (const srv of servers) {
+    srv.on('connection', (sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+      process.stdout.write(`Handling connection for ${port}\n`);
+      let upstream;
+      try {
+        upstream = upstreamFor(current().state, conn.clusterName, pod, remote);
+      } catch {
+        upstream = undefined;
+      }
+      // Nothing listens on the pod's port: kubelet reports it on the error stream and kubectl gives up (shape of containerd's message).
+      const refused = () => {
+        sock.destroy();
+        lost(`${klogHeader('E')}portforward.go:424] "Unhandled Error" err="an error occurred forwarding ${port} -> ${remote}: error forwarding port ${remote} to pod ${sha256(pod.metadata.uid ?? pod.metadata.name)}, uid : failed to execute portforward in network namespace \\"/var/run/netns/cni-${pod.metadata.uid ?? ''}\\": failed to connect to localhost:${remote} inside namespace \\"${pod.metadata.name}\\", IPv4: dial tcp4 127.0.0.1:${remote}: connect: connection refused "\n`);
+      };
+      if (upstream === undefined) return refused();
+      const up = net.connect({ host: '127.0.0.1', port: upstream });
+      sockets.add(up);
+      up.on('close', () => sockets.delete(up));
+      let connected = false;
+      up.on('connect', () => { connected = true; });
+      up.on('error', () => (connected ? sock.destroy() : refused()));
+      sock.on('error', () => up.destroy());
+      sock.pipe(up).pipe(sock);
+    });
+  }
+  const how = await ended;
+  if (how !== 'SIGTERM') return how;
+  // Go's default action for SIGTERM: the process dies by the signal. Die the same way once the call is recorded.
+  process.once('exit', () => process.kill(process.pid, 'SIGTERM'));
+  return 143;
 }

@@ -46,8 +46,9 @@ export async function run(tool) {
     statePath = statePathFrom(env, tool);
     const sp = statePath;
     let state = readState(sp, tool);
-    const sub = argv.filter((a) => !a.startsWith('-'))[0] ?? '';
-    const latency = state.latencyMs?.[`${tool} ${sub}`] ?? state.latencyMs?.[tool] ?? 0;
+    const [sub = '', sub2 = ''] = argv.filter((a) => !a.startsWith('-'));
+    // most specific first: "docker buildx build", then "helm upgrade", then "kubectl"
+    const latency = state.latencyMs?.[`${tool} ${sub} ${sub2}`] ?? state.latencyMs?.[`${tool} ${sub}`] ?? state.latencyMs?.[tool] ?? 0;
     if (latency > 0) await sleep(latency);
 
     const mod = await HANDLERS[tool]();

@@ -2,7 +2,7 @@
 // real-shaped objects, statuses derived the way the controllers would
 // (Deployment/StatefulSet from their pods, Endpoints from Services and ready
 // pods, container states from the node's image store), label selectors.
-import { sha256, rfc3339, nowNano, normalizeImageRef, isPlainObject } from './core.mjs';
+import { sha256, rfc3339, nowNano, normalizeImageRef, qualifyImageRef, isPlainObject } from './core.mjs';
 
 /** kind -> resource facts. `plural` is the REST resource, `group` the API group ('' = core). */
 export const KINDS = {
@@ -317,6 +317,9 @@ function workloadSpec(c) {
     image: k.image,
     imagePullPolicy: k.imagePullPolicy ?? 'IfNotPresent',
     ...(k.ports ? { ports: k.ports.map((/** @type {any} */ p) => (typeof p === 'number' ? { containerPort: p, protocol: 'TCP' } : { protocol: 'TCP', ...p })) } : {}),
+    // env / envFrom as given (core/v1 EnvVar, EnvFromSource): what validate's config checks read
+    ...(k.env ? { env: k.env } : {}),
+    ...(k.envFrom ? { envFrom: k.envFrom } : {}),
     resources: k.resources ?? {},
   }));
   return {
@@ -379,7 +382,7 @@ function expandOne(c, cluster, state) {
     case 'Namespace':
       return { apiVersion: 'v1', kind: 'Namespace', metadata: { ...m, labels: { 'kubernetes.io/metadata.name': c.name, ...(c.labels ?? {}) } }, spec: { finalizers: ['kubernetes'] }, status: { phase: c.phase ?? 'Active' } };
     case 'Node':
-      return expandNode(c);
+      return expandNode(c, cluster, state);
     case 'Pod':
       return expandPod(c, cluster, state);
     case 'Deployment':
@@ -450,7 +453,19 @@ function expandOne(c, cluster, state) {
 }
 
 /** A Node object from its compact form. */
-export function expandNode(c) {
+/**
+ * Node status.images as kubelet reports them from the runtime (pkg/kubelet/nodestatus
+ * Images: largest first, at most nodeStatusMaxImages=50; names = digests + qualified tags).
+ * @param {any} cluster @param {any} state
+ */
+function nodeImages(cluster, state) {
+  const store = (cluster?.imageStore === 'host' ? state?.docker?.images : cluster?.images) ?? [];
+  return [...store].sort((a, b) => (b.size ?? 0) - (a.size ?? 0)).slice(0, 50)
+    .map((/** @type {any} */ i) => ({ names: [...(i.repoDigests ?? []), ...(i.repoTags ?? []).map(qualifyImageRef)], sizeBytes: i.size ?? 0 }));
+}
+
+/** @param {any} c @param {any} [cluster] @param {any} [state] */
+export function expandNode(c, cluster, state) {
   const ready = c.ready ?? true;
   const t = rfc3339(c.createdAt ?? DEFAULT_TIME);
   const roles = c.roles ?? ['control-plane'];
@@ -475,7 +490,7 @@ export function expandNode(c) {
         ready ? cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status') : cond('Ready', 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'),
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-      images: [],
+      images: nodeImages(cluster, state),
       nodeInfo: {
         architecture: 'amd64', bootID: uidFor('boot', '', c.name), containerRuntimeVersion: c.containerRuntimeVersion ?? 'docker://27.4.1',
         kernelVersion: c.kernelVersion ?? '6.8.0-generic', kubeProxyVersion: c.kubeletVersion ?? 'v1.32.0', kubeletVersion: c.kubeletVersion ?? 'v1.32.0',
@@ -500,7 +515,7 @@ export function expandCluster(cluster, state, clusterName) {
     if (isCompact(o)) compactOf.set(e, o);
     out.push(e);
   }
-  for (const n of cluster.nodes ?? []) out.push(isCompact(n) ? expandNode(n) : structuredClone(n));
+  for (const n of cluster.nodes ?? []) out.push(isCompact(n) ? expandNode(n, cluster, state) : structuredClone(n));
   for (const o of out) {
     if (o.kind === 'Deployment' && !o.status) o.status = deploymentStatus(o, out, compactOf.get(o));
     if (o.kind === 'StatefulSet' && !o.status) o.status = statefulSetStatus(o, out);
