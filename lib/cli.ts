@@ -54,7 +54,16 @@ export function parseArgs(spec: ScriptSpec, argv: readonly string[]): ParsedArgs
   const flags = [...COMMON_FLAGS, ...spec.flags];
   const byName = new Map(flags.map((f) => [f.name, f]));
   const unknown: string[] = [];
-  const parsed = parseArgv([...argv], {
+  // zx's parseArgv reads `--no-x` as x=false, so a boolean flag that is itself
+  // named no-x (--no-wait) is taken out of argv before parsing and set here.
+  const negated = new Set(flags.filter((f) => f.type === 'boolean' && f.name.startsWith('no-')).map((f) => f.name));
+  const given = new Set<string>();
+  const rest = argv.filter((arg) => {
+    const name = /^--(no-[\w-]+)$/.exec(arg)?.[1];
+    if (name && negated.has(name)) given.add(name);
+    return !(name && negated.has(name));
+  });
+  const parsed = parseArgv([...rest], {
     boolean: flags.filter((f) => f.type === 'boolean').map((f) => f.name),
     string: flags.filter((f) => f.type === 'string').map((f) => f.name),
     alias: Object.fromEntries(flags.filter((f) => f.alias).map((f) => [f.alias!, f.name])),
@@ -74,7 +83,7 @@ export function parseArgs(spec: ScriptSpec, argv: readonly string[]): ParsedArgs
   const result: ParsedFlags = {};
   const configFlags: Record<string, string> = {};
   for (const flag of flags) {
-    let value = parsed[flag.name] as string | boolean | string[] | undefined;
+    let value = (given.has(flag.name) ? true : parsed[flag.name]) as string | boolean | string[] | undefined;
     if (flag.type === 'string' && value !== undefined) {
       const values = Array.isArray(value) ? value : [value];
       if (values.some((v) => v === '' || typeof v === 'boolean')) throw new UsageError(`--${flag.name} needs a value (${flag.placeholder ?? 'value'})`, `run \`${spec.name} --help\``);

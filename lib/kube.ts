@@ -96,3 +96,261 @@ export interface KubeList<T = KubeObject> {
 export function releaseSelector(release: string): string {
   return `app.kubernetes.io/instance=${release}`;
 }
+
+// --- rollout watch -------------------------------------------------------------
+// Follows a release's Deployments and StatefulSets until ready, failing fast with
+// a named cause when a pod shows one that will not fix itself.
+
+export interface PodFacts {
+  pod: KubeObject;
+  workload: string;
+  container: string;
+  image: string;
+  status: any; // containerStatus
+  spec: any; // the container's spec
+  events: KubeObject[];
+}
+
+export interface Diagnosis {
+  code: string;
+  message: string;
+  hint: string;
+  /** Extra lines: logs, termination message. */
+  details?: string[];
+}
+
+export interface DiagnoseContext {
+  /** Whether the node has an image (provider.hasImage); undefined when unknown. */
+  nodeHasImage?: (image: string) => Promise<boolean | undefined>;
+  /** Last lines of the previous container's log. */
+  previousLogs?: (pod: string, container: string) => Promise<string>;
+}
+
+const waitingReason = (f: PodFacts): string | undefined => f.status?.state?.waiting?.reason;
+const lastTerminated = (f: PodFacts): any => f.status?.lastState?.terminated ?? f.status?.state?.terminated;
+
+/** Secret / ConfigMap and key named by kubelet's CreateContainerConfigError messages. */
+export function missingConfigRef(message: string): string {
+  const key = /couldn't find key (\S+) in (Secret|ConfigMap) (\S+)/.exec(message);
+  if (key) return `key ${key[1]} of ${key[2]} ${key[3]}`;
+  const obj = /(secret|configmap) "([^"]+)" not found/i.exec(message);
+  if (obj) return `${obj[1]!.toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap'} ${obj[2]}`;
+  return message || 'a Secret or ConfigMap it references';
+}
+
+/** The probe from the container spec, else from kubelet's event text (`Get "http://ip:port/path"`). */
+function probeOf(spec: any, kind: string, message: string): string {
+  const name = `${kind.toLowerCase()} probe`;
+  const probe = spec?.[`${kind.toLowerCase()}Probe`];
+  if (probe?.httpGet) return `${name} GET ${probe.httpGet.path ?? '/'} on port ${probe.httpGet.port}`;
+  if (probe?.tcpSocket) return `${name} TCP port ${probe.tcpSocket.port}`;
+  const url = /Get "https?:\/\/[^:/]+:(\d+)(\/[^"]*)?"/.exec(message);
+  return url ? `${name} GET ${url[2] ?? '/'} on port ${url[1]}` : name;
+}
+
+/**
+ * The failure causes, in the order they are checked (OOMKilled before
+ * CrashLoopBackOff: an OOM-killed container also loops). Each cause matches
+ * one container of one pod and explains it; the first match wins.
+ */
+export const FAILURE_CAUSES: readonly {
+  code: string;
+  matches(f: PodFacts): boolean;
+  explain(f: PodFacts, ctx: DiagnoseContext): Promise<Diagnosis>;
+}[] = [
+  {
+    code: 'IMAGE_NEVER_PULL',
+    matches: (f) => waitingReason(f) === 'ErrImageNeverPull',
+    explain: async (f) => ({
+      code: 'IMAGE_NEVER_PULL',
+      message: `${f.workload}: image ${f.image} is not on the node and its pull policy is Never`,
+      hint: 'deploy loads the images it builds; run deploy without --skip-build, or load it yourself (minikube image load / kind load docker-image / k3d image import)',
+    }),
+  },
+  {
+    code: 'IMAGE_PULL_FAILED',
+    matches: (f) => ['ErrImagePull', 'ImagePullBackOff'].includes(waitingReason(f) ?? ''),
+    explain: async (f, ctx) => {
+      const has = await ctx.nodeHasImage?.(f.image).catch(() => undefined);
+      const where = has === undefined ? '' : has ? ' (the node has it: check the pull policy and the tag spelling)' : ' (the node does not have it)';
+      return {
+        code: 'IMAGE_PULL_FAILED',
+        message: `${f.workload}: cannot pull image ${f.image}${where}: ${f.status.state.waiting.message ?? waitingReason(f)}`,
+        hint: has === false
+          ? 'a locally built image must be loaded into the cluster: run deploy without --skip-build (it loads what the node lacks), or check the image name in your --values'
+          : 'check the image name and tag, and that the registry is reachable and logged in (imagePullSecrets)',
+      };
+    },
+  },
+  {
+    code: 'INVALID_IMAGE_NAME',
+    matches: (f) => waitingReason(f) === 'InvalidImageName',
+    explain: async (f) => ({
+      code: 'INVALID_IMAGE_NAME',
+      message: `${f.workload}: image reference "${f.image}" is not valid`,
+      hint: 'fix <component>.image.repository / .tag in your values (lowercase repository, tag without spaces)',
+    }),
+  },
+  {
+    code: 'CONTAINER_CONFIG_ERROR',
+    matches: (f) => waitingReason(f) === 'CreateContainerConfigError',
+    explain: async (f) => ({
+      code: 'CONTAINER_CONFIG_ERROR',
+      message: `${f.workload}: container ${f.container} cannot start: missing ${missingConfigRef(f.status.state.waiting.message ?? '')}`,
+      hint: 'create the Secret/ConfigMap (or the key) it names, or point the existingSecret values at one that exists',
+    }),
+  },
+  {
+    code: 'OOM_KILLED',
+    matches: (f) => lastTerminated(f)?.reason === 'OOMKilled',
+    explain: async (f) => ({
+      code: 'OOM_KILLED',
+      message: `${f.workload}: container ${f.container} was killed for using more than its memory limit (${f.spec?.resources?.limits?.memory ?? 'no limit set: the node ran out'})`,
+      hint: `raise <component>.resources.limits.memory in your values (now ${f.spec?.resources?.limits?.memory ?? 'unset'}), or find the leak in the app`,
+    }),
+  },
+  {
+    code: 'CRASH_LOOP',
+    matches: (f) => waitingReason(f) === 'CrashLoopBackOff' || (lastTerminated(f) && (f.status?.restartCount ?? 0) >= 2 && !f.status?.ready),
+    explain: async (f, ctx) => {
+      const term = lastTerminated(f);
+      const logs = (await ctx.previousLogs?.(f.pod.metadata.name, f.container).catch(() => '')) ?? '';
+      const lines = logs.trimEnd().split('\n').filter(Boolean).slice(-20);
+      return {
+        code: 'CRASH_LOOP',
+        message: `${f.workload}: container ${f.container} keeps exiting (exit code ${term?.exitCode ?? '?'}${term?.reason ? `, ${term.reason}` : ''}, ${f.status?.restartCount ?? 0} restarts)`,
+        hint: 'the log lines above show why the app stops; check its environment (DATABASE_URL, config) and `kubectl logs --previous`',
+        details: [
+          ...(term?.message ? [`termination message: ${String(term.message).trim()}`] : []),
+          lines.length ? `last ${lines.length} log lines of the previous container:` : 'the previous container left no log lines',
+          ...lines.map((l) => `  ${l}`),
+        ],
+      };
+    },
+  },
+  {
+    code: 'PROBE_FAILED',
+    matches: (f) => !f.status?.ready && f.events.some((e) => e['reason'] === 'Unhealthy' && Number(e['count'] ?? 1) >= 3),
+    explain: async (f) => {
+      const event = f.events.find((e) => e['reason'] === 'Unhealthy')!;
+      const text = String(event['message'] ?? '');
+      const kind = /^(Readiness|Liveness|Startup) probe/.exec(text)?.[1] ?? 'Readiness';
+      return {
+        code: 'PROBE_FAILED',
+        message: `${f.workload}: the ${probeOf(f.spec, kind, text)} of container ${f.container} keeps failing: ${text.split('\n')[0]}`,
+        hint: 'the app does not answer its health endpoint: check the port the app listens on, its startup time (startupProbe) and its logs',
+      };
+    },
+  },
+];
+
+/** Scheduling failures are per pod, not per container. */
+export function unschedulable(pod: KubeObject, events: KubeObject[]): string | undefined {
+  const cond = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False');
+  const event = events.find((e) => e['reason'] === 'FailedScheduling');
+  const message = cond?.message ?? (event ? String(event['message']) : undefined);
+  return pod.status?.phase === 'Pending' && message ? message : undefined;
+}
+
+/** The resource a FailedScheduling message says is short ("0/1 nodes are available: 1 Insufficient memory."). */
+export function shortResource(message: string): string | undefined {
+  const found = [...message.matchAll(/Insufficient ([\w./-]+)/g)].map((m) => m[1]);
+  return found.length ? [...new Set(found)].join(' and ') : undefined;
+}
+
+export interface WorkloadState {
+  kind: 'Deployment' | 'StatefulSet';
+  name: string;
+  desired: number;
+  ready: number;
+  updated: number;
+  done: boolean;
+}
+
+export function workloadState(o: KubeObject): WorkloadState {
+  const desired = o.spec?.replicas ?? 1;
+  const ready = o.status?.readyReplicas ?? 0;
+  const updated = o.status?.updatedReplicas ?? ready;
+  const observed = (o.status?.observedGeneration ?? 0) >= ((o.metadata as any).generation ?? 0);
+  return { kind: o.kind as WorkloadState['kind'], name: o.metadata.name, desired, ready, updated, done: observed && ready >= desired && updated >= desired };
+}
+
+export class RolloutError extends ToolkitError {
+  constructor(readonly diagnosis: Diagnosis) {
+    super([diagnosis.message, ...(diagnosis.details ?? []).map((d) => `  ${d}`)].join('\n'), ExitCode.failed, diagnosis.hint, diagnosis.code);
+  }
+}
+
+export interface WatchOptions extends DiagnoseContext {
+  release: string;
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (workloads: WorkloadState[]) => void;
+}
+
+function podOwner(pod: KubeObject, workloads: readonly string[]): string | undefined {
+  return workloads.filter((w) => pod.metadata.name.startsWith(`${w}-`)).sort((a, b) => b.length - a.length)[0];
+}
+
+/** One look at the release: workload states, and a diagnosis when something will not recover. */
+export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Promise<{ workloads: WorkloadState[]; diagnosis?: Diagnosis; pending: string[] }> {
+  const list = await kubectl.json(['deployments,statefulsets,pods', '--selector', releaseSelector(opts.release)], { signal: opts.signal });
+  const workloads = list.items.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map(workloadState);
+  const notDone = workloads.filter((w) => !w.done);
+  if (!notDone.length) return { workloads, pending: [] };
+  const names = workloads.map((w) => w.name);
+  const pods = list.items.filter((o) => o.kind === 'Pod' && notDone.some((w) => podOwner(o, names) === w.name));
+  const events = pods.some((p) => !p.status?.containerStatuses?.every((s: any) => s.ready)) ? (await kubectl.json(['events'], { signal: opts.signal })).items : [];
+  const eventsOf = (pod: KubeObject) => events.filter((e: any) => e.involvedObject?.kind === 'Pod' && (e.involvedObject.name === pod.metadata.name || podOwner({ metadata: { name: e.involvedObject.name } } as KubeObject, names) === podOwner(pod, names)));
+  const pending: string[] = [];
+  for (const pod of pods) {
+    const workload = podOwner(pod, names)!;
+    const podEvents = eventsOf(pod);
+    const sched = unschedulable(pod, podEvents);
+    if (sched) {
+      const short = shortResource(sched);
+      if (short) return { workloads, pending, diagnosis: { code: 'UNSCHEDULABLE', message: `${workload}: pod ${pod.metadata.name} cannot be scheduled: not enough ${short} (${sched})`, hint: `lower <component>.resources.requests (${short}) in your values, or give the cluster more (minikube start --cpus/--memory, or delete other workloads)` } };
+      pending.push(`${workload}: pod ${pod.metadata.name} is Pending: ${sched}`);
+      continue;
+    }
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const facts: PodFacts = { pod, workload, container: status.name, image: status.image, status, spec: (pod.spec?.containers ?? []).find((c: any) => c.name === status.name), events: podEvents };
+      const cause = FAILURE_CAUSES.find((c) => c.matches(facts));
+      if (cause) return { workloads, pending, diagnosis: await cause.explain(facts, opts) };
+      if (!status.ready) {
+        const why = status.state?.waiting ? `${status.state.waiting.reason}${status.state.waiting.message ? `: ${status.state.waiting.message}` : ''}` : status.state?.running ? 'running, not ready yet' : 'not started';
+        pending.push(`${workload}: pod ${pod.metadata.name} container ${status.name}: ${why}`);
+      }
+    }
+  }
+  for (const w of notDone) if (!pending.some((p) => p.startsWith(`${w.name}:`))) pending.push(`${w.name}: ${w.ready}/${w.desired} ready, ${w.updated}/${w.desired} updated (no pod yet)`);
+  return { workloads, pending };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+
+/** Polls until every workload of the release is ready; RolloutError with the cause otherwise. */
+export async function watchRollout(kubectl: Kubectl, opts: WatchOptions): Promise<WorkloadState[]> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (opts.signal?.aborted) throw new ToolkitError('interrupted during the rollout watch', ExitCode.interrupted);
+    const look = await inspectRollout(kubectl, opts);
+    opts.onProgress?.(look.workloads);
+    if (look.diagnosis) throw new RolloutError(look.diagnosis);
+    if (!look.pending.length && look.workloads.length) return look.workloads;
+    if (Date.now() >= deadline) {
+      throw new RolloutError({
+        code: 'ROLLOUT_TIMEOUT',
+        message: `the release was not ready within ${Math.round(opts.timeoutMs / 1000)}s; still pending:`,
+        details: look.pending.length ? look.pending : ['no Deployment or StatefulSet of the release was found'],
+        hint: 'the lines above say what each resource waits for; raise --timeout if the cluster is just slow (first image pulls)',
+      });
+    }
+    await sleep(Math.min(opts.intervalMs ?? 2000, Math.max(0, deadline - Date.now())), opts.signal);
+  }
+}

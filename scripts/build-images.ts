@@ -2,9 +2,9 @@
 // Build the frontend and backend images: npx zx scripts/build-images.ts --help
 import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
-import { ExitCode, ToolkitError, UsageError } from '../lib/errors.ts';
+import { UsageError } from '../lib/errors.ts';
 import { buildPlanned, checkSizes, connectEngine, engineSummary, loadIntoCluster, parseOnly, planImages, testContainers, type ImageResult } from '../lib/images.ts';
-import type { ClusterProvider, ResolveProvider } from '../lib/providers/types.ts';
+import { resolveProvider } from '../lib/providers/index.ts';
 
 export const spec: ScriptSpec = {
   name: 'build-images',
@@ -35,19 +35,6 @@ export const spec: ScriptSpec = {
     'is passed to npm and pip as a build secret, never stored in a layer. HTTP(S)_PROXY / NO_PROXY are passed through.',
   ],
 };
-
-/** The providers come with the deploy stages; until then --load says so. */
-async function resolveProvider(config: { provider: Parameters<ResolveProvider>[0]['provider']; kubeContext: string | undefined; minikubeProfile: string }): Promise<ClusterProvider> {
-  const modulePath = '../lib/providers/index.ts';
-  let mod: { resolveProvider?: ResolveProvider };
-  try {
-    mod = (await import(modulePath)) as { resolveProvider?: ResolveProvider };
-  } catch {
-    throw new ToolkitError('--load needs the cluster providers, which this version does not have yet', ExitCode.failed, 'load the images yourself (kind load docker-image / minikube image load), or run without --load', 'NOT_IMPLEMENTED');
-  }
-  if (!mod.resolveProvider) throw new ToolkitError('lib/providers/index.ts exports no resolveProvider', ExitCode.failed, undefined, 'NOT_IMPLEMENTED');
-  return mod.resolveProvider(config);
-}
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
   const stray = args.positionals;

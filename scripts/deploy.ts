@@ -2,6 +2,7 @@
 // Deploy the Todo Chatbot to a local Kubernetes cluster: npx zx scripts/deploy.ts --help
 import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { deploy } from '../lib/deploy.ts';
+import { UsageError } from '../lib/errors.ts';
 
 export const spec: ScriptSpec = {
   name: 'deploy',
@@ -12,22 +13,38 @@ export const spec: ScriptSpec = {
     { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
     { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
     { name: 'provider', type: 'string', placeholder: 'name', configKey: 'CLUSTER_PROVIDER', description: 'auto, minikube, kind, k3d, docker-desktop or generic' },
+    { name: 'values', type: 'string', placeholder: 'file', repeatable: true, description: 'extra Helm values file, applied after the generated one (repeatable)' },
     { name: 'timeout', type: 'string', placeholder: 'duration', configKey: 'DEPLOY_TIMEOUT', description: 'how long to wait for the rollout (e.g. 5m)' },
     { name: 'registry', type: 'string', placeholder: 'host/path', configKey: 'REGISTRY', description: 'registry to push to for generic clusters' },
     { name: 'skip-build', type: 'boolean', description: 'use the images already built; do not build' },
+    { name: 'no-wait', type: 'boolean', description: 'do not watch the rollout after the Helm release' },
+    { name: 'dry-run', type: 'boolean', description: 'render what would be applied (helm template, same values) and change nothing' },
+    { name: 'allow-remote', type: 'boolean', description: 'allow a context that is not a local cluster (minikube, kind, k3d, docker-desktop)' },
   ],
   examples: [
     'npx zx scripts/deploy.ts',
     'npx zx scripts/deploy.ts --context kind-dev --namespace demo',
+    'npx zx scripts/deploy.ts --dry-run > rendered.yaml',
     'npm run deploy -- --json > deploy.jsonl',
+  ],
+  notes: [
+    'Secrets (OPENAI_API_KEY, DATABASE_URL) reach Helm only through a 0600 values file in a private temporary folder, removed afterwards.',
+    'A second run with nothing changed builds, loads and upgrades nothing. Failure codes: docs/troubleshooting.md.',
   ],
 };
 
-await runScript(spec, async ({ args, log }) =>
-  deploy(log, {
+await runScript(spec, async ({ args, log, signal, onCleanup }) => {
+  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `deploy --help` for the options');
+  return deploy(log, {
     configFlags: args.configFlags,
     envFile: args.flags['dotenv'] as string | undefined,
     root: REPO_ROOT,
     skipBuild: Boolean(args.flags['skip-build']),
-  }) as Promise<0>,
-);
+    noWait: Boolean(args.flags['no-wait']),
+    dryRun: Boolean(args.flags['dry-run']),
+    allowRemote: Boolean(args.flags['allow-remote']),
+    valuesFiles: (args.flags['values'] as string[] | undefined) ?? [],
+    signal,
+    onCleanup,
+  }) as Promise<0>;
+});

@@ -41,6 +41,14 @@ test('flags, aliases, config keys and repeatable values', () => {
   assert.equal(args.positionals, ['extra']);
 });
 
+test('a boolean flag named no-x (--no-wait) parses as itself, not as a negated x', () => {
+  const withNo: ScriptSpec = { ...spec, flags: [...spec.flags, { name: 'no-wait', type: 'boolean', description: 'do not wait' }] };
+  assert.is(parseArgs(withNo, ['--no-wait', '--force']).flags['no-wait'], true);
+  assert.is(parseArgs(withNo, ['--force']).flags['no-wait'], false);
+  // Other negations keep zx's meaning: --no-force is force=false.
+  assert.is(parseArgs(withNo, ['--no-force']).flags.force, false);
+});
+
 test('unknown flags, missing values and repeated single flags are usage errors', () => {
   assert.throws(() => parseArgs(spec, ['--forse']), (e: ToolkitError) => e.exitCode === 2 && /unknown option --forse \(did you mean --force\?\)/.test(e.message));
   assert.throws(() => parseArgs(spec, ['--namespace']), (e: ToolkitError) => e.exitCode === 2 && /--namespace needs a value/.test(e.message));

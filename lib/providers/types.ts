@@ -17,6 +17,17 @@ export interface ClusterProvider {
    * there and loadImage is never needed. Undefined: build on the host and load.
    */
   dockerEnv?(): Promise<Record<string, string> | undefined>;
+  /**
+   * An address on which the host reaches the nodes' NodePorts (minikube ip, 127.0.0.1 for
+   * docker-desktop), or undefined when a NodePort is not reachable from the host (kind/k3d
+   * without port mappings, minikube docker driver on macOS) and a port-forward is needed.
+   */
+  nodeAddress(): Promise<string | undefined>;
+  /**
+   * The image reference the cluster should run for a locally built `ref`: the same
+   * ref for local providers; for a registry (generic) the pushed ref pinned by digest.
+   */
+  deployRef?(ref: string): Promise<string>;
 }
 
 /** How a provider is chosen for a configuration (implemented with the providers). */

@@ -1,0 +1,32 @@
+#!/usr/bin/env zx
+// Remove the Todo Chatbot from the cluster: npx zx scripts/teardown.ts --help
+import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { UsageError } from '../lib/errors.ts';
+import { teardown } from '../lib/teardown.ts';
+
+export const spec: ScriptSpec = {
+  name: 'teardown',
+  summary: 'uninstall the Todo Chatbot release; optionally delete its data and stop minikube',
+  usage: 'npx zx scripts/teardown.ts [options]',
+  flags: [
+    { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
+    { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
+    { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
+    { name: 'purge', type: 'boolean', description: 'also delete the namespace and the database volume (asks first)' },
+    { name: 'yes', type: 'boolean', alias: 'y', description: 'do not ask before --purge (required without a terminal)' },
+    { name: 'stop-minikube', type: 'boolean', description: 'then stop the minikube profile' },
+  ],
+  examples: ['npx zx scripts/teardown.ts', 'npx zx scripts/teardown.ts --purge --yes --stop-minikube'],
+};
+
+await runScript(spec, async ({ args, log }) => {
+  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `teardown --help` for the options');
+  return teardown(log, {
+    configFlags: args.configFlags,
+    envFile: args.flags['dotenv'] as string | undefined,
+    root: REPO_ROOT,
+    purge: Boolean(args.flags['purge']),
+    yes: Boolean(args.flags['yes']),
+    stopMinikube: Boolean(args.flags['stop-minikube']),
+  }) as Promise<0>;
+});

@@ -1,0 +1,55 @@
+// teardown on the fake-tools kit: uninstall, --purge (confirmation rules), --stop-minikube, twice.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { deployFixture } from './support/deploy-fixture.ts';
+
+test('teardown uninstalls the release; a second run is a no-op (exit 0); the PVC stays without --purge', async () => {
+  const fake = await deployFixture({ provider: 'minikube' });
+  try {
+    const r = await fake.script('teardown', []);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, 'uninstalled todo-chatbot from todo');
+    assert.is(fake.state().helm!.releases!.length, 0);
+    const again = await fake.script('teardown', []);
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, 'todo-chatbot was not installed in todo: nothing to do');
+    const pvcs = JSON.parse((await fake.run('kubectl', ['--context', 'minikube', '-n', 'todo', 'get', 'pvc', '-o', 'json'])).stdout).items;
+    assert.is(pvcs.length, 1, 'the database volume outlives a plain teardown');
+  } finally {
+    fake.cleanup();
+  }
+});
+
+test('--purge without a terminal and without --yes is refused (exit 2) before anything changes', async () => {
+  const fake = await deployFixture({ provider: 'kind' });
+  try {
+    const r = await fake.script('teardown', ['--purge']);
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, 'code: CONFIRMATION_REQUIRED');
+    assert.match(r.stderr, '--yes');
+    assert.is(fake.calls('helm').length + fake.calls('kubectl').length, 0);
+  } finally {
+    fake.cleanup();
+  }
+});
+
+test('--purge --yes --stop-minikube deletes the volume and namespace and stops the profile; safe twice', async () => {
+  const fake = await deployFixture({ provider: 'minikube' });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const r = await fake.script('teardown', ['--purge', '--yes', '--stop-minikube']);
+      assert.is(r.code, 0, r.stdout + r.stderr);
+      if (i === 1) break;
+      assert.match(r.stdout, 'deleted the volumes of todo-chatbot and namespace todo');
+      assert.match(r.stdout, 'stopped profile minikube');
+      fake.update((s) => (s.minikube!.profiles![0]!.status = { Host: 'Running', Kubelet: 'Running', APIServer: 'Running', Kubeconfig: 'Configured' }));
+    }
+    const objects = fake.state().clusters.minikube!.objects!;
+    assert.not.ok(objects.some((o) => o.kind === 'PersistentVolumeClaim'), 'PVC deleted');
+    assert.not.ok(objects.some((o) => o.kind === 'Namespace' && o.name === 'todo'), 'namespace deleted');
+  } finally {
+    fake.cleanup();
+  }
+});
+
+test.run();
