@@ -1,0 +1,144 @@
+// How the host reaches the app: a node address with the Services' NodePorts when
+// one GET shows they answer, otherwise `kubectl port-forward` per Service,
+// started here, used, and always stopped by close().
+import { ExitCode, ToolkitError } from './errors.ts';
+import { startBackground, type Background } from './exec.ts';
+import { releaseSelector, type Kubectl, type KubeList, type KubeObject } from './kube.ts';
+import type { Logger } from './log.ts';
+import type { BaseUrls } from './smoke.ts';
+
+export interface Access {
+  urls: BaseUrls;
+  via: 'nodeport' | 'port-forward';
+  /** A port-forward ends when its pod does (e.g. after a restart): start it again. NodePorts need nothing. */
+  reconnect(): Promise<BaseUrls>;
+  close(): Promise<void>;
+}
+
+export interface OpenAccessOptions {
+  kube: Kubectl;
+  release: string;
+  /** Where the host reaches NodePorts (ClusterProvider.nodeAddress); undefined: port-forward. */
+  nodeAddress(): Promise<string | undefined>;
+  /** For the kubectl port-forward child (tests put fake tools first on PATH). */
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+  signal?: AbortSignal;
+  /** One GET per URL to see whether the NodePort answers; default 3 s. */
+  probeTimeoutMs?: number;
+  /** How long a port-forward may take to print its local port; default 20 s. */
+  forwardTimeoutMs?: number;
+}
+
+/** Which Service serves which base URL, and the path that proves it answers. */
+const ENDPOINTS = [
+  { name: 'frontend', probe: '/api/health' },
+  { name: 'backend', probe: '/health' },
+] as const;
+
+function accessError(message: string, hint: string, code: string): ToolkitError {
+  return new ToolkitError(message, ExitCode.failed, hint, code);
+}
+
+/** kubectl prints "Forwarding from 127.0.0.1:43127 -> 3000" once the listener is up (pkg/cmd/portforward). */
+const FORWARDING = /Forwarding from 127\.0\.0\.1:(\d+) ->/;
+
+async function answers(url: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const res = await fetch(url, { signal: signal ? AbortSignal.any([timeout, signal]) : timeout, redirect: 'manual' });
+    await res.arrayBuffer();
+    return true; // any HTTP answer: the path works, whatever the app says (the checks judge that)
+  } catch {
+    return false;
+  }
+}
+
+export async function openAccess(opts: OpenAccessOptions): Promise<Access> {
+  const { kube, log } = opts;
+  const services = (await kube.json<KubeList>(['services', '--selector', releaseSelector(opts.release)], { signal: opts.signal })).items;
+  const pick = (name: string): { svc: KubeObject; port: { port: number; nodePort?: number } } => {
+    const svc = services.find((s) => s.metadata.labels?.['app.kubernetes.io/component'] === name);
+    const port = svc?.spec?.ports?.find((p: { name?: string }) => p.name === 'http') ?? svc?.spec?.ports?.[0];
+    if (!svc || !port) {
+      throw accessError(
+        `release ${opts.release} has no ${name} Service in namespace ${kube.target.namespace}`,
+        'deploy first (npx zx scripts/deploy.ts), or check --release and --namespace',
+        'ACCESS_NO_SERVICE',
+      );
+    }
+    return { svc, port };
+  };
+  const targets = ENDPOINTS.map((e) => ({ ...e, ...pick(e.name) }));
+
+  const address = await opts.nodeAddress().catch((error: unknown) => {
+    log?.debug(`no node address: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  if (address && targets.every((t) => t.port.nodePort)) {
+    const host = address.includes(':') ? `[${address}]` : address;
+    const urls = Object.fromEntries(targets.map((t) => [t.name, `http://${host}:${t.port.nodePort}`])) as unknown as BaseUrls;
+    const ok = await Promise.all(targets.map((t) => answers(`${urls[t.name]}${t.probe}`, opts.probeTimeoutMs ?? 3000, opts.signal)));
+    if (ok.every(Boolean)) {
+      return { urls, via: 'nodeport', reconnect: async () => urls, close: async () => undefined };
+    }
+    log?.debug(`NodePorts on ${address} do not answer; using kubectl port-forward`);
+  }
+
+  let forwards: Background[] = [];
+  const stop = async () => {
+    const running = forwards;
+    forwards = [];
+    await Promise.all(running.map((f) => f.stop()));
+  };
+  const start = async (): Promise<BaseUrls> => {
+    const urls: Partial<BaseUrls> = {};
+    try {
+      for (const t of targets) {
+        const { forward, port } = await portForward(opts, t.svc.metadata.name, t.port.port);
+        forwards.push(forward);
+        urls[t.name] = `http://127.0.0.1:${port}`;
+      }
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return urls as BaseUrls;
+  };
+  const urls = await start();
+  const access: Access = {
+    urls,
+    via: 'port-forward',
+    async reconnect() {
+      await stop();
+      access.urls = await start();
+      return access.urls;
+    },
+    close: stop,
+  };
+  return access;
+}
+
+async function portForward(opts: OpenAccessOptions, service: string, port: number): Promise<{ forward: Background; port: number }> {
+  const { context, namespace } = opts.kube.target;
+  const forward = startBackground(
+    'kubectl',
+    ['--context', context, '--namespace', namespace, 'port-forward', `service/${service}`, `:${port}`, '--address', '127.0.0.1'],
+    { env: opts.env, log: opts.log, timeoutMs: 0 },
+  );
+  const deadline = Date.now() + (opts.forwardTimeoutMs ?? 20_000);
+  for (;;) {
+    const local = FORWARDING.exec(forward.stdout())?.[1];
+    if (local) return { forward, port: Number(local) };
+    const ended = await Promise.race([forward.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 50))]);
+    if (ended || Date.now() > deadline || opts.signal?.aborted) {
+      await forward.stop();
+      const why = forward.stderr().trim().split('\n').pop() || (ended ? 'kubectl port-forward exited' : 'no "Forwarding from" line in time');
+      throw accessError(
+        `kubectl port-forward to service/${service} failed: ${why}`,
+        `check that the ${service} Service has ready pods (kubectl get endpointslices -n ${namespace}) and that kubectl can reach the cluster`,
+        'ACCESS_PORT_FORWARD',
+      );
+    }
+  }
+}

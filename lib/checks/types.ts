@@ -1,0 +1,75 @@
+// The shape of a validate check. Checks are data: an id, a group, a title, a
+// hint for when it fails, what it depends on, and one async run(ctx).
+import type { Config } from '../config.ts';
+import type { Runner } from '../exec.ts';
+import type { Kubectl } from '../kube.ts';
+import type { Logger } from '../log.ts';
+import type { BaseUrls, SmokeOptions } from '../smoke.ts';
+
+export const GROUPS = ['cluster', 'release', 'workloads', 'config', 'network', 'app'] as const;
+export type CheckGroup = (typeof GROUPS)[number];
+
+/** What run() returns; a thrown error is a failure whose message is the cause. */
+export interface CheckOutcome {
+  status: 'pass' | 'warn' | 'fail';
+  /** One line: what was seen (on failure: the cause). */
+  detail: string;
+}
+
+export interface Check {
+  /** `<group>.<name>`, stable: CI systems key on it. */
+  id: string;
+  group: CheckGroup;
+  title: string;
+  run(ctx: CheckContext): Promise<CheckOutcome>;
+  /** What to do when it fails. */
+  hint: string;
+  /** Checks that must pass (or warn) first; when one fails this one is skipped with the reason. Ids outside the selection are ignored. */
+  dependsOn?: readonly string[];
+  /** Only with --disruptive (it restarts a pod). */
+  disruptive?: boolean;
+  /** Runs after every other selected check has finished (it disturbs what they look at). */
+  last?: boolean;
+}
+
+/** How the host reaches the app (lib/access.ts), or the URLs given with --url. */
+export interface AppAccess {
+  urls: BaseUrls;
+  via: 'nodeport' | 'port-forward' | 'given';
+  /** After a pod restart a port-forward dies with its pod: start it again. */
+  reconnect(): Promise<BaseUrls>;
+  close(): Promise<void>;
+}
+
+export interface CheckTarget {
+  context: string;
+  namespace: string;
+  release: string;
+}
+
+export interface CheckContext {
+  readonly config: Readonly<Config>;
+  readonly target: CheckTarget;
+  readonly kube: Kubectl;
+  readonly run: Runner;
+  /** helm with --kube-context and --namespace; throws ClusterUnreachableError when the API server does not answer. */
+  helm(args: readonly string[]): Promise<string>;
+  /** Opened on first use and shared by every check; closed by the runner. */
+  access(): Promise<AppAccess>;
+  /** Aborted when the total time budget runs out. */
+  readonly signal: AbortSignal;
+  /** Request timeout and retries for HTTP calls, bound to `signal`. */
+  readonly http: SmokeOptions;
+  /** A restart that finished within this window fails workloads.restarts. */
+  readonly restartWindowMs: number;
+  /** Memoizes a read shared by several checks (one kubectl call, many checks). */
+  once<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  readonly log?: Logger;
+}
+
+/** A failure with a cause worded for people (thrown by checks; any Error works too). */
+export class CheckFailure extends Error {}
+
+export const pass = (detail: string): CheckOutcome => ({ status: 'pass', detail });
+export const warn = (detail: string): CheckOutcome => ({ status: 'warn', detail });
+export const fail = (detail: string): CheckOutcome => ({ status: 'fail', detail });

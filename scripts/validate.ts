@@ -1,0 +1,53 @@
+#!/usr/bin/env zx
+// Is the deployment healthy and does the app work? npx zx scripts/validate.ts --help
+import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { UsageError } from '../lib/errors.ts';
+import { validateCommand } from '../lib/validate.ts';
+
+export const spec: ScriptSpec = {
+  name: 'validate',
+  summary: 'check the cluster, the Helm release, workloads, config, network and the app itself (20+ checks)',
+  usage: 'npx zx scripts/validate.ts [options]',
+  flags: [
+    { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
+    { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
+    { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
+    { name: 'url', type: 'string', placeholder: 'frontend=<url>,backend=<url>', description: 'run only the app checks against these base URLs (containers, local processes, a remote cluster)' },
+    { name: 'only', type: 'string', placeholder: 'group', repeatable: true, description: 'run only these groups: cluster, release, workloads, config, network, app (repeatable or comma-separated)' },
+    { name: 'skip', type: 'string', placeholder: 'group', repeatable: true, description: 'leave these groups out (repeatable or comma-separated)' },
+    { name: 'junit', type: 'string', placeholder: 'file', description: 'also write a JUnit XML report (one testsuite per group, one testcase per check)' },
+    { name: 'disruptive', type: 'boolean', description: 'also check that a task survives a backend pod restart (deletes a backend pod)' },
+    { name: 'timeout', type: 'string', placeholder: 'duration', description: 'total time budget for all checks (default 2m)' },
+    { name: 'restart-window', type: 'string', placeholder: 'duration', description: 'a container restart this recent fails workloads.restarts (default 10m)' },
+  ],
+  examples: [
+    'npx zx scripts/validate.ts',
+    'npm run validate -- --junit report.xml',
+    'npx zx scripts/validate.ts --only app --disruptive',
+    'npx zx scripts/validate.ts --url frontend=http://127.0.0.1:3000,backend=http://127.0.0.1:8000',
+    'npx zx scripts/validate.ts --skip app --json > validate.json',
+  ],
+  notes: [
+    'Exit 0 when every check passed (warnings allowed), 1 when one failed, 3 when the cluster does not answer.',
+    'With --json, stdout holds one JSON document (progress goes to stderr). Failure codes: docs/troubleshooting.md.',
+  ],
+};
+
+await runScript(spec, async ({ args, log, signal }) => {
+  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `validate --help` for the options');
+  const f = args.flags;
+  return validateCommand(log, {
+    configFlags: args.configFlags,
+    envFile: f['dotenv'] as string | undefined,
+    root: REPO_ROOT,
+    url: f['url'] as string | undefined,
+    only: f['only'] as string[] | undefined,
+    skip: f['skip'] as string[] | undefined,
+    junit: f['junit'] as string | undefined,
+    json: Boolean(f['json']),
+    disruptive: Boolean(f['disruptive']),
+    timeout: f['timeout'] as string | undefined,
+    restartWindow: f['restart-window'] as string | undefined,
+    signal,
+  });
+});

@@ -1,0 +1,120 @@
+// The validate runner with synthetic checks: concurrency of independent checks,
+// dependants skipped with the reason, "last" ordering, the total budget, exit
+// codes, flag parsing, and the table.
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Check, CheckContext } from '../lib/checks/index.ts';
+import { CHECKS, GROUPS } from '../lib/checks/index.ts';
+import { REPO_ROOT } from '../lib/cli.ts';
+import { loadConfig } from '../lib/config.ts';
+import { createRunner } from '../lib/exec.ts';
+import { ClusterUnreachableError } from '../lib/kube.ts';
+import { parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';
+
+const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
+const urls = { frontend: 'http://127.0.0.1:1', backend: 'http://127.0.0.1:2' };
+type Status = 'pass' | 'warn' | 'fail';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function fake(id: string, body: (ctx: CheckContext) => Promise<Status> | Status, extra: Partial<Check> = {}): Check {
+  return { id, group: 'app', title: id, hint: `hint for ${id}`, async run(ctx) { const status = await body(ctx); return { status, detail: `${id} ${status}` }; }, ...extra };
+}
+
+test('independent checks run concurrently; a failed dependency skips its dependants (transitively) with the reason', async () => {
+  const started: number[] = [];
+  const slow = (id: string) => fake(id, async () => { started.push(performance.now()); await sleep(200); return 'pass' as const; });
+  const checks = [
+    slow('app.a'), slow('app.b'), slow('app.c'),
+    fake('app.broken', async () => { throw new Error('boom: the cause'); }),
+    fake('app.child', () => 'pass', { dependsOn: ['app.broken'] }),
+    fake('app.grandchild', () => 'pass', { dependsOn: ['app.child'] }),
+    fake('app.outside', () => 'pass', { dependsOn: ['cluster.namespace'] }), // not selected: ignored
+  ];
+  const t0 = performance.now();
+  const report = await validate({ config, run: createRunner(), urls, checks });
+  const took = performance.now() - t0;
+  assert.ok(took < 450, `three 200ms checks ran concurrently (${Math.round(took)}ms)`);
+  const r = Object.fromEntries(report.results.map((x) => [x.id, x]));
+  assert.is(r['app.broken']!.status, 'fail');
+  assert.is(r['app.broken']!.detail, 'boom: the cause');
+  assert.is(r['app.broken']!.hint, 'hint for app.broken');
+  assert.is(r['app.child']!.detail, 'needs app.broken, which failed');
+  assert.is(r['app.grandchild']!.detail, 'needs app.child, which was skipped');
+  assert.is(r['app.outside']!.status, 'pass');
+  assert.equal(report.results.map((x) => x.id), checks.map((c) => c.id), 'table order is check order');
+  assert.equal(report.counts, { total: 7, passed: 4, warned: 0, failed: 1, skipped: 2 });
+  assert.is(report.exitCode, 1);
+});
+
+test('concurrency is bounded, and a "last" check starts only after all others finished', async () => {
+  let running = 0;
+  let peak = 0;
+  const finished: string[] = [];
+  const counted = (id: string) => fake(id, async () => { running++; peak = Math.max(peak, running); await sleep(30); running--; finished.push(id); return 'pass' as const; });
+  const checks = [counted('app.1'), fake('app.z-last', async () => { finished.push(`last saw ${finished.length}`); return 'pass' as const; }, { last: true }), counted('app.2'), counted('app.3'), counted('app.4'), counted('app.5')];
+  const report = await validate({ config, run: createRunner(), urls, checks, concurrency: 2 });
+  assert.is(peak, 2);
+  assert.is(finished.at(-1), 'last saw 5');
+  assert.is(report.exitCode, 0);
+});
+
+test('the total budget fails the running check and skips the rest; warnings keep exit 0; unreachable means exit 3', async () => {
+  const report = await validate({
+    config, run: createRunner(), urls, budgetMs: 300,
+    checks: [fake('app.hangs', () => new Promise(() => undefined)), fake('app.after', () => 'pass', { dependsOn: ['app.hangs'] })],
+  });
+  assert.is(report.results[0]!.status, 'fail');
+  assert.is(report.results[0]!.detail, 'the total time budget of 0.3s ran out');
+  assert.is(report.results[1]!.status, 'skip');
+
+  const warned = await validate({ config, run: createRunner(), urls, checks: [fake('app.w', async () => 'warn' as const)] });
+  assert.is(warned.exitCode, 0);
+  assert.is(warned.results[0]!.hint, 'hint for app.w');
+
+  const down = await validate({ config, run: createRunner(), urls, checks: [fake('app.k', async () => { throw new ClusterUnreachableError('kind-x', 'connection refused'); })] });
+  assert.is(down.exitCode, 3);
+  assert.ok(down.results[0]!.unreachable);
+  assert.match(down.results[0]!.hint!, 'kubectl --context kind-x get nodes');
+});
+
+test('selection: groups, --only/--skip as lists, --url means app only, --disruptive adds the restart check', () => {
+  assert.ok(CHECKS.length >= 20);
+  assert.equal([...new Set(CHECKS.map((c) => c.group))], [...GROUPS]);
+  assert.equal(new Set(CHECKS.map((c) => c.id)).size, CHECKS.length, 'ids are unique');
+  for (const c of CHECKS) for (const d of c.dependsOn ?? []) assert.ok(CHECKS.some((x) => x.id === d), `${c.id} depends on unknown ${d}`);
+  const ids = (o: Parameters<typeof selectChecks>[0]) => selectChecks(o).map((c) => c.id);
+  assert.ok(ids({}).every((id) => id !== 'app.restart-survival'));
+  assert.ok(ids({ disruptive: true }).includes('app.restart-survival'));
+  assert.ok(ids({ only: ['cluster,release'] }).every((id) => /^(cluster|release)\./.test(id)));
+  assert.ok(ids({ skip: ['app', 'network'] }).every((id) => !/^(app|network)\./.test(id)));
+  assert.ok(ids({ urls }).every((id) => id.startsWith('app.')));
+  assert.throws(() => selectChecks({ only: ['netwrok'] }), /did you mean network/);
+  assert.throws(() => selectChecks({ only: ['cluster'], skip: ['cluster'] }), /no checks left/);
+});
+
+test('--url parsing names what is wrong', () => {
+  assert.equal(parseUrlFlag('frontend=http://127.0.0.1:3000/,backend=http://127.0.0.1:8000'), { frontend: 'http://127.0.0.1:3000', backend: 'http://127.0.0.1:8000' });
+  assert.throws(() => parseUrlFlag('frontend=http://a'), /lacks backend=<url>/);
+  assert.throws(() => parseUrlFlag('front=http://a,backend=http://b'), /front=http:\/\/a: expected frontend=<url> or backend=<url>/);
+  assert.throws(() => parseUrlFlag('frontend=ftp://a,backend=http://b'), /not an http\(s\) URL/);
+});
+
+test('the table: ✓ ✗ ⚠ - per check with duration, then failures with cause and hint, then the counts', async () => {
+  const report = await validate({
+    config, run: createRunner(), urls,
+    checks: [fake('app.ok', () => 'pass'), fake('app.bad', async () => { throw new Error('it broke\nsecond line'); }), fake('app.meh', async () => 'warn' as const), fake('app.dep', () => 'pass', { dependsOn: ['app.bad'] })],
+  });
+  const text = renderReport(report, { color: false, width: 100 });
+  assert.match(text, /✓ app\.ok\s+app\.ok pass\s+\d+ms/);
+  assert.match(text, /✗ app\.bad\s+it broke\s+\d+ms/);
+  assert.match(text, /⚠ app\.meh\s+app\.meh warn/);
+  assert.match(text, /- app\.dep\s+needs app\.bad, which failed/);
+  assert.match(text, /1 failed:\n  ✗ app\.bad — app\.bad\n      cause: it broke\n      second line\n      hint: hint for app\.bad/);
+  assert.match(text, /4 checks: 1 passed, 1 failed, 1 warned, 1 skipped in/);
+  assert.not.match(text, /\x1b\[/);
+  assert.match(renderReport(report, { color: true }), /\x1b\[3[12]m/);
+});
+
+test.run();
