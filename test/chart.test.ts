@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
 import { createRunner } from '../lib/exec.ts';
-import { CHART_PATH, helmTemplate, REPO_ROOT, splitHelmOutput, type K8sObject, type RenderedDoc } from '../lib/render.ts';
+import { CHART_PATH, helmTemplate, REPO_ROOT, splitHelmOutput, type RenderedDoc } from '../lib/render.ts';
 import { ensureKubectlValidate, validateObjects } from './support/kubectl-validate.ts';
 import { ensureTools } from './support/tools.ts';
 
