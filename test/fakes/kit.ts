@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childNodeOptions } from '../../lib/exec.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Folder holding the fake docker, minikube, kind, k3d, helm and kubectl. */
@@ -166,6 +167,10 @@ export function createFakeCluster(opts: { state?: FakeState | ((dir: string) => 
     KUBECONFIG: kubeconfigPath,
     MINIKUBE_HOME: minikubeHome,
   });
+  // The fakes are plain .mjs: they must not inherit .npmrc's `--import tsx`, which does not resolve outside the repository.
+  const nodeOptions = childNodeOptions(process.env.NODE_OPTIONS);
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+  else delete env.NODE_OPTIONS;
   const lock = `${statePath}.lock`;
   const cluster: FakeCluster = {
     dir,
