@@ -2,8 +2,9 @@
 // per-command latencies, side by side with the naive flow the bash scripts used
 // (rebuild both images, load both, helm upgrade every time), in the same run:
 //   cold deploy, no-op redeploy, one-image (frontend) change.
-// Reports wall time, the time tools were running (union of the recorded call intervals,
-// which include the injected latency) and the toolkit's overhead beyond it, plus builds / loads / helm upgrades per scenario.
+// Reports wall time, the time tools were running (union of the recorded call intervals, each
+// from the tool process's start to its exit, so including the injected latency and the fake's
+// own process start, as a real binary's start is part of its latency) and the toolkit's overhead beyond it, plus builds / loads / helm upgrades per scenario.
 // Target: the no-op redeploy costs ≤ 1.5 s beyond the tools' latency. --json: one document.
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
