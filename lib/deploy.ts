@@ -95,9 +95,7 @@ async function imagesStage(run: Runner, log: Logger, config: Config, provider: C
     log.info(`building in ${engine.target}`);
     const results = await buildPlanned(engine, plans, config, { log, signal: opts.signal, env: opts.env });
     built = results.filter((r) => r.action === 'built').length;
-    const before = await Promise.all(results.map((r) => (engine.target === 'host' ? provider.hasImage(r.ref) : Promise.resolve(true))));
-    await loadIntoCluster(engine, provider, results, log);
-    loaded = before.filter((has) => !has).length;
+    loaded = await loadIntoCluster(engine, provider, results, log);
   } else if (provider) {
     // --skip-build: the images must exist; load what the node lacks.
     for (const plan of plans) {

@@ -513,20 +513,25 @@ export async function checkSizes(engine: Engine, plans: readonly ImagePlan[], re
 }
 
 // --- loading into a cluster --------------------------------------------------
-export async function loadIntoCluster(engine: Engine, provider: ClusterProvider, results: readonly ImageResult[], log: Logger): Promise<void> {
+/** Loads the images the cluster's nodes lack (concurrently where the provider allows); returns how many were loaded. */
+export async function loadIntoCluster(engine: Engine, provider: ClusterProvider, results: readonly ImageResult[], log: Logger): Promise<number> {
   if (engine.target !== 'host') {
     log.ok(`built in ${engine.target}: nothing to load`);
-    return;
+    return 0;
   }
-  for (const result of results) {
-    if (await provider.hasImage(result.ref)) {
-      log.result('ok', `${result.name}: ${provider.name} already has ${result.ref}`, [], { image: result.name, ref: result.ref, loaded: false });
-      continue;
-    }
+  const present = await Promise.all(results.map((result) => provider.hasImage(result.ref)));
+  const load = async (result: ImageResult) => {
     const started = performance.now();
     await provider.loadImage(result.ref);
     log.result('ok', `${result.name}: loaded ${result.ref} into ${provider.name} in ${formatDuration(performance.now() - started)}`, [], { image: result.name, ref: result.ref, loaded: true });
-  }
+  };
+  const missing = results.filter((result, i) => {
+    if (present[i]) log.result('ok', `${result.name}: ${provider.name} already has ${result.ref}`, [], { image: result.name, ref: result.ref, loaded: false });
+    return !present[i];
+  });
+  if (provider.concurrentLoads === false) for (const result of missing) await load(result);
+  else await Promise.all(missing.map(load));
+  return missing.length;
 }
 
 // --- local container test ----------------------------------------------------

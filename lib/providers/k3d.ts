@@ -5,6 +5,7 @@ import { allNodesHave, nodeAddressOnLinux } from './shared.ts';
 
 export class K3dProvider implements ClusterProvider {
   readonly name = 'k3d' as const;
+  readonly concurrentLoads = false;
   constructor(
     private readonly run: Runner,
     readonly context: string,

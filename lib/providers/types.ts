@@ -28,6 +28,8 @@ export interface ClusterProvider {
    * ref for local providers; for a registry (generic) the pushed ref pinned by digest.
    */
   deployRef?(ref: string): Promise<string>;
+  /** False when two loads at once would collide (k3d imports share one tools container per cluster). */
+  readonly concurrentLoads?: boolean;
 }
 
 /** How a provider is chosen for a configuration (implemented with the providers). */
