@@ -41,6 +41,13 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'dotenv', type: 'string', placeholder: 'path', description: 'read configuration from this file instead of .env' },
 ];
 
+/** Which release on which cluster: deploy, validate and teardown take the same three. */
+export const RELEASE_FLAGS: readonly FlagSpec[] = [
+  { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
+  { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
+  { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
+];
+
 export type ParsedFlags = Record<string, string | boolean | string[] | undefined>;
 
 export interface ParsedArgs {

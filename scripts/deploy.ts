@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // Deploy the Todo Chatbot to a local Kubernetes cluster: npx zx scripts/deploy.ts --help
-import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { deploy } from '../lib/deploy.ts';
 import { UsageError } from '../lib/errors.ts';
 
@@ -9,9 +9,7 @@ export const spec: ScriptSpec = {
   summary: 'build the images and deploy the Todo Chatbot to a local Kubernetes cluster',
   usage: 'npx zx scripts/deploy.ts [options]',
   flags: [
-    { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
-    { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
-    { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
+    ...RELEASE_FLAGS,
     { name: 'provider', type: 'string', placeholder: 'name', configKey: 'CLUSTER_PROVIDER', description: 'auto, minikube, kind, k3d, docker-desktop or generic' },
     { name: 'values', type: 'string', placeholder: 'file', repeatable: true, description: 'extra Helm values file, applied after the generated one (repeatable)' },
     { name: 'timeout', type: 'string', placeholder: 'duration', configKey: 'DEPLOY_TIMEOUT', description: 'how long to wait for the rollout (e.g. 5m)' },

@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // Remove the Todo Chatbot from the cluster: npx zx scripts/teardown.ts --help
-import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { UsageError } from '../lib/errors.ts';
 import { teardown } from '../lib/teardown.ts';
 
@@ -9,9 +9,7 @@ export const spec: ScriptSpec = {
   summary: 'uninstall the Todo Chatbot release; optionally delete its data and stop minikube',
   usage: 'npx zx scripts/teardown.ts [options]',
   flags: [
-    { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
-    { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
-    { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
+    ...RELEASE_FLAGS,
     { name: 'purge', type: 'boolean', description: 'also delete the namespace and the database volume (asks first)' },
     { name: 'yes', type: 'boolean', alias: 'y', description: 'do not ask before --purge (required without a terminal)' },
     { name: 'stop-minikube', type: 'boolean', description: 'then stop the minikube profile' },

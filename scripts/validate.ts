@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // Is the deployment healthy and does the app work? npx zx scripts/validate.ts --help
-import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { UsageError } from '../lib/errors.ts';
 import { validateCommand } from '../lib/validate.ts';
 
@@ -9,9 +9,7 @@ export const spec: ScriptSpec = {
   summary: 'check the cluster, the Helm release, workloads, config, network and the app itself (20+ checks)',
   usage: 'npx zx scripts/validate.ts [options]',
   flags: [
-    { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
-    { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
-    { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
+    ...RELEASE_FLAGS,
     { name: 'url', type: 'string', placeholder: 'frontend=<url>,backend=<url>', description: 'run only the app checks against these base URLs (containers, local processes, a remote cluster)' },
     { name: 'only', type: 'string', placeholder: 'group', repeatable: true, description: 'run only these groups: cluster, release, workloads, config, network, app (repeatable or comma-separated)' },
     { name: 'skip', type: 'string', placeholder: 'group', repeatable: true, description: 'leave these groups out (repeatable or comma-separated)' },
