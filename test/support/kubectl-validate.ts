@@ -17,43 +17,39 @@ export const KUBE_SCHEMA_VERSION = '1.30';
 
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 
-export function kubectlValidateDir(version = KUBECTL_VALIDATE_VERSION): string {
-  return path.join(TOOLS_DIR, `kubectl-validate-${version}`);
-}
-
 export interface EnsureResult {
   bin: string;
   /** How long `go install` took; 0 when the cached binary was used. */
   buildMs: number;
 }
 
-/** Builds kubectl-validate once per version; returns its path. */
-export async function ensureKubectlValidate(version = KUBECTL_VALIDATE_VERSION): Promise<EnsureResult> {
-  const dir = kubectlValidateDir(version);
-  const bin = path.join(dir, 'kubectl-validate');
+/**
+ * Builds a Go command once per version with `go install <module>@<version>` into
+ * .tools/<name>-<version>/ and returns its path. Built into a private folder and
+ * renamed into place, so test files started in parallel never see (or delete) a
+ * half-built binary.
+ */
+export async function ensureGoTool(name: string, module: string, version: string): Promise<EnsureResult> {
+  const dir = path.join(TOOLS_DIR, `${name}-${version}`);
+  const bin = path.join(dir, name);
   const stamp = path.join(dir, '.complete');
   if (existsSync(stamp) && existsSync(bin)) return { bin, buildMs: 0 };
   const run = createRunner();
   const go = await run('go', ['version'], { nothrow: true, timeoutMs: 30_000 });
   if (go.exitCode !== 0) {
     throw new PrereqError(
-      `kubectl-validate ${version} is not built yet and "go" is not available to build it (${go.stderr.trim() || `exit ${go.exitCode}`})`,
+      `${name} ${version} is not built yet and "go" is not available to build it (${go.stderr.trim() || `exit ${go.exitCode}`})`,
       'install Go 1.22 or later (e.g. apt-get install golang-go), then rerun the tests',
     );
   }
-  // Built into a private folder and renamed into place, so that test files
-  // started in parallel never see (or delete) a half-built binary.
   mkdirSync(TOOLS_DIR, { recursive: true });
-  const building = mkdtempSync(path.join(TOOLS_DIR, `.kubectl-validate-${version}-`));
+  const building = mkdtempSync(path.join(TOOLS_DIR, `.${name}-${version}-`));
   chmodSync(building, 0o755);
   try {
     const started = performance.now();
-    await run('go', ['install', `sigs.k8s.io/kubectl-validate@${version}`], {
-      env: { GOBIN: building, CGO_ENABLED: '0' },
-      timeoutMs: BUILD_TIMEOUT_MS,
-    });
+    await run('go', ['install', `${module}@${version}`], { env: { GOBIN: building, CGO_ENABLED: '0' }, timeoutMs: BUILD_TIMEOUT_MS });
     const buildMs = performance.now() - started;
-    writeFileSync(path.join(building, '.complete'), `sigs.k8s.io/kubectl-validate@${version} built in ${Math.round(buildMs / 1000)}s\n`);
+    writeFileSync(path.join(building, '.complete'), `${module}@${version} built in ${Math.round(buildMs / 1000)}s\n`);
     if (existsSync(stamp)) return { bin, buildMs }; // another process finished first
     rmSync(dir, { recursive: true, force: true });
     renameSync(building, dir);
@@ -61,6 +57,11 @@ export async function ensureKubectlValidate(version = KUBECTL_VALIDATE_VERSION):
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
+}
+
+/** Builds kubectl-validate once per version; returns its path. */
+export function ensureKubectlValidate(version = KUBECTL_VALIDATE_VERSION): Promise<EnsureResult> {
+  return ensureGoTool('kubectl-validate', 'sigs.k8s.io/kubectl-validate', version);
 }
 
 export interface ValidationFailure {
