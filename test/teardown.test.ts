@@ -1,7 +1,11 @@
 // teardown on the fake-tools kit: uninstall, --purge (confirmation rules), --stop-minikube, twice.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { REPO_ROOT } from '../lib/cli.ts';
+import { createLogger } from '../lib/log.ts';
+import { teardown } from '../lib/teardown.ts';
 import { deployFixture } from './support/deploy-fixture.ts';
+import { Capture } from './support/tmp.ts';
 
 test('teardown uninstalls the release; a second run is a no-op (exit 0); the PVC stays without --purge', async () => {
   const fake = await deployFixture({ provider: 'minikube' });
@@ -47,6 +51,28 @@ test('--purge --yes --stop-minikube deletes the volume and namespace and stops t
     const objects = fake.state().clusters.minikube!.objects!;
     assert.not.ok(objects.some((o) => o.kind === 'PersistentVolumeClaim'), 'PVC deleted');
     assert.not.ok(objects.some((o) => o.kind === 'Namespace' && o.name === 'todo'), 'namespace deleted');
+  } finally {
+    fake.cleanup();
+  }
+});
+
+test('--purge on a terminal asks first: "n" keeps the volume and namespace, "y" deletes them', async () => {
+  const fake = await deployFixture({ provider: 'kind' });
+  try {
+    const pvcs = () => fake.state().clusters['kind-todo']!.objects!.filter((o) => o.kind === 'PersistentVolumeClaim').length;
+    for (const [answer, kept] of [['n', true], ['yes', false]] as const) {
+      const questions: string[] = [];
+      const out = new Capture();
+      const code = await teardown(createLogger({ mode: 'plain', out, err: out }), {
+        configFlags: {}, envFile: fake.envFile, root: REPO_ROOT, purge: true, yes: false, stopMinikube: false,
+        env: fake.env, interactive: true, ask: async (q) => { questions.push(q); return answer; },
+      });
+      assert.is(code, 0, out.text);
+      assert.is(questions.length, 1);
+      assert.match(questions[0]!, /Delete namespace todo and the database volume of todo-chatbot on kind-todo\? Data is lost\. \[y\/N\]/);
+      assert.is(pvcs() > 0, kept, `after answering ${answer}: ${out.text}`);
+      if (kept) assert.match(out.text, 'cancelled: nothing deleted');
+    }
   } finally {
     fake.cleanup();
   }
