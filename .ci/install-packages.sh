@@ -2,8 +2,12 @@
 # System packages the test suite needs on a fresh Debian machine (run as root).
 # Docker engine for the image tests, debootstrap for the offline stand-in base
 # images, PostgreSQL for the backend tests, Chromium for the browser test.
+# The real single-node cluster (test/cluster/): etcd, a private containerd with
+# runc, the CNI plugins, iptables/conntrack for kube-proxy, and Debian's
+# docker-registry as the local OCI registry.
 set -euo pipefail
-packages=(docker.io debootstrap postgresql chromium fonts-dejavu-core ca-certificates git)
+packages=(docker.io debootstrap postgresql chromium fonts-dejavu-core ca-certificates git
+  etcd-server containerd runc containernetworking-plugins iptables conntrack socat docker-registry iproute2 openssl)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

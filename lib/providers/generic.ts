@@ -10,6 +10,8 @@ export class GenericProvider implements ClusterProvider {
   constructor(
     private readonly run: Runner,
     readonly registry: string | undefined,
+    /** Where the host reaches NodePorts: 127.0.0.1 when the cluster runs on this machine, else unknown. */
+    private readonly localAddress?: string,
   ) {}
 
   private remoteRef(ref: string): string {
@@ -44,6 +46,6 @@ export class GenericProvider implements ClusterProvider {
   }
 
   async nodeAddress(): Promise<string | undefined> {
-    return undefined;
+    return this.localAddress;
   }
 }

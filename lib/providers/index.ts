@@ -21,7 +21,7 @@ export interface ClusterTarget {
   /** The kube context every kubectl/helm call names explicitly. */
   context: string;
   provider: ConcreteProvider;
-  /** false for generic: deploy refuses it without --allow-remote. */
+  /** false for generic, unless its API server is on a loopback address: deploy refuses it without --allow-remote. */
   local: boolean;
   /** API server URL from the kubeconfig. */
   server: string;
@@ -44,6 +44,21 @@ export function minikubeHome(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.MINIKUBE_HOME;
   if (home) return path.basename(home) === '.minikube' ? home : path.join(home, '.minikube');
   return path.join(env.HOME ?? os.homedir(), '.minikube');
+}
+
+/**
+ * True when the kubeconfig's server URL names a loopback address (127.0.0.0/8, ::1,
+ * localhost): the API server runs on this machine, so the cluster is a local one
+ * even when no provider recognises it (a from-source cluster, k3s, kubeadm).
+ */
+export function isLoopbackServer(server: string): boolean {
+  let host: string;
+  try {
+    host = new URL(server).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Name patterns of the providers that do not need a tool call to recognise. */
@@ -99,7 +114,8 @@ export async function resolveTarget(run: Runner, config: Pick<Config, 'kubeConte
     const info = detected.info ?? (await minikubeProfiles(run)).find((p) => p.name === profile);
     return { ...base, provider, local: true, minikubeProfile: profile, minikube: info ? { driver: info.driver, runtime: info.runtime, status: info.status } : undefined, detectedBy };
   }
-  return { ...base, provider, local: provider !== 'generic', detectedBy };
+  const loopback = provider === 'generic' && isLoopbackServer(server);
+  return { ...base, provider, local: provider !== 'generic' || loopback, detectedBy: loopback ? `${detectedBy}; API server on loopback` : detectedBy };
 }
 
 async function detect(
@@ -138,7 +154,8 @@ export function providerFor(run: Runner, target: ClusterTarget, _log?: Logger, r
     case 'docker-desktop':
       return new DockerDesktopProvider(run);
     case 'generic':
-      return new GenericProvider(run, registry);
+      // A local generic cluster's node is this machine: its NodePorts answer on loopback.
+      return new GenericProvider(run, registry, target.local ? '127.0.0.1' : undefined);
   }
 }
 
@@ -146,7 +163,7 @@ export function providerFor(run: Runner, target: ClusterTarget, _log?: Logger, r
 export function assertLocal(target: ClusterTarget, allowRemote: boolean): void {
   if (target.local || allowRemote) return;
   throw new ToolkitError(
-    `context ${target.context} (${target.server || 'unknown server'}) is not a local cluster (minikube, kind, k3d or docker-desktop): refusing to deploy to it`,
+    `context ${target.context} (${target.server || 'unknown server'}) is not a local cluster (minikube, kind, k3d, docker-desktop, or an API server on a loopback address): refusing to deploy to it`,
     ExitCode.usage,
     `switch to a local context (--context minikube), or pass --allow-remote if you really mean this cluster (with --registry for the images)`,
     'REMOTE_CONTEXT_REFUSED',
