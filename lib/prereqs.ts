@@ -1,6 +1,8 @@
 // Prerequisite tools, checked in parallel. Versions come from each tool's
 // machine-readable output where it has one; every problem carries a fix.
+import { PrereqError } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
+import type { Logger } from './log.ts';
 
 export type ToolName = 'docker' | 'minikube' | 'helm' | 'kubectl' | 'kind' | 'k3d';
 export type PrereqStatus = 'ok' | 'missing' | 'too-old' | 'not-running' | 'broken';
@@ -34,6 +36,13 @@ interface ToolSpec {
   start?: string;
 }
 
+/**
+ * The oldest Helm the toolkit supports: the oldest Helm 3 the chart and deploy are
+ * tested on (Helm 4 is supported too). Every message about the Helm version uses these.
+ */
+export const HELM_MINIMUM = '3.17.0';
+export const HELM_INSTALL_HINT = `install Helm ${HELM_MINIMUM.replace(/\.0$/, '')}+ or 4: https://helm.sh/docs/intro/install/`;
+
 export const TOOL_SPECS: readonly ToolSpec[] = [
   {
     tool: 'docker',
@@ -59,9 +68,9 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   {
     tool: 'helm',
     args: ['version', '--template', '{{.Version}}'],
-    minimum: '3.12.0',
+    minimum: HELM_MINIMUM,
     parse: (stdout) => ({ version: stdout.trim() }),
-    install: 'install Helm 3.12+ or 4: https://helm.sh/docs/intro/install/',
+    install: HELM_INSTALL_HINT,
   },
   {
     tool: 'kubectl',
@@ -157,4 +166,23 @@ export async function checkPrereqs(run: Runner, required: readonly ToolName[], o
   const wanted = [...required, ...optional.filter((tool) => !required.includes(tool))];
   const results = await Promise.all(wanted.map((tool) => checkTool(run, TOOL_SPECS.find((s) => s.tool === tool)!)));
   return { results, problems: results.filter((r) => r.status !== 'ok' && required.includes(r.tool)) };
+}
+
+/**
+ * The tools a command needs, or exit 3 PREREQ naming each problem with its fix (as
+ * deploy's first stage does). Each tool gets one ✓/✗ line; optional ones only warn.
+ */
+export async function requirePrereqs(run: Runner, log: Logger, command: string, required: readonly ToolName[], optional: readonly ToolName[] = []): Promise<PrereqReport> {
+  const report = await checkPrereqs(run, required, optional);
+  for (const result of report.results) {
+    if (result.status === 'ok') log.debug(`${result.message}`);
+    else if (required.includes(result.tool)) log.fail(result.message, result.hint ? [result.hint] : []);
+    else log.warn(result.message, result.hint ? [result.hint] : []);
+  }
+  if (report.problems.length) {
+    const names = report.problems.map((p) => `${p.tool} (${p.status})`).join(', ');
+    const hints = report.problems.map((p) => p.hint).filter(Boolean).join('; ');
+    throw new PrereqError(`${command} needs ${names}`, `${hints || 'fix the lines marked ✗ above'}; then run ${command} again`);
+  }
+  return report;
 }

@@ -13,6 +13,7 @@ export const spec: ScriptSpec = {
     { name: 'purge', type: 'boolean', description: 'also delete the namespace and the database volume (asks first)' },
     { name: 'yes', type: 'boolean', alias: 'y', description: 'do not ask before --purge (required without a terminal)' },
     { name: 'stop-minikube', type: 'boolean', description: 'then stop the minikube profile' },
+    { name: 'allow-remote', type: 'boolean', description: 'allow a context that is not a local cluster (minikube, kind, k3d, docker-desktop, loopback API server)' },
   ],
   examples: ['npx zx scripts/teardown.ts', 'npx zx scripts/teardown.ts --purge --yes --stop-minikube'],
 };
@@ -26,5 +27,6 @@ await runScript(spec, async ({ args, log }) => {
     purge: Boolean(args.flags['purge']),
     yes: Boolean(args.flags['yes']),
     stopMinikube: Boolean(args.flags['stop-minikube']),
+    allowRemote: Boolean(args.flags['allow-remote']),
   }) as Promise<0>;
 });

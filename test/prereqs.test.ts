@@ -49,8 +49,8 @@ test('missing tools: one line each with an install hint; optional ones are not p
   assert.is(results.find((r) => r.tool === 'minikube')!.status, 'missing');
 });
 
-test('too old: helm 3.11 is refused, helm 3.12 and 4.x accepted', async () => {
-  for (const [version, status] of [['v3.11.3', 'too-old'], ['v3.12.0', 'ok'], ['v4.0.0', 'ok']] as const) {
+test('too old: helm 3.16 is refused, helm 3.17 (HELM_MINIMUM) and 4.x accepted', async () => {
+  for (const [version, status] of [['v3.16.4', 'too-old'], ['v3.17.0', 'ok'], ['v4.0.0', 'ok']] as const) {
     const { results } = await checkPrereqs(replayRunner({ helm: { stdout: version } }), ['helm']);
     assert.is(results[0]!.status, status, version);
   }
