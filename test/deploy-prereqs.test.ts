@@ -1,12 +1,19 @@
 // deploy.ts end to end, for the stage that exists without a cluster:
 // --help, configuration errors, missing prerequisites, and secrets in every mode.
-import { chmodSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRunner } from '../lib/exec.ts';
+import { ensureMinikubeRunning } from '../lib/cluster.ts';
+import { loadConfig } from '../lib/config.ts';
+import { ToolkitError } from '../lib/errors.ts';
+import { createRunner, type Runner } from '../lib/exec.ts';
+import { createLogger } from '../lib/log.ts';
+import { minikubeProfiles } from '../lib/providers/minikube.ts';
+import { FAKE_BIN } from './fakes/kit.ts';
+import { deployFixture } from './support/deploy-fixture.ts';
 import { ensureTools, REPO_ROOT } from './support/tools.ts';
-import { tempDir } from './support/tmp.ts';
+import { Capture, tempDir } from './support/tmp.ts';
 
 const run = createRunner();
 const SECRET_KEY = 'sk-proj-TESTSECRET-4f9a2c';
@@ -126,6 +133,73 @@ test('secrets from .env and the environment appear in no output: normal, --verbo
   } finally {
     bin.cleanup();
   }
+});
+
+/** A PATH of the fake tools without `missing`, plus node for their shebang and bash for zx. */
+function fakePathWithout(missing: string) {
+  const tmp = tempDir('fake-path-');
+  for (const tool of readdirSync(FAKE_BIN)) if (tool !== missing) symlinkSync(path.join(FAKE_BIN, tool), path.join(tmp.dir, tool));
+  symlinkSync(process.execPath, path.join(tmp.dir, 'node'));
+  symlinkSync('/bin/bash', path.join(tmp.dir, 'bash'));
+  return tmp;
+}
+
+test('CLUSTER_PROVIDER=auto on a minikube context without minikube installed: exit 3 PREREQ with the install hint, before the images', async () => {
+  const fake = await deployFixture({ provider: 'minikube' });
+  const bin = fakePathWithout('minikube');
+  try {
+    const r = await fake.script('deploy', ['--skip-build'], { env: { PATH: bin.dir } });
+    assert.is(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, 'context minikube is a minikube cluster');
+    assert.match(r.stderr, 'minikube not found on PATH');
+    assert.match(r.stderr, 'https://minikube.sigs.k8s.io/docs/start/');
+    assert.match(r.stderr, 'code: PREREQ');
+    assert.not.match(r.stdout, '[3/6] Images');
+    assert.equal(fake.calls('helm').filter((c) => ['upgrade', 'install', 'rollback', 'uninstall'].includes(c.argv[0]!)), []);
+  } finally {
+    bin.cleanup();
+    fake.cleanup();
+  }
+});
+
+test('a stopped minikube profile whose start fails gets the `minikube delete -p` hint (exit 3 MINIKUBE_START_FAILED)', async () => {
+  const fake = await deployFixture({ provider: 'minikube' });
+  try {
+    fake.update((s) => {
+      s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' };
+      s.failures!.push({ tool: 'minikube', match: ['start'], exitCode: 80, stderr: 'X Exiting due to GUEST_PROVISION: error provisioning guest\n' });
+    });
+    const r = await fake.script('deploy', ['--skip-build']);
+    assert.is(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, 'code: MINIKUBE_START_FAILED');
+    assert.match(r.stderr, '`minikube delete -p minikube`');
+  } finally {
+    fake.cleanup();
+  }
+});
+
+test('a profile minikube lists as invalid: exit 3 MINIKUBE_PROFILE_INVALID with the `minikube delete -p` hint, never a start', async () => {
+  const calls: string[] = [];
+  const stub: Runner = async (cmd, args) => {
+    calls.push([cmd, ...args].join(' '));
+    const stdout = args[0] === 'profile' ? JSON.stringify({ invalid: [{ Name: 'broken', Status: '', Config: null }], valid: [] }) : '';
+    return { command: cmd, stdout, stderr: '', exitCode: 0, durationMs: 1 };
+  };
+  const profiles = await minikubeProfiles(stub);
+  assert.equal(profiles.map((p) => [p.name, p.status]), [['broken', 'Invalid']]);
+  const target = { context: 'broken', provider: 'minikube' as const, local: true, server: 'https://127.0.0.1:8443', minikubeProfile: 'broken', minikube: { driver: 'docker', runtime: 'docker', status: profiles[0]!.status }, detectedBy: 'test' };
+  const { config } = loadConfig({ root: REPO_ROOT, env: {}, envFile: path.join(REPO_ROOT, 'no-such.env') });
+  try {
+    await ensureMinikubeRunning(stub, target, config, createLogger({ mode: 'plain', out: new Capture(), err: new Capture() }));
+    assert.unreachable('an invalid profile is an error');
+  } catch (error) {
+    assert.instance(error, ToolkitError);
+    const e = error as ToolkitError;
+    assert.is(e.code, 'MINIKUBE_PROFILE_INVALID');
+    assert.is(e.exitCode, 3);
+    assert.match(e.hint!, '`minikube delete -p broken`');
+  }
+  assert.not.ok(calls.some((c) => c.includes(' start')), calls.join('\n'));
 });
 
 test.run();

@@ -20,18 +20,24 @@ interface ProfileListJson {
   invalid?: { Name: string }[];
 }
 
-/** `minikube profile list -o json`; an empty list when minikube is absent or has no profiles. */
+/** The status given to a profile that `minikube profile list` puts under "invalid". */
+export const INVALID_PROFILE = 'Invalid';
+
+/** `minikube profile list -o json` (valid and invalid profiles); an empty list when minikube is absent or has no profiles. */
 export async function minikubeProfiles(run: Runner): Promise<MinikubeProfileInfo[]> {
   const result = await run('minikube', ['profile', 'list', '--output', 'json'], { nothrow: true, timeoutMs: 30_000 }).catch(() => undefined);
   if (!result || !result.stdout.trim().startsWith('{')) return [];
   try {
     const parsed = JSON.parse(result.stdout) as ProfileListJson;
-    return (parsed.valid ?? []).map((p) => ({
+    const valid = (parsed.valid ?? []).map((p) => ({
       name: p.Name,
       status: p.Status,
       driver: p.Config?.Driver ?? 'docker',
       runtime: p.Config?.KubernetesConfig?.ContainerRuntime ?? 'docker',
     }));
+    // A profile whose config minikube cannot read is listed under "invalid": only `minikube delete` mends it.
+    const invalid = (parsed.invalid ?? []).map((p) => ({ name: p.Name, status: INVALID_PROFILE, driver: 'docker', runtime: 'docker' }));
+    return [...valid, ...invalid];
   } catch {
     return [];
   }
