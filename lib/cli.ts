@@ -1,5 +1,6 @@
 // What every script shares: flags as data, --help from that data, and one main
 // runner that maps outcomes to exit codes, redacts errors and handles Ctrl-C.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgv } from 'zx';
@@ -103,6 +104,13 @@ export function parseArgs(spec: ScriptSpec, argv: readonly string[]): ParsedArgs
   return { flags: result, positionals: parsed._.map(String), configFlags };
 }
 
+/** --dotenv names a file on purpose: a missing one is a mistake, not "no settings" (a missing default .env is fine). */
+export function assertDotenvExists(value: ParsedFlags[string], cwd = process.cwd()): void {
+  if (typeof value !== 'string') return;
+  const file = path.resolve(cwd, value);
+  if (!existsSync(file)) throw new UsageError(`--dotenv ${value}: file not found (${file})`, 'give the path of an existing file (relative to the current folder), or leave --dotenv out to read .env');
+}
+
 export function renderHelp(spec: ScriptSpec): string {
   const flags = [...spec.flags, ...COMMON_FLAGS];
   const left = (f: FlagSpec) => `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'string' ? ` <${f.placeholder ?? 'value'}>` : ''}`;
@@ -194,6 +202,7 @@ export async function runScriptForCode(
       return ExitCode.ok;
     }
     log = createLogger({ json: Boolean(args.flags.json), verbose: Boolean(args.flags.verbose) });
+    assertDotenvExists(args.flags.dotenv);
     const code = await main({ args, log, signal: controller.signal, onCleanup: (fn) => cleanups.push(fn) });
     return interrupted ?? code ?? ExitCode.ok;
   } catch (error) {

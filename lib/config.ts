@@ -2,7 +2,6 @@
 // Every bad value is reported at once, each with its name, the problem and an example.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dotenv } from 'zx';
 import { ExitCode, ToolkitError } from './errors.ts';
 import { isSecretKey, registerSecret } from './redact.ts';
 import { closest } from './suggest.ts';
@@ -160,9 +159,14 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends ToolkitError {
-  constructor(readonly problems: ConfigProblem[]) {
+  /** `warnings`: the .env warnings (misspelt keys) that a failed load would otherwise never print. */
+  constructor(readonly problems: ConfigProblem[], readonly warnings: readonly string[] = []) {
     super(
-      [`${problems.length} invalid configuration value${problems.length === 1 ? '' : 's'}:`, ...problems.map(formatProblem)].join('\n'),
+      [
+        `${problems.length} invalid configuration value${problems.length === 1 ? '' : 's'}:`,
+        ...problems.map(formatProblem),
+        ...(warnings.length ? ['also:', ...warnings.map((w) => `  ${w}`)] : []),
+      ].join('\n'),
       ExitCode.usage,
       'fix the values above in .env, the environment or the command line; .env.example documents every key',
       'CONFIG',
@@ -191,12 +195,73 @@ export interface LoadedConfig {
   sources: Readonly<Record<string, 'flag' | 'environment' | '.env' | 'default'>>;
 }
 
+/** A .env line that is not KEY=value, or a quote that does not close: exit 2 with the file and line. */
+export class DotenvError extends ToolkitError {
+  constructor(file: string, line: number, problem: string) {
+    super(
+      `${file} line ${line}: ${problem}`,
+      ExitCode.usage,
+      'each line is KEY=value, KEY="value" or KEY=\'value\' (a quoted value closes on the same line), a # comment, or empty; .env.example shows them all',
+      'CONFIG',
+    );
+  }
+}
+
+const DOTENV_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s?(.*)$/;
+const DOUBLE_QUOTE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\', $: '$' };
+
+/**
+ * The .env format, strictly: one KEY=value per line, values unquoted (a ` #` starts a
+ * comment), or in '…' / "…" (escapes \n \t \" \\) / `…` closed on the same line.
+ * A line that is none of these is an error naming the line, never a guess: a quote
+ * that does not close would otherwise swallow the next line into the value. Errors
+ * never quote the line itself, which may hold a secret.
+ */
+export function parseDotenv(text: string, file: string): { values: Record<string, string>; lines: Record<string, number> } {
+  const values: Record<string, string> = {};
+  const lines: Record<string, number> = {};
+  const name = path.basename(file);
+  text.split('\n').forEach((rawLine, index) => {
+    const line = rawLine.replace(/\r$/, '');
+    const number = index + 1;
+    if (!line.trim() || line.trim().startsWith('#')) return;
+    const match = DOTENV_LINE.exec(line);
+    if (!match) {
+      // Name the key only when the line starts with one (KEY value): never echo what may be a secret.
+      const word = /^\s*(?:export\s+)?([A-Z][A-Z0-9_]+)(?:\s|$)/.exec(line)?.[1];
+      throw new DotenvError(name, number, line.includes('=') ? 'not KEY=value: a key is letters, digits and _, and starts with a letter or _' : `${word ? `${word} has` : 'the line has'} no "=" (expected KEY=value)`);
+    }
+    const key = match[1]!;
+    let rest = match[2]!.replace(/^\s+/, '');
+    let value: string;
+    const quote = rest[0];
+    if (quote === '"' || quote === "'" || quote === '`') {
+      let i = 1;
+      value = '';
+      for (; i < rest.length && rest[i] !== quote; i++) {
+        if (quote === '"' && rest[i] === '\\' && i + 1 < rest.length) {
+          const next = rest[++i]!;
+          value += DOUBLE_QUOTE_ESCAPES[next] ?? `\\${next}`;
+        } else value += rest[i];
+      }
+      if (i >= rest.length) throw new DotenvError(name, number, `${key}: the value's opening ${quote} is not closed on this line`);
+      rest = rest.slice(i + 1).trim();
+      if (rest && !rest.startsWith('#')) throw new DotenvError(name, number, `${key}: text after the closing ${quote} (put a comment after " #")`);
+    } else {
+      value = rest.replace(/\s+#.*$/, '').trim();
+    }
+    values[key] = value;
+    lines[key] = number;
+  });
+  return { values, lines };
+}
+
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const root = opts.root ?? process.cwd();
   const envFile = opts.envFile ?? path.join(root, '.env');
   const fileText = existsSync(envFile) ? readFileSync(envFile, 'utf8') : '';
-  const fileValues = dotenv.parse(fileText);
+  const { values: fileValues, lines: fileLines } = parseDotenv(fileText, envFile);
   const warnings = unknownKeyWarnings(fileValues, envFile);
 
   // Secrets are registered before any validation message could mention them.
@@ -209,7 +274,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const values: Record<string, unknown> = {};
   const sources: Record<string, LoadedConfig['sources'][string]> = {};
   for (const spec of KEYS) {
-    const [raw, source, where] = pick(spec, opts.flags ?? {}, env, fileValues, envFile, fileText);
+    const [raw, source, where] = pick(spec, opts.flags ?? {}, env, fileValues, envFile, fileLines);
     sources[spec.key] = source;
     const parsed = spec.parse(raw.trim(), { root });
     if ('error' in parsed) problems.push({ key: spec.key, source: where, message: parsed.error, example: spec.example });
@@ -217,7 +282,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   }
   const config = values as unknown as Config;
   if (!problems.length) problems.push(...crossChecks(config, sources));
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigError(problems, warnings);
   return { config: Object.freeze(config), warnings, sources: Object.freeze(sources) };
 }
 
@@ -225,15 +290,15 @@ function pick(
   spec: KeySpec,
   flags: Partial<Record<string, string | undefined>>,
   env: NodeJS.ProcessEnv,
-  file: NodeJS.ProcessEnv,
+  file: Record<string, string>,
   envFile: string,
-  fileText: string,
+  fileLines: Record<string, number>,
 ): [string, LoadedConfig['sources'][string], string] {
   const flag = flags[spec.key];
   if (flag !== undefined) return [flag, 'flag', `from the command line`];
   if (env[spec.key] !== undefined) return [env[spec.key]!, 'environment', 'from the environment'];
   if (file[spec.key] !== undefined) {
-    const line = fileText.split('\n').findIndex((l) => new RegExp(`^\\s*(export\\s+)?${spec.key}\\s*=`).test(l)) + 1;
+    const line = fileLines[spec.key];
     return [file[spec.key]!, '.env', `in ${path.basename(envFile)}${line ? ` line ${line}` : ''}`];
   }
   return [spec.default, 'default', 'default'];
@@ -251,7 +316,7 @@ function crossChecks(config: Config, sources: Record<string, string>): ConfigPro
 }
 
 /** Unknown keys in .env: a likely misspelling names the known key. */
-function unknownKeyWarnings(fileValues: NodeJS.ProcessEnv, envFile: string): string[] {
+function unknownKeyWarnings(fileValues: Record<string, string>, envFile: string): string[] {
   const warnings: string[] = [];
   for (const key of Object.keys(fileValues)) {
     if (BY_KEY.has(key)) continue;

@@ -127,4 +127,21 @@ await runScript({ name: 'slow', summary: 's', usage: 'u', flags: [], examples: [
   cleanup();
 });
 
+test('--dotenv naming a missing file is bad usage (exit 2) before main runs; an existing one is fine', async () => {
+  let ran = 0;
+  const main = async () => { ran++; };
+  const missing = await quietly(() => runScriptForCode(spec, main, ['--dotenv', 'no-such-dir/missing.env']));
+  assert.is(missing, ExitCode.usage);
+  assert.is(ran, 0);
+  const tmp = tempDir();
+  try {
+    const file = path.join(tmp.dir, 'ok.env');
+    writeFileSync(file, 'NAMESPACE=x\n');
+    assert.is(await quietly(() => runScriptForCode(spec, main, ['--dotenv', file])), ExitCode.ok);
+    assert.is(ran, 1);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test.run();

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, KEYS, loadConfig, nearestKey, parseDuration, renderEnvExample } from '../lib/config.ts';
+import { ConfigError, DotenvError, KEYS, loadConfig, nearestKey, parseDuration, renderEnvExample } from '../lib/config.ts';
 import { ExitCode } from '../lib/errors.ts';
 import { clearSecrets, redact } from '../lib/redact.ts';
 import { REPO_ROOT } from './support/tools.ts';
@@ -120,6 +120,60 @@ test('.env.example documents every key with its default, and matches the generat
   const example = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8');
   assert.is(example, renderEnvExample(), '.env.example is stale: run `npm run env-example`');
   for (const spec of KEYS) assert.match(example, `\n${spec.key}=${spec.default}\n`);
+});
+
+function dotenvError(fn: () => unknown): DotenvError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DotenvError) return error;
+    throw error;
+  }
+  throw new Error('expected a DotenvError');
+}
+
+test('.env: a line without "=" is exit 2 naming the file and line (not an unexpected error)', () => {
+  withEnvFile('NAMESPACE=demo\n\nOPENAI_MODEL gpt-4o\n', (envFile, root) => {
+    const error = dotenvError(() => loadConfig({ envFile, root, env: {} }));
+    assert.is(error.exitCode, ExitCode.usage);
+    assert.is(error.code, 'CONFIG');
+    assert.match(error.message, '.env line 3: OPENAI_MODEL has no "=" (expected KEY=value)');
+  });
+});
+
+test('.env: an unterminated quote is exit 2 with the line, and never swallows the next line', () => {
+  withEnvFile('# settings\nOPENAI_MODEL="gpt-4o\nRELEASE_NAME=mine\n', (envFile, root) => {
+    const error = dotenvError(() => loadConfig({ envFile, root, env: {} }));
+    assert.is(error.exitCode, ExitCode.usage);
+    assert.match(error.message, `.env line 2: OPENAI_MODEL: the value's opening " is not closed on this line`);
+  });
+  withEnvFile(`OPENAI_API_KEY='sk-unterminated-secret\n`, (envFile, root) => {
+    const error = dotenvError(() => loadConfig({ envFile, root, env: {} }));
+    assert.not.match(error.message, 'sk-unterminated-secret');
+  });
+});
+
+test('.env: quoted values, escapes, export, comments and the line numbers of values', () => {
+  withEnvFile(`export NAMESPACE=demo # the demo\nOPENAI_MODEL="gpt-4o"  # quoted\nRELEASE_NAME='rel-1'\r\n\nOPENAI_BASE_URL=\nMINIKUBE_PROFILE="a\\"b"\nFRONTEND_NODEPORT=80\n`, (envFile, root) => {
+    const error = configError(() => loadConfig({ envFile, root, env: {} }));
+    assert.match(error.message, 'FRONTEND_NODEPORT (in .env line 7)');
+    assert.equal(error.problems.map((p) => p.key), ['FRONTEND_NODEPORT']);
+  });
+  withEnvFile(`export NAMESPACE=demo # the demo\nOPENAI_MODEL="gpt-4o"  # quoted\nRELEASE_NAME='rel-1'\r\nMINIKUBE_PROFILE="a\\"b"\n`, (envFile, root) => {
+    const { config } = loadConfig({ envFile, root, env: {} });
+    assert.is(config.namespace, 'demo');
+    assert.is(config.openaiModel, 'gpt-4o');
+    assert.is(config.releaseName, 'rel-1');
+    assert.is(config.minikubeProfile, 'a"b');
+  });
+});
+
+test('"did you mean" warnings for misspelt keys still print when other values are invalid', () => {
+  withEnvFile('NAMESPCE=demo\nFRONTEND_NODEPORT=80\n', (envFile, root) => {
+    const error = configError(() => loadConfig({ envFile, root, env: {} }));
+    assert.match(error.message, 'FRONTEND_NODEPORT (in .env line 2)');
+    assert.match(error.message, 'NAMESPCE is not a known key — did you mean NAMESPACE?');
+  });
 });
 
 test.run();
