@@ -2,6 +2,7 @@
 // with --disruptive a task that must survive a backend pod restart.
 import { releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
 import { request, SMOKE_CHECKS, SmokeFailure, smokeUser } from '../smoke.ts';
+import { sleep } from '../sleep.ts';
 import { CheckFailure, pass, type Check, type CheckContext } from './types.ts';
 
 /** Smoke checks become app checks; those that depend on nothing need the cluster (ignored with --url). */
@@ -16,12 +17,6 @@ const SMOKE_AS_CHECKS: readonly Check[] = SMOKE_CHECKS.map((smoke) => ({
     return pass(await smoke.run(access.urls, ctx.http));
   },
 }));
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 
 const ready = (p: KubeObject) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
 
