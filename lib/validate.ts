@@ -13,6 +13,7 @@ import { CommandError, createRunner, type Runner } from './exec.ts';
 import { toJUnit } from './junit.ts';
 import { ClusterUnreachableError, Kubectl, isUnreachable } from './kube.ts';
 import { createLogger, formatDuration, type Logger } from './log.ts';
+import { requirePrereqs } from './prereqs.ts';
 import { redactDeep } from './redact.ts';
 import { BudgetExceeded, type BaseUrls } from './smoke.ts';
 import { closest } from './suggest.ts';
@@ -390,6 +391,8 @@ export async function validateCommand(log: Logger, opts: ValidateCommandOptions)
   const { config, warnings } = loadConfig({ flags: opts.configFlags, envFile: opts.envFile, root: opts.root });
   for (const w of warnings) progress.warn(w);
   const run = createRunner({ log: progress });
+  // Cluster mode reads through kubectl and helm: a missing or too old one is exit 3 PREREQ with its fix, as in deploy.
+  if (!urls) await requirePrereqs(run, progress, 'validate', ['kubectl', 'helm']);
   const report = await progress.spin('validating', () =>
     validate({ config, run, log: progress, urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive, budgetMs, restartWindowMs, signal: opts.signal }),
   );

@@ -1,6 +1,7 @@
 // The validate runner with synthetic checks: concurrency of independent checks,
 // dependants skipped with the reason, "last" ordering, the total budget, exit
 // codes, flag parsing, and the table.
+import { symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -11,6 +12,8 @@ import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
 import { ClusterUnreachableError } from '../lib/kube.ts';
+import { ensureTools } from './support/tools.ts';
+import { tempDir } from './support/tmp.ts';
 import { parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';
 
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
@@ -115,6 +118,27 @@ test('the table: ✓ ✗ ⚠ - per check with duration, then failures with cause
   assert.match(text, /4 checks: 1 passed, 1 failed, 1 warned, 1 skipped in/);
   assert.not.match(text, /\x1b\[/);
   assert.match(renderReport(report, { color: true }), /\x1b\[3[12]m/);
+});
+
+test('validate without helm, or without kubectl: exit 3 PREREQ with the install hint (as deploy), before any check', async () => {
+  const tools = await ensureTools();
+  for (const [missing, present, hint] of [['helm', 'kubectl', 'https://helm.sh/docs/intro/install/'], ['kubectl', 'helm', 'https://kubernetes.io/docs/tasks/tools/']] as const) {
+    const bin = tempDir('validate-bin-');
+    try {
+      symlinkSync(tools[present === 'helm' ? 'HELM3_BIN' : 'KUBECTL35_BIN']!, path.join(bin.dir, present));
+      symlinkSync('/bin/bash', path.join(bin.dir, 'bash'));
+      const r = await createRunner()(process.execPath, ['--import', 'tsx', 'scripts/validate.ts'], {
+        cwd: REPO_ROOT, nothrow: true, timeoutMs: 60_000, env: { PATH: bin.dir, CI: '1', KUBECONFIG: path.join(bin.dir, 'kubeconfig') },
+      });
+      assert.is(r.exitCode, 3, `without ${missing}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout + r.stderr, `${missing} not found on PATH`);
+      assert.match(r.stderr, hint);
+      assert.match(r.stderr, 'code: PREREQ');
+      assert.not.match(r.stdout + r.stderr, 'rerun the deploy');
+    } finally {
+      bin.cleanup();
+    }
+  }
 });
 
 test.run();
