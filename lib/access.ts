@@ -1,5 +1,5 @@
 // How the host reaches the app: a node address with the Services' NodePorts when
-// one GET shows they answer, otherwise `kubectl port-forward` per Service,
+// one GET shows our app answers there (its health JSON, not just any HTTP), otherwise `kubectl port-forward` per Service,
 // started here, used, and always stopped by close().
 import { ExitCode, ToolkitError } from './errors.ts';
 import { startBackground, type Background } from './exec.ts';
@@ -30,10 +30,17 @@ export interface OpenAccessOptions {
   forwardTimeoutMs?: number;
 }
 
-/** Which Service serves which base URL, and the path that proves it answers. */
+type Json = Record<string, unknown>;
+const isObject = (body: unknown): body is Json => typeof body === 'object' && body !== null && !Array.isArray(body);
+
+/**
+ * Which Service serves which base URL, the path that proves it answers, and how its
+ * answer shows it is *our* app: the JSON its health route returns (backend
+ * app/routes/health.py: {status, version}; frontend app/api/health: {status}).
+ */
 const ENDPOINTS = [
-  { name: 'frontend', probe: '/api/health' },
-  { name: 'backend', probe: '/health' },
+  { name: 'frontend', probe: '/api/health', isOurs: (body: unknown) => isObject(body) && typeof body.status === 'string' },
+  { name: 'backend', probe: '/health', isOurs: (body: unknown) => isObject(body) && typeof body.status === 'string' && typeof body.version === 'string' },
 ] as const;
 
 function accessError(message: string, hint: string, code: string): ToolkitError {
@@ -43,12 +50,26 @@ function accessError(message: string, hint: string, code: string): ToolkitError 
 /** kubectl prints "Forwarding from 127.0.0.1:43127 -> 3000" once the listener is up (pkg/cmd/portforward). */
 const FORWARDING = /Forwarding from 127\.0\.0\.1:(\d+) ->/;
 
-async function answers(url: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+/**
+ * Does our app answer at this URL? Any HTTP answer is not enough: on some networks an
+ * address that cannot be reached still answers (an egress proxy's 404, a captive
+ * portal's page). Only a 200 with the health JSON of our app counts; anything else
+ * is "not reachable" and validate falls back to port-forward.
+ */
+export async function answers(url: string, isOurs: (body: unknown) => boolean, timeoutMs: number, signal?: AbortSignal, log?: Logger): Promise<boolean> {
   try {
     const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(url, { signal: signal ? AbortSignal.any([timeout, signal]) : timeout, redirect: 'manual' });
-    await res.arrayBuffer();
-    return true; // any HTTP answer: the path works, whatever the app says (the checks judge that)
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (res.status === 200 && isOurs(body)) return true;
+    log?.debug(`${url} answered HTTP ${res.status}${body === undefined ? ' (not JSON)' : ''}, not as the Todo Chatbot does: not our app`);
+    return false;
   } catch {
     return false;
   }
@@ -78,11 +99,11 @@ export async function openAccess(opts: OpenAccessOptions): Promise<Access> {
   if (address && targets.every((t) => t.port.nodePort)) {
     const host = address.includes(':') ? `[${address}]` : address;
     const urls = Object.fromEntries(targets.map((t) => [t.name, `http://${host}:${t.port.nodePort}`])) as unknown as BaseUrls;
-    const ok = await Promise.all(targets.map((t) => answers(`${urls[t.name]}${t.probe}`, opts.probeTimeoutMs ?? 3000, opts.signal)));
+    const ok = await Promise.all(targets.map((t) => answers(`${urls[t.name]}${t.probe}`, t.isOurs, opts.probeTimeoutMs ?? 3000, opts.signal, log)));
     if (ok.every(Boolean)) {
       return { urls, via: 'nodeport', reconnect: async () => urls, close: async () => undefined };
     }
-    log?.debug(`NodePorts on ${address} do not answer; using kubectl port-forward`);
+    log?.debug(`NodePorts on ${address} do not answer as our app; using kubectl port-forward`);
   }
 
   let forwards: Background[] = [];

@@ -5,15 +5,20 @@
 // whatever happened. Traffic goes to 127.0.0.1 only: every fetch of this process
 // passes a guard that refuses any other host without dialling — for the fake
 // minikube's node address 192.168.49.2 that is the "not routable" case itself.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { openAccess } from '../lib/access.ts';
 import { CHECKS } from '../lib/checks/index.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
+import { ToolkitError } from '../lib/errors.ts';
 import { createRunner } from '../lib/exec.ts';
+import type { Kubectl } from '../lib/kube.ts';
 import { validate, type ValidateReport } from '../lib/validate.ts';
 import { createTodoChatbotCluster, type FakeCluster, type RecordedCall } from './fakes/kit.ts';
 import { freePort, startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
@@ -169,6 +174,58 @@ test('scripts/validate.ts --disruptive, Docker Desktop with NodePorts nobody lis
   assert.equal(backendCodes, [1, 143]);
   assert.equal(calls.filter((c) => target(c) === 'service/todo-chatbot-frontend').map((c) => c.exitCode), [143, 143]);
   assert.equal(livePortForwards(fake), []);
+});
+
+/** A local HTTP server answering every request with `status` and `body` (an egress proxy, or our app's health JSON). */
+async function answering(status: number, body: string): Promise<{ port: number; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    res.writeHead(status, { 'content-type': body.startsWith('{') ? 'application/json' : 'text/html' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, hits, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** openAccess against NodePorts on 127.0.0.1, with kubectl absent (a port-forward cannot start). */
+async function accessVia(frontendPort: number, backendPort: number) {
+  const service = (component: string, nodePort: number) => ({ metadata: { name: `todo-chatbot-${component}`, labels: { 'app.kubernetes.io/component': component } }, spec: { ports: [{ name: 'http', port: 3000, nodePort }] } });
+  const kube = { target: { context: 'kind-todo', namespace: 'todo' }, json: async () => ({ items: [service('frontend', frontendPort), service('backend', backendPort)] }) } as unknown as Kubectl;
+  const empty = mkdtempSync(path.join(os.tmpdir(), 'no-kubectl-'));
+  try {
+    return await openAccess({ kube, release: 'todo-chatbot', nodeAddress: async () => '127.0.0.1', env: { PATH: empty }, forwardTimeoutMs: 5000 });
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+}
+
+test('NodePorts answered by something that is not our app (an egress proxy\'s 404, a portal\'s 200 page) count as unreachable: port-forward, not "via NodePort"', async () => {
+  for (const [status, body] of [[404, 'Not Found'], [200, '<html>Sign in to the network</html>'], [200, '{"status":"ok"}']] as const) {
+    // The last: a frontend-like answer on the backend port lacks the backend's version.
+    const proxy = await answering(status, body);
+    try {
+      const error = await accessVia(proxy.port, proxy.port).then(() => undefined, (e: unknown) => e);
+      assert.instance(error, ToolkitError, `${status} ${body}`);
+      assert.is((error as ToolkitError).code, 'ACCESS_PORT_FORWARD', `${status} ${body}: tried the port-forward`);
+      assert.ok(proxy.hits.includes('/health') && proxy.hits.includes('/api/health'), 'both NodePorts were probed');
+    } finally {
+      await proxy.close();
+    }
+  }
+});
+
+test('NodePorts answered with our app\'s health JSON are used directly', async () => {
+  const fe = await answering(200, '{"status":"ok"}');
+  const be = await answering(200, '{"status":"ok","version":"0.1.0"}');
+  try {
+    const access = await accessVia(fe.port, be.port);
+    assert.is(access.via, 'nodeport');
+    assert.equal(access.urls, { frontend: `http://127.0.0.1:${fe.port}`, backend: `http://127.0.0.1:${be.port}` });
+    await access.close();
+  } finally {
+    await fe.close();
+    await be.close();
+  }
 });
 
 test.run();
