@@ -112,12 +112,22 @@ function shellFor(opts: RunOptions & { baseEnv: NodeJS.ProcessEnv }) {
   });
 }
 
+/**
+ * A short id per command for --verbose: commands run concurrently, so their start
+ * ("[c3] $ helm …") and exit ("[c3] exit 0 in 12ms") lines interleave and only the id pairs them.
+ */
+let commandCount = 0;
+export function nextCommandId(): string {
+  return `c${++commandCount}`;
+}
+
 /** Creates the runner that every module uses to call external tools. */
 export function createRunner(ctx: ExecContext = {}): Runner {
   const baseEnv = ctx.env ?? process.env;
   return async (cmd, args, opts = {}) => {
     const command = formatCommand(cmd, args);
-    ctx.log?.debug(`$ ${command}`);
+    const id = nextCommandId();
+    ctx.log?.debug(`[${id}] $ ${command}`);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = performance.now();
     const proc = shellFor({ ...opts, baseEnv })`${cmd} ${args}`;
@@ -136,7 +146,7 @@ export function createRunner(ctx: ExecContext = {}): Runner {
         exitCode: output.exitCode ?? 128,
         durationMs: performance.now() - started,
       };
-      ctx.log?.debug(`  exit ${result.exitCode} in ${Math.round(result.durationMs)}ms`);
+      ctx.log?.debug(`[${id}] exit ${result.exitCode}${timedOut ? ' (timed out)' : ''} in ${Math.round(result.durationMs)}ms`);
       if (timedOut || (result.exitCode !== 0 && !opts.nothrow)) {
         throw new CommandError({ command, exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout, timedOut, timeoutMs });
       }
@@ -145,6 +155,7 @@ export function createRunner(ctx: ExecContext = {}): Runner {
       if (error instanceof CommandError) throw error;
       // Spawn errors (ENOENT and the like) come here; make them look like a tool's failure.
       const message = error instanceof Error ? error.message : String(error);
+      ctx.log?.debug(`[${id}] failed to run in ${Math.round(performance.now() - started)}ms: ${message.split('\n')[0]}`);
       throw new CommandError({ command, exitCode: 127, stderr: message, timedOut });
     } finally {
       if (timer) clearTimeout(timer);
@@ -164,7 +175,8 @@ export interface Background {
 
 export function startBackground(cmd: string, args: readonly string[], opts: RunOptions & { log?: Logger } = {}): Background {
   const command = formatCommand(cmd, args);
-  opts.log?.debug(`$ ${command} &`);
+  const id = nextCommandId();
+  opts.log?.debug(`[${id}] $ ${command} &`);
   const proc: ProcessPromise = shellFor({ ...opts, baseEnv: process.env })`${cmd} ${args}`;
   let out = '';
   let err = '';
@@ -175,6 +187,7 @@ export function startBackground(cmd: string, args: readonly string[], opts: RunO
     (o) => ({ exitCode: o.exitCode }),
     () => ({ exitCode: null }),
   ).finally(() => { running = false; });
+  void exited.then(({ exitCode }) => opts.log?.debug(`[${id}] ended (exit ${exitCode ?? 'by signal'})`));
   return {
     command,
     exited,

@@ -99,4 +99,21 @@ test('a background process can be stopped and its output read', async () => {
   assert.is.not(exitCode, 0);
 });
 
+test('--verbose with concurrent commands: each start line and its exit line carry the same short id', async () => {
+  const err = new Capture();
+  const run = createRunner({ log: createLogger({ mode: 'plain', verbose: true, out: new Capture(), err }) });
+  // The slow one starts first and ends last: without ids its exit line would pair with the wrong start.
+  await Promise.all([
+    run('node', ['-e', 'setTimeout(() => process.exit(3), 300)'], { nothrow: true }),
+    run('node', ['-e', 'process.exit(0)']),
+  ]);
+  const lines = err.text.trim().split('\n');
+  assert.is(lines.length, 4, err.text);
+  const starts = new Map(lines.map((l) => /^\[(c\d+)\] \$ node -e (.*)$/.exec(l)).filter(Boolean).map((m) => [m![1]!, m![2]!]));
+  const exits = new Map(lines.map((l) => /^\[(c\d+)\] exit (\d+) in \d+ms$/.exec(l)).filter(Boolean).map((m) => [m![1]!, Number(m![2])]));
+  assert.is(starts.size, 2, err.text);
+  assert.equal([...exits.keys()].sort(), [...starts.keys()].sort(), 'every exit line names a started command');
+  for (const [id, script] of starts) assert.is(exits.get(id), script.includes('exit(3)') ? 3 : 0, `${id}: ${err.text}`);
+});
+
 test.run();
