@@ -8,6 +8,8 @@ import { fail, pass, warn, type Check } from './types.ts';
 interface ContainerStatus {
   name: string;
   image: string;
+  /** The image's repository digest (e.g. 127.0.0.1:5000/todo-backend@sha256:…), or its ID. */
+  imageID?: string;
   ready: boolean;
   restartCount: number;
   state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; exitCode?: number; finishedAt?: string }; running?: object };
@@ -46,7 +48,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     group: 'workloads',
     title: 'Deployments and StatefulSets available',
     dependsOn: ['cluster.namespace'],
-    hint: 'kubectl describe the workload and its pods; `kubectl get events -n <namespace> --sort-by=.lastTimestamp` shows scheduling and image problems',
+    hint: (t) => `\`${kubectlIn(t)} describe deployments,statefulsets ${releasePods(t)}\` and \`${kubectlIn(t)} get events --sort-by=.lastTimestamp\` show scheduling and image problems`,
     async run(ctx) {
       const all = await workloads(ctx);
       if (!all.length) return fail(`no Deployment or StatefulSet of release ${ctx.target.release} in namespace ${ctx.target.namespace}`);
@@ -72,7 +74,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     group: 'workloads',
     title: 'pods Ready',
     dependsOn: ['cluster.namespace'],
-    hint: 'kubectl logs <pod> (add --previous after a crash) and kubectl describe pod <pod>; ImagePullBackOff means the image is not on the node: rerun deploy to load it',
+    hint: (t) => `\`${kubectlIn(t)} describe pod <pod>\` and \`${kubectlIn(t)} logs pod/<pod> --all-containers\` (add --previous after a crash), with <pod> from the result; ImagePullBackOff means the image is not on the node: rerun deploy to load it`,
     async run(ctx) {
       const pods = await servingPods(ctx);
       if (!pods.length) return fail(`no pods of release ${ctx.target.release} in namespace ${ctx.target.namespace}`);
@@ -86,7 +88,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     group: 'workloads',
     title: 'no recent container restarts',
     dependsOn: ['cluster.namespace'],
-    hint: 'kubectl logs <pod> --previous shows why the container stopped; a failing liveness probe or a crash at start are the usual causes',
+    hint: (t) => `\`${kubectlIn(t)} logs pod/<pod> --container <container> --previous\` (names from the result) shows why the container stopped; a failing liveness probe or a crash at start are the usual causes`,
     async run(ctx) {
       const now = Date.now();
       const window = ctx.restartWindowMs;
@@ -141,7 +143,9 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         const want = valuesImage(values, component(pod));
         if (!want) continue;
         // The running container, as the kubelet reports it; the spec only says what was asked for.
-        const running = statuses(pod).map((s) => s.image);
+        // A digest-pinned image is reported by containerd as its config ID in `image`, and by
+        // repository digest in `imageID`: either may name what the release asked for.
+        const running = statuses(pod).flatMap((s) => [s.image, s.imageID].filter((i): i is string => Boolean(i)));
         if (!running.length) continue;
         if (running.some((image) => sameImage(image, want))) seen.push(`${component(pod)} ${want}`);
         else wrong.push(`${pod.metadata.name} runs ${running.join(', ')}, the release has ${want}`);
