@@ -59,8 +59,27 @@ helm.sh/chart: {{ include "todo-chatbot.chart" .ctx }}
 app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 app.kubernetes.io/part-of: {{ include "todo-chatbot.name" .ctx }}
-{{- with .ctx.Values.commonLabels }}
+{{- /* The chart's own keys win: a user's app.kubernetes.io/name would break the selectors. */}}
+{{- with omit .ctx.Values.commonLabels "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/part-of" }}
 {{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+A pod's podAnnotations, without the keys the chart computes (a user's
+checksum/config would stop config changes from rolling the pods).
+*/}}
+{{- define "todo-chatbot.podAnnotations" -}}
+{{- with omit . "checksum/config" "checksum/secret" }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets of every pod spec (helm test included); nothing when the list is empty. */}}
+{{- define "todo-chatbot.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+{{- print "imagePullSecrets:" }}
+{{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
@@ -97,8 +116,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (include "todo-chatbot.postgresql.fullname" .) .Values.postgresql.auth.existingSecret }}
 {{- end }}
 
+{{/*
+[registry/]repository, then @digest when one is set (the tag is then ignored),
+else :tag. Call with a component's image values.
+*/}}
 {{- define "todo-chatbot.image" -}}
-{{- printf "%s:%s" .repository .tag }}
+{{- $name := .repository }}
+{{- with .registry }}{{ $name = printf "%s/%s" (trimSuffix "/" .) $name }}{{ end }}
+{{- if .digest }}
+{{- printf "%s@%s" $name .digest }}
+{{- else }}
+{{- printf "%s:%s" $name (toString .tag) }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -129,10 +158,22 @@ seccompProfile:
 
 {{/*
 Value rules that JSON Schema cannot explain well: each fails with the reason
-and the fix. Included by every template that depends on them.
+and the fix. values.schema.json leaves these cases to this check on purpose, so
+that the user sees these messages, not the schema's generic lines.
+Included by the backend Deployment, which every render has.
 */}}
 {{- define "todo-chatbot.validate" -}}
 {{- $db := .Values.database }}
+{{- range $component := list "frontend" "backend" "postgresql" }}
+{{- $image := index $.Values $component "image" }}
+{{- if and (not $image.digest) (or (ne $component "postgresql") (eq $db.mode "postgres")) }}
+{{- if not $image.tag }}
+{{- fail (printf "%s.image.tag is empty: set it to the image's tag (the deploy script sets the content-hash tag it built), or set %s.image.digest (sha256:...) to pull by digest." $component $component) }}
+{{- else if eq (toString $image.tag) "latest" }}
+{{- fail (printf "%s.image.tag is latest: a moving tag never rolls out a new build, and nodes keep whichever image they pulled first. Set %s.image.tag to a fixed tag (the deploy script's content-hash tag, or a version), or %s.image.digest to sha256:..." $component $component $component) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if eq $db.mode "sqlite" }}
 {{- if gt (int .Values.backend.replicaCount) 1 }}
 {{- fail (printf "database.mode=sqlite keeps the database in one file on a ReadWriteOnce volume that only one pod can use, so backend.replicaCount must be 1 (it is %d). Set backend.replicaCount=1, or use database.mode=postgres to run several backend replicas." (int .Values.backend.replicaCount)) }}
@@ -145,7 +186,7 @@ and the fix. Included by every template that depends on them.
 {{- fail "database.mode=external needs the database URL: set database.external.url in a values file passed with -f (e.g. postgresql://user:password@host:5432/db), or database.external.existingSecret to the name of a Secret that holds it." }}
 {{- end }}
 {{- if and .Values.ingress.enabled .Values.ingress.tls.enabled (not .Values.ingress.tls.secretName) }}
-{{- fail "ingress.tls.enabled=true needs ingress.tls.secretName: the name of the Secret that holds the certificate." }}
+{{- fail "ingress.tls.enabled=true needs ingress.tls.secretName: set it to the name of the Secret that holds the certificate (created by you or cert-manager), or set ingress.tls.enabled=false." }}
 {{- end }}
 {{- range $component := list "frontend" "backend" }}
 {{- $hpa := index $.Values.autoscaling $component }}
