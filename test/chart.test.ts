@@ -2,6 +2,8 @@
 // cluster): lint, strict offline schema validation, Pod Security "restricted",
 // probes, resources, images, selectors, secrets, values.schema.json and
 // upgrade safety. Run: node --import tsx test/chart.test.ts
+// Longer than ~350 lines on purpose: one file shares the cached renders and the one
+// kubectl-validate binary across all chart tests, which keeps the run to about half a minute.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
