@@ -31,13 +31,15 @@ export interface ScriptSpec {
   flags: readonly FlagSpec[];
   examples: readonly string[];
   notes?: readonly string[];
+  /** What --json prints, when it is not the common event stream (validate prints one document). */
+  json?: string;
 }
 
 /** Flags every script has. */
 export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'help', type: 'boolean', alias: 'h', description: 'print this help and exit' },
-  { name: 'json', type: 'boolean', description: 'print one JSON event per line instead of text' },
-  { name: 'verbose', type: 'boolean', alias: 'v', description: 'echo every command run (secrets masked)' },
+  { name: 'json', type: 'boolean', description: 'print one JSON event per line (JSON Lines) on stdout instead of text' },
+  { name: 'verbose', type: 'boolean', alias: 'v', description: 'echo every command run and its exit, paired by a short id (secrets masked)' },
   // Not --env-file: Node 20 reads that flag from anywhere in argv and would take it itself.
   { name: 'dotenv', type: 'string', placeholder: 'path', description: 'read configuration from this file instead of .env' },
 ];
@@ -112,7 +114,7 @@ export function assertDotenvExists(value: ParsedFlags[string], cwd = process.cwd
 }
 
 export function renderHelp(spec: ScriptSpec): string {
-  const flags = [...spec.flags, ...COMMON_FLAGS];
+  const flags = [...spec.flags, ...COMMON_FLAGS.map((f) => (f.name === 'json' && spec.json ? { ...f, description: spec.json } : f))];
   const left = (f: FlagSpec) => `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'string' ? ` <${f.placeholder ?? 'value'}>` : ''}`;
   const width = Math.max(...flags.map((f) => left(f).length)) + 2;
   const lines = [

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { CommandError, createRunner, type Runner } from './exec.ts';
 import { ExitCode, PrereqError, ToolkitError, type ExitCodeValue } from './errors.ts';
 import type { Logger } from './log.ts';
+import { HELM_INSTALL_HINT } from './prereqs.ts';
 
 import { REPO_ROOT } from './cli.ts';
 
@@ -68,7 +69,7 @@ export async function helmTemplate(run: Runner, opts: HelmTemplateOptions): Prom
     return result.stdout;
   } catch (error) {
     if (error instanceof CommandError && error.toolExitCode === 127) {
-      throw new PrereqError(`helm was not found (tried "${opts.helmBin}")`, 'install Helm 3.17+ or 4.x, or pass --helm <path> (or set HELM_BIN)');
+      throw new PrereqError(`helm was not found (tried "${opts.helmBin}")`, `${HELM_INSTALL_HINT}, or pass --helm <path> (or set HELM_BIN)`);
     }
     throw error;
   }

@@ -27,6 +27,8 @@ export interface SmokeCheck {
   run(urls: BaseUrls, opts?: SmokeOptions): Promise<string>;
   /** What to look at when it fails. */
   hint: string;
+  /** Whose logs explain a failure (validate turns it into a kubectl command for the release). */
+  logs?: 'backend' | 'frontend';
   /** Ids of checks whose failure makes this one meaningless (validate skips it then). */
   dependsOn?: readonly string[];
 }
@@ -184,7 +186,8 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
   {
     id: 'backend-health',
     name: 'backend /health',
-    hint: 'the backend process is not serving: look at the backend logs (docker logs / kubectl logs)',
+    hint: 'the backend process is not serving: look at the backend logs',
+    logs: 'backend',
     async run({ backend }, opts) {
       const { body, answer } = await getJson<{ status?: string; version?: string }>(joinUrl(backend, '/health'), 'GET /health', opts);
       if (body.status !== 'ok') throw new SmokeFailure(`GET /health answered status "${body.status}", expected "ok"`);
@@ -195,6 +198,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
     id: 'backend-ready',
     name: 'backend /ready (database)',
     hint: 'the backend cannot reach its database: check DATABASE_URL and the database pod or file',
+    logs: 'backend',
     dependsOn: ['backend-health'],
     async run({ backend }, opts) {
       // A 503 is the backend's own verdict, retried while it may still change; then quoted.
@@ -213,6 +217,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
     id: 'frontend-health',
     name: 'frontend /api/health',
     hint: 'the frontend server is not serving: look at the frontend logs',
+    logs: 'frontend',
     async run({ frontend }, opts) {
       const { body, answer } = await getJson<{ status?: string }>(joinUrl(frontend, '/api/health'), 'GET /api/health', opts);
       if (body.status !== 'ok') throw new SmokeFailure(`GET /api/health answered status "${body.status}", expected "ok"`);
@@ -223,6 +228,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
     id: 'frontend-home',
     name: 'home page',
     hint: 'the page does not render: look at the frontend logs for a server error',
+    logs: 'frontend',
     dependsOn: ['frontend-health'],
     async run({ frontend }, opts) {
       const answer = await request('GET', joinUrl(frontend, '/'), { ...opts, headers: { accept: 'text/html' } });
@@ -236,6 +242,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
     id: 'frontend-proxy',
     name: 'frontend → backend proxy',
     hint: 'the frontend cannot reach the backend: check BACKEND_URL in the frontend and the backend Service',
+    logs: 'frontend',
     // Not on backend-health: with the backend down, the proxy's 502 is the cause worth showing.
     dependsOn: ['frontend-health'],
     async run({ frontend }, opts) {
@@ -253,6 +260,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
     id: 'task-roundtrip',
     name: 'task create/read/complete/delete',
     hint: 'the task API fails: look at the backend logs and /ready',
+    logs: 'backend',
     dependsOn: ['backend-ready'],
     async run({ backend }, opts) {
       const user = smokeUser();
@@ -286,6 +294,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
     id: 'chat-roundtrip',
     name: 'chat adds a task',
     hint: 'the chat agent fails: look at the backend logs (with OPENAI_API_KEY set, check the key and OPENAI_BASE_URL)',
+    logs: 'backend',
     dependsOn: ['backend-ready'],
     async run({ backend }, opts) {
       const user = smokeUser();

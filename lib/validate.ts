@@ -77,6 +77,12 @@ export interface ValidateOptions {
 
 const DEFAULT_BUDGET_MS = 120_000;
 
+/** "23 checks, 24 with --disruptive": the words every help and doc uses, from the checks table. */
+export function checkCount(checks: readonly Check[] = CHECKS): string {
+  const always = checks.filter((c) => !c.disruptive).length;
+  return always === checks.length ? `${always} checks` : `${always} checks, ${checks.length} with --disruptive`;
+}
+
 /** Group names from repeatable, comma-separated flags; unknown ones are a usage error naming the closest group. */
 export function parseGroups(values: readonly string[] | undefined, flag: string): CheckGroup[] {
   const names = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -211,14 +217,15 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
     results.set(r.id, r);
     opts.onResult?.(r, results.size, checks.length);
   };
+  const hintOf = (check: Check) => (typeof check.hint === 'function' ? check.hint(target) : check.hint);
   const runOne = async (check: Check): Promise<void> => {
     const t0 = performance.now();
     try {
       const outcome = await Promise.race([check.run(ctx), budgetOver]);
-      record({ id: check.id, group: check.group, title: check.title, status: outcome.status, detail: outcome.detail, hint: outcome.status === 'pass' ? undefined : check.hint, durationMs: performance.now() - t0 });
+      record({ id: check.id, group: check.group, title: check.title, status: outcome.status, detail: outcome.detail, hint: outcome.status === 'pass' ? undefined : hintOf(check), durationMs: performance.now() - t0 });
     } catch (error) {
       const d = describeError(budget.signal.aborted && budget.signal.reason instanceof Error ? budget.signal.reason : error);
-      record({ id: check.id, group: check.group, title: check.title, status: 'fail', detail: d.detail, hint: d.hint ?? check.hint, durationMs: performance.now() - t0, unreachable: d.unreachable });
+      record({ id: check.id, group: check.group, title: check.title, status: 'fail', detail: d.detail, hint: d.hint ?? hintOf(check), durationMs: performance.now() - t0, unreachable: d.unreachable });
     }
   };
 

@@ -2,11 +2,12 @@
 // Is the deployment healthy and does the app work? npx zx scripts/validate.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { UsageError } from '../lib/errors.ts';
-import { validateCommand } from '../lib/validate.ts';
+import { checkCount, validateCommand } from '../lib/validate.ts';
 
 export const spec: ScriptSpec = {
   name: 'validate',
-  summary: 'check the cluster, the Helm release, workloads, config, network and the app itself (20+ checks)',
+  summary: `check the cluster, the Helm release, workloads, config, network and the app itself (${checkCount()})`,
+  json: 'print one JSON document (the report) on stdout instead of the table; progress goes to stderr',
   usage: 'npx zx scripts/validate.ts [options]',
   flags: [
     ...RELEASE_FLAGS,

@@ -1,9 +1,9 @@
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRunner, type RunResult, type Runner } from '../lib/exec.ts';
-import { checkPrereqs, compareVersions, parseSemver } from '../lib/prereqs.ts';
+import { checkPrereqs, compareVersions, HELM_INSTALL_HINT, HELM_MINIMUM, parseSemver } from '../lib/prereqs.ts';
 import { ensureTools, REPO_ROOT } from './support/tools.ts';
 import { tempDir } from './support/tmp.ts';
 
@@ -97,6 +97,22 @@ test('semver helpers', () => {
   assert.is(parseSemver('dev'), undefined);
   assert.ok(compareVersions('v3.12.0', '3.11.9') > 0);
   assert.is(compareVersions('28.2.2', '28.2.2'), 0);
+});
+
+test('one minimum Helm version: every "Helm 3.x+" in lib/, the README and the docs is HELM_MINIMUM', () => {
+  const minor = parseSemver(HELM_MINIMUM)![1];
+  const files = [
+    ...readdirSync(path.join(REPO_ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => `lib/${f}`),
+    'README.md', 'docs/quickstart.md', 'docs/troubleshooting.md',
+  ];
+  const claims: string[] = [];
+  for (const file of files) {
+    const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    for (const m of text.matchAll(/\bhelm\s+v?3\.(\d+)(?=\+| \(or| or)/gi)) claims.push(`${file}: ${m[0]} → ${m[1] === String(minor) ? 'ok' : 'WRONG'}`);
+  }
+  assert.ok(claims.length >= 3, claims.join('\n'));
+  assert.equal(claims.filter((c) => c.endsWith('WRONG')), [], claims.join('\n'));
+  assert.match(HELM_INSTALL_HINT, `Helm 3.${minor}+`);
 });
 
 test.run();

@@ -218,7 +218,7 @@ test('NodePorts: one held by another Service, one that differs from the configur
   const r = byId(await check(fake, { only: ['network'], settings: { BACKEND_NODEPORT: '30999' } }));
   assert.is(r['network.nodeports']!.status, 'fail');
   assert.is(r['network.nodeports']!.detail, `BACKEND_NODEPORT=30999 is held by Service other/intruder; todo-chatbot-backend got ${backend.port}`);
-  assert.match(r['network.nodeports']!.hint!, 'kubectl get svc -A');
+  assert.match(r['network.nodeports']!.hint!, 'kubectl --context docker-desktop get svc -A');
 
   const mismatch = byId(await check(fake, { only: ['network'], settings: { FRONTEND_NODEPORT: '30555' } }));
   assert.is(mismatch['network.nodeports']!.detail, `todo-chatbot-frontend has NodePort ${frontend.port}, FRONTEND_NODEPORT says 30555`);

@@ -1,7 +1,7 @@
 // The validate runner with synthetic checks: concurrency of independent checks,
 // dependants skipped with the reason, "last" ordering, the total budget, exit
 // codes, flag parsing, and the table.
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -14,7 +14,7 @@ import { createRunner } from '../lib/exec.ts';
 import { ClusterUnreachableError } from '../lib/kube.ts';
 import { ensureTools } from './support/tools.ts';
 import { tempDir } from './support/tmp.ts';
-import { parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';
+import { checkCount, parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';
 
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
 const urls = { frontend: 'http://127.0.0.1:1', backend: 'http://127.0.0.1:2' };
@@ -138,6 +138,39 @@ test('validate without helm, or without kubectl: exit 3 PREREQ with the install 
     } finally {
       bin.cleanup();
     }
+  }
+});
+
+test('the check count in --help, the README and the quickstart comes from the checks table', async () => {
+  const always = CHECKS.filter((c) => !c.disruptive).length;
+  assert.is(checkCount(), `${always} checks, ${CHECKS.length} with --disruptive`);
+  const help = await createRunner()(process.execPath, ['--import', 'tsx', 'scripts/validate.ts', '--help'], { cwd: REPO_ROOT, timeoutMs: 60_000 });
+  assert.match(help.stdout, `(${checkCount()})`);
+  assert.match(help.stdout, /--json +print one JSON document/);
+  for (const doc of ['README.md', 'docs/quickstart.md']) {
+    const text = readFileSync(path.join(REPO_ROOT, doc), 'utf8');
+    const counts = [...text.matchAll(/\b(\d+) checks\b/g)].map((m) => Number(m[1]));
+    assert.ok(counts.length > 0, `${doc} states the count`);
+    assert.equal([...new Set(counts)], [always], `${doc}: "N checks" must be ${always}`);
+    assert.match(text, `${CHECKS.length} with \`--disruptive\``);
+  }
+});
+
+test('every kubectl or helm command in a check hint names the context, and the namespace where it reads one', () => {
+  const t = { context: 'ctx-x', namespace: 'ns-x', release: 'rel-x' };
+  for (const check of CHECKS) {
+    const hint = typeof check.hint === 'function' ? check.hint(t) : check.hint;
+    assert.not.match(hint, /<(namespace|release|ns)>/, `${check.id}: ${hint}`);
+    for (const [, cmd] of hint.matchAll(/`((?:kubectl|helm) [^`]*)`/g)) {
+      if (cmd!.startsWith('helm')) {
+        assert.match(cmd!, '--kube-context ctx-x', `${check.id}: ${cmd}`);
+        assert.match(cmd!, '-n ns-x', `${check.id}: ${cmd}`);
+        continue;
+      }
+      assert.match(cmd!, '--context ctx-x', `${check.id}: ${cmd}`);
+      if (/ (logs|describe (pod|pvc|deploy)|create secret)/.test(cmd!)) assert.match(cmd!, '-n ns-x', `${check.id}: ${cmd}`);
+    }
+    assert.not.match(hint.replace(/`[^`]*`/g, ''), /\bkubectl (logs|describe)\b/, `${check.id}: a kubectl command outside backticks: ${hint}`);
   }
 });
 

@@ -3,14 +3,14 @@
 import { releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
 import { request, SMOKE_CHECKS, SmokeFailure, smokeUser } from '../smoke.ts';
 import { sleep } from '../sleep.ts';
-import { CheckFailure, pass, type Check, type CheckContext } from './types.ts';
+import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';
 
 /** Smoke checks become app checks; those that depend on nothing need the cluster (ignored with --url). */
 const SMOKE_AS_CHECKS: readonly Check[] = SMOKE_CHECKS.map((smoke) => ({
   id: `app.${smoke.id}`,
   group: 'app' as const,
   title: smoke.name,
-  hint: smoke.hint,
+  hint: (t: CheckTarget) => (smoke.logs ? `${smoke.hint}: \`${kubectlIn(t)} logs ${releasePods(t)},app.kubernetes.io/component=${smoke.logs} --all-containers --tail 50\`` : smoke.hint),
   dependsOn: smoke.dependsOn?.length ? smoke.dependsOn.map((id) => `app.${id}`) : ['cluster.namespace'],
   async run(ctx: CheckContext) {
     const access = await ctx.access();

@@ -38,7 +38,7 @@ export const CLUSTER_CHECKS: readonly Check[] = [
     group: 'cluster',
     title: 'a node is Ready',
     dependsOn: ['cluster.context'],
-    hint: 'kubectl describe node <name> shows why; on minikube, `minikube status` and `minikube logs`',
+    hint: (t) => `\`kubectl --context ${t.context} describe nodes\` shows why; on minikube, \`minikube status -p <profile>\` and \`minikube logs -p <profile>\``,
     async run(ctx) {
       const all = await nodes(ctx);
       const ready = (n: (typeof all)[number]) => (n.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');

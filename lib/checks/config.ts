@@ -2,7 +2,7 @@
 // (names only: a value is never read into a message), PVCs Bound.
 import type { KubeObject } from '../kube.ts';
 import { component, list, named, ofKind, templateContainers, workloads, type KeyRef } from './readers.ts';
-import { fail, pass, type Check } from './types.ts';
+import { fail, kubectlIn, pass, releasePods, type Check } from './types.ts';
 
 /**
  * Keys each component's ConfigMap must hold, and why: the reference app reads
@@ -88,7 +88,7 @@ export const CONFIG_CHECKS: readonly Check[] = [
     group: 'config',
     title: 'Secret keys present',
     dependsOn: ['cluster.namespace'],
-    hint: 'create the Secret or the key the pods reference (kubectl create secret generic … --from-file), or rerun deploy; values are never printed',
+    hint: (t) => `create the Secret or the key the pods reference (\`${kubectlIn(t)} create secret generic <name> --from-file …\`), or rerun deploy; values are never printed`,
     async run(ctx) {
       const refs = references(await workloads(ctx), 'secret');
       const names = [...new Set([...refs.keys.keys(), ...refs.whole])];
@@ -121,7 +121,7 @@ export const CONFIG_CHECKS: readonly Check[] = [
     group: 'config',
     title: 'PVCs Bound',
     dependsOn: ['cluster.namespace'],
-    hint: 'a Pending claim needs a StorageClass that can provision it: `kubectl get storageclass` (minikube: `minikube addons enable storage-provisioner default-storageclass`), and `kubectl describe pvc <name>`',
+    hint: (t) => `a Pending claim needs a StorageClass that can provision it: \`kubectl --context ${t.context} get storageclass\` (minikube: \`minikube addons enable storage-provisioner default-storageclass\`), and \`${kubectlIn(t)} describe pvc ${releasePods(t)}\``,
     async run(ctx) {
       const pvcs = await ofKind(ctx, 'PersistentVolumeClaim');
       if (!pvcs.length) return pass('the release has no PersistentVolumeClaims');

@@ -43,7 +43,7 @@ export const NETWORK_CHECKS: readonly Check[] = [
     group: 'network',
     title: 'NodePorts as configured, held by no other Service',
     dependsOn: ['cluster.namespace'],
-    hint: 'set FRONTEND_NODEPORT / BACKEND_NODEPORT to free ports (30000-32767) and redeploy, or delete the other Service; `kubectl get svc -A` lists who holds which port',
+    hint: (t) => `set FRONTEND_NODEPORT / BACKEND_NODEPORT to free ports (30000-32767) and redeploy, or delete the other Service; \`kubectl --context ${t.context} get svc -A\` lists who holds which port`,
     async run(ctx) {
       const mine = await ofKind(ctx, 'Service');
       const others = (await allServices(ctx)).filter((s) => !mine.some((m) => m.metadata.uid ? m.metadata.uid === s.metadata.uid : ref(m) === ref(s)));

@@ -22,8 +22,8 @@ export interface Check {
   group: CheckGroup;
   title: string;
   run(ctx: CheckContext): Promise<CheckOutcome>;
-  /** What to do when it fails. */
-  hint: string;
+  /** What to do when it fails; a function when its commands name the context, namespace and release. */
+  hint: string | ((target: CheckTarget) => string);
   /** Checks that must pass (or warn) first; when one fails this one is skipped with the reason. Ids outside the selection are ignored. */
   dependsOn?: readonly string[];
   /** Only with --disruptive (it restarts a pod). */
@@ -46,6 +46,11 @@ export interface CheckTarget {
   namespace: string;
   release: string;
 }
+
+/** `kubectl --context C -n NS`: the start of every command a hint gives, so it can be pasted as it is. */
+export const kubectlIn = (t: CheckTarget) => `kubectl --context ${t.context} -n ${t.namespace}`;
+/** The label selector of the release's objects (lib/kube releaseSelector). */
+export const releasePods = (t: CheckTarget) => `--selector app.kubernetes.io/instance=${t.release}`;
 
 export interface CheckContext {
   readonly config: Readonly<Config>;

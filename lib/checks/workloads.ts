@@ -3,7 +3,7 @@
 import type { KubeObject } from '../kube.ts';
 import { sameImage } from '../providers/shared.ts';
 import { ago, component, list, releaseValues, servingPods, workloads } from './readers.ts';
-import { fail, pass, warn, type Check } from './types.ts';
+import { fail, kubectlIn, pass, releasePods, warn, type Check } from './types.ts';
 
 interface ContainerStatus {
   name: string;
