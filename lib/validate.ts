@@ -13,7 +13,7 @@ import { CommandError, createRunner, type Runner } from './exec.ts';
 import { toJUnit } from './junit.ts';
 import { ClusterUnreachableError, Kubectl, isUnreachable } from './kube.ts';
 import { createLogger, formatDuration, type Logger } from './log.ts';
-import { requirePrereqs } from './prereqs.ts';
+import { requirePrereqs, type ToolName } from './prereqs.ts';
 import { redactDeep } from './redact.ts';
 import { BudgetExceeded, type BaseUrls } from './smoke.ts';
 import { closest } from './suggest.ts';
@@ -76,6 +76,16 @@ export interface ValidateOptions {
 }
 
 const DEFAULT_BUDGET_MS = 120_000;
+
+/** The tools each group reads through in cluster mode (the app group: kubectl for Services and port-forward). */
+const GROUP_TOOLS: Record<CheckGroup, ToolName[]> = {
+  cluster: ['kubectl'],
+  release: ['kubectl', 'helm'],
+  workloads: ['kubectl', 'helm'],
+  config: ['kubectl'],
+  network: ['kubectl'],
+  app: ['kubectl'],
+};
 
 /** "23 checks, 24 with --disruptive": the words every help and doc uses, from the checks table. */
 export function checkCount(checks: readonly Check[] = CHECKS): string {
@@ -390,7 +400,7 @@ function durationFlag(flag: string, value: string | undefined, fallback: number)
 export async function validateCommand(log: Logger, opts: ValidateCommandOptions): Promise<ExitCodeValue> {
   // Everything is checked before anything runs.
   const urls = opts.url !== undefined ? parseUrlFlag(opts.url) : undefined;
-  selectChecks({ urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive });
+  const selected = selectChecks({ urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive });
   const budgetMs = durationFlag('timeout', opts.timeout, DEFAULT_BUDGET_MS);
   const restartWindowMs = durationFlag('restart-window', opts.restartWindow, 10 * 60_000);
   // With --json, stdout carries exactly one document: progress and warnings go to stderr.
@@ -398,8 +408,8 @@ export async function validateCommand(log: Logger, opts: ValidateCommandOptions)
   const { config, warnings } = loadConfig({ flags: opts.configFlags, envFile: opts.envFile, root: opts.root });
   for (const w of warnings) progress.warn(w);
   const run = createRunner({ log: progress });
-  // Cluster mode reads through kubectl and helm: a missing or too old one is exit 3 PREREQ with its fix, as in deploy.
-  if (!urls) await requirePrereqs(run, progress, 'validate', ['kubectl', 'helm']);
+  // The tools the selected groups read through: a missing or too old one is exit 3 PREREQ with its fix, as in deploy.
+  if (!urls) await requirePrereqs(run, progress, 'validate', [...new Set(selected.flatMap((c) => GROUP_TOOLS[c.group]))]);
   const report = await progress.spin('validating', () =>
     validate({ config, run, log: progress, urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive, budgetMs, restartWindowMs, signal: opts.signal }),
   );

@@ -135,6 +135,14 @@ test('validate without helm, or without kubectl: exit 3 PREREQ with the install 
       assert.match(r.stderr, hint);
       assert.match(r.stderr, 'code: PREREQ');
       assert.not.match(r.stdout + r.stderr, 'rerun the deploy');
+      if (missing === 'helm') {
+        // The app group reads nothing through helm: --only app goes on without it (here to the missing context).
+        const app = await createRunner()(process.execPath, ['--import', 'tsx', 'scripts/validate.ts', '--only', 'app'], {
+          cwd: REPO_ROOT, nothrow: true, timeoutMs: 60_000, env: { PATH: bin.dir, CI: '1', KUBECONFIG: path.join(bin.dir, 'kubeconfig') },
+        });
+        assert.not.match(app.stdout + app.stderr, 'helm not found');
+        assert.match(app.stderr, 'code: KUBE_CONTEXT_MISSING');
+      }
     } finally {
       bin.cleanup();
     }
