@@ -1,6 +1,7 @@
 // deploy.ts end to end, for the stage that exists without a cluster:
 // --help, configuration errors, missing prerequisites, and secrets in every mode.
 import { chmodSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -70,7 +71,7 @@ test('an unknown flag is bad usage (exit 2) and suggests the right one', async (
 test('PATH without docker: exit 3, each missing tool named with a hint, nothing but version probes run', async () => {
   const bin = await binDir({ helm: tools.HELM3_BIN!, kubectl: tools.KUBECTL31_BIN! });
   try {
-    const result = await deploy(['--dotenv', '/nonexistent/.env'], { PATH: bin.bin });
+    const result = await deploy(['--dotenv', os.devNull], { PATH: bin.bin });
     assert.is(result.exitCode, 3, result.stdout + result.stderr);
     assert.match(result.stdout, '✗ docker not found on PATH');
     assert.match(result.stdout, 'install Docker: https://docs.docker.com/engine/install/');
