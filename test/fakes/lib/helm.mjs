@@ -1,5 +1,5 @@
 // fake helm (v3.17 and v4.1 personas): version, list, status, history,
-// get values, upgrade [--install], install, rollback, uninstall.
+// get values, upgrade [--install], install, template, rollback, uninstall.
 // Sources: helm/helm cmd/helm/{status,history,list,upgrade,install,rollback,
 // uninstall,get_values,version}.go (v3) and pkg/cmd/*.go (v4),
 // pkg/release/{release,info,hook}.go, pkg/action/{upgrade,rollback,uninstall}.go,
@@ -42,6 +42,7 @@ const SUBS = {
   get: { ...OUTPUT, all: 'bool', a: ['bool', 'all'], revision: 'string' },
   upgrade: INSTALL_FLAGS,
   install: INSTALL_FLAGS,
+  template: { values: 'list', f: ['list', 'values'], set: 'list', 'set-string': 'list', 'set-json': 'list', 'skip-tests': 'bool' },
   rollback: { wait: 'optstring', timeout: 'string', 'cleanup-on-fail': 'bool', force: 'bool', 'history-max': 'string', 'no-hooks': 'bool', 'recreate-pods': 'bool', 'wait-for-jobs': 'bool' },
   uninstall: { wait: 'optstring', timeout: 'string', 'keep-history': 'bool', 'ignore-not-found': 'bool', 'no-hooks': 'bool', description: 'string', cascade: 'string' },
 };
@@ -79,6 +80,7 @@ export async function handle(ctx) {
     case 'get': return getValues(c);
     case 'upgrade': return upgrade(c, false);
     case 'install': return upgrade(c, true);
+    case 'template': return template(c);
     case 'rollback': return rollback(c);
     case 'uninstall': return uninstall(c);
   }
@@ -442,6 +444,37 @@ function fullname(chart, releaseName, values) {
   if (values.fullnameOverride) return String(values.fullnameOverride).slice(0, 63).replace(/-$/, '');
   const name = values.nameOverride || chart.name;
   return (releaseName.includes(name) ? releaseName : `${releaseName}-${name}`).slice(0, 63).replace(/-$/, '');
+}
+
+// ---------------------------------------------------------------------------
+// template: renders the objects an upgrade of this release would apply
+// (state.helm.onUpgrade), expanded to their real shape, as helm prints them
+// (---, # Source:, YAML). Not modelled: the chart's values.schema.json (tests
+// of schema errors run the real helm) and the cluster is never contacted.
+
+async function template(c) {
+  if (c.args.length !== 2) throw unsupported('helm', c.argv);
+  const [name, chartRef] = /** @type {[string, string]} */ (c.args);
+  const namespace = c.flags.namespace ?? c.env.HELM_NAMESPACE ?? 'default';
+  const chart = await loadChart(c, chartRef);
+  const merged = deepMerge(chart.values ?? {}, await mergeValues(c));
+  const spec = (c.state.helm?.onUpgrade ?? []).find((/** @type {any} */ u) => (u.release ?? name) === name && (u.namespace ?? namespace) === namespace);
+  const scope = {
+    Values: merged, Release: { Name: name, Namespace: namespace, Revision: 1, Service: 'Helm' },
+    Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion }, fullname: fullname(chart, name, merged),
+  };
+  const rendered = spec ? renderTemplate(spec.objects ?? [], scope).map((/** @type {any} */ o) => ({ ...o, namespace: KINDS[/** @type {keyof typeof KINDS} */ (o.kind)]?.namespaced === false ? undefined : o.namespace ?? namespace })) : [];
+  const kinds = new Set(rendered.map((/** @type {any} */ o) => o.kind));
+  const objects = expandCluster({ objects: rendered, nodes: [] }, c.state).filter((o) => kinds.has(o.kind) && o.kind !== 'Pod');
+  const YAML = await import('yaml');
+  for (const o of objects) {
+    delete o.status;
+    // Fields the API server fills in, which a rendered manifest does not have.
+    if (o.kind === 'Service') for (const k of ['clusterIP', 'clusterIPs', 'internalTrafficPolicy', 'ipFamilies', 'ipFamilyPolicy', 'sessionAffinity', 'externalTrafficPolicy']) delete o.spec[k];
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete o.metadata[k];
+    c.io.out(`---\n# Source: ${chart.name}/templates/${o.kind.toLowerCase()}.yaml\n${YAML.stringify(o)}`);
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------------------
