@@ -3,6 +3,7 @@
 // for JSON. An API server that does not answer is one typed error, exit 3.
 import { ExitCode, ToolkitError } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
+import { sleep } from './sleep.ts';
 
 export interface KubeTarget {
   context: string;
@@ -120,11 +121,17 @@ export interface Diagnosis {
 }
 
 export interface DiagnoseContext {
+  /** The kube context, for the commands hints suggest. */
+  context?: string;
   /** Whether the node has an image (provider.hasImage); undefined when unknown. */
   nodeHasImage?: (image: string) => Promise<boolean | undefined>;
   /** Last lines of the previous container's log. */
   previousLogs?: (pod: string, container: string) => Promise<string>;
 }
+
+/** `kubectl --context c -n ns`, as a hint's command must say where to look. */
+const kubectlHint = (f: PodFacts, ctx: DiagnoseContext): string =>
+  `kubectl${ctx.context ? ` --context ${ctx.context}` : ''} -n ${f.pod.metadata.namespace ?? 'default'}`;
 
 const waitingReason = (f: PodFacts): string | undefined => f.status?.state?.waiting?.reason;
 const lastTerminated = (f: PodFacts): any => f.status?.lastState?.terminated ?? f.status?.state?.terminated;
@@ -194,10 +201,10 @@ export const FAILURE_CAUSES: readonly {
   {
     code: 'CONTAINER_CONFIG_ERROR',
     matches: (f) => waitingReason(f) === 'CreateContainerConfigError',
-    explain: async (f) => ({
+    explain: async (f, ctx) => ({
       code: 'CONTAINER_CONFIG_ERROR',
       message: `${f.workload}: container ${f.container} cannot start: missing ${missingConfigRef(f.status.state.waiting.message ?? '')}`,
-      hint: 'create the Secret/ConfigMap (or the key) it names, or point the existingSecret values at one that exists',
+      hint: `create the Secret/ConfigMap (or the key) it names, or point the existingSecret values at one that exists (\`${kubectlHint(f, ctx)} get secrets,configmaps\` lists what is there)`,
     }),
   },
   {
@@ -219,7 +226,7 @@ export const FAILURE_CAUSES: readonly {
       return {
         code: 'CRASH_LOOP',
         message: `${f.workload}: container ${f.container} keeps exiting (exit code ${term?.exitCode ?? '?'}${term?.reason ? `, ${term.reason}` : ''}, ${f.status?.restartCount ?? 0} restarts)`,
-        hint: 'the log lines above show why the app stops; check its environment (DATABASE_URL, config) and `kubectl logs --previous`',
+        hint: `the log lines above show why the app stops; check its environment (DATABASE_URL, config) and \`${kubectlHint(f, ctx)} logs pod/${f.pod.metadata.name} --container ${f.container} --previous\``,
         details: [
           ...(term?.message ? [`termination message: ${String(term.message).trim()}`] : []),
           lines.length ? `last ${lines.length} log lines of the previous container:` : 'the previous container left no log lines',
@@ -231,14 +238,14 @@ export const FAILURE_CAUSES: readonly {
   {
     code: 'PROBE_FAILED',
     matches: (f) => !f.status?.ready && f.events.some((e) => e['reason'] === 'Unhealthy' && Number(e['count'] ?? 1) >= 3),
-    explain: async (f) => {
+    explain: async (f, ctx) => {
       const event = f.events.find((e) => e['reason'] === 'Unhealthy')!;
       const text = String(event['message'] ?? '');
       const kind = /^(Readiness|Liveness|Startup) probe/.exec(text)?.[1] ?? 'Readiness';
       return {
         code: 'PROBE_FAILED',
         message: `${f.workload}: the ${probeOf(f.spec, kind, text)} of container ${f.container} keeps failing: ${text.split('\n')[0]}`,
-        hint: 'the app does not answer its health endpoint: check the port the app listens on, its startup time (startupProbe) and its logs',
+        hint: `the app does not answer its health endpoint: check the port the app listens on, its startup time (startupProbe) and its logs (\`${kubectlHint(f, ctx)} logs pod/${f.pod.metadata.name} --container ${f.container}\`)`,
       };
     },
   },
@@ -267,12 +274,22 @@ export interface WorkloadState {
   done: boolean;
 }
 
+/**
+ * Whether a workload has rolled out, by `kubectl rollout status`'s rules: the controller has
+ * seen the current spec, every replica runs it, no old replica is left, and the new ones are
+ * available (Deployment) or ready on the current revision (StatefulSet). Counting ready pods
+ * alone is not enough: right after an upgrade the old pods are still ready.
+ */
 export function workloadState(o: KubeObject): WorkloadState {
+  const s = o.status ?? {};
   const desired = o.spec?.replicas ?? 1;
-  const ready = o.status?.readyReplicas ?? 0;
-  const updated = o.status?.updatedReplicas ?? ready;
-  const observed = (o.status?.observedGeneration ?? 0) >= ((o.metadata as any).generation ?? 0);
-  return { kind: o.kind as WorkloadState['kind'], name: o.metadata.name, desired, ready, updated, done: observed && ready >= desired && updated >= desired };
+  const ready = s.readyReplicas ?? 0;
+  const updated = s.updatedReplicas ?? 0;
+  const observed = (s.observedGeneration ?? 0) >= ((o.metadata as any).generation ?? 1);
+  const done = o.kind === 'StatefulSet'
+    ? observed && ready >= desired && updated >= desired && (!s.updateRevision || s.updateRevision === s.currentRevision)
+    : observed && updated >= desired && (s.replicas ?? 0) <= updated && (s.availableReplicas ?? 0) >= updated;
+  return { kind: o.kind as WorkloadState['kind'], name: o.metadata.name, desired, ready, updated, done };
 }
 
 export class RolloutError extends ToolkitError {
@@ -289,8 +306,30 @@ export interface WatchOptions extends DiagnoseContext {
   onProgress?: (workloads: WorkloadState[]) => void;
 }
 
-function podOwner(pod: KubeObject, workloads: readonly string[]): string | undefined {
-  return workloads.filter((w) => pod.metadata.name.startsWith(`${w}-`)).sort((a, b) => b.length - a.length)[0];
+const ownerRefs = (o: KubeObject): { kind: string; name: string }[] => (o.metadata as any).ownerReferences ?? [];
+
+/** The ReplicaSet the deployment controller names as its new one, in the Progressing condition ("ReplicaSet \"x\" is progressing.", "Created new replica set \"x\""). */
+export function newReplicaSet(deployment: KubeObject): string | undefined {
+  const progressing = (deployment.status?.conditions ?? []).find((c: { type?: string }) => c.type === 'Progressing');
+  const m = /(?:ReplicaSet|replica set) "([^"]+)"/.exec(progressing?.message ?? '');
+  return m?.[1];
+}
+
+/**
+ * The pods of a workload's current revision, by owner reference: a Deployment's new
+ * ReplicaSet's pods, a StatefulSet's pods on its update revision. Pods of an earlier
+ * revision (still failing, or terminating) are not what this rollout waits for.
+ */
+export function currentPods(workload: KubeObject, pods: readonly KubeObject[]): KubeObject[] {
+  if (workload.kind === 'StatefulSet') {
+    const mine = pods.filter((p) => ownerRefs(p).some((r) => r.kind === 'StatefulSet' && r.name === workload.metadata.name));
+    const revision = workload.status?.updateRevision;
+    const current = mine.filter((p) => p.metadata.labels?.['controller-revision-hash'] === revision);
+    return revision && current.length ? current : mine;
+  }
+  const rs = newReplicaSet(workload);
+  const prefix = `${workload.metadata.name}-`;
+  return pods.filter((p) => ownerRefs(p).some((r) => r.kind === 'ReplicaSet' && (rs ? r.name === rs : r.name.startsWith(prefix))));
 }
 
 /** One look at the release: workload states, and a diagnosis when something will not recover. */
@@ -299,13 +338,15 @@ export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Prom
   const workloads = list.items.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map(workloadState);
   const notDone = workloads.filter((w) => !w.done);
   if (!notDone.length) return { workloads, pending: [] };
-  const names = workloads.map((w) => w.name);
-  const pods = list.items.filter((o) => o.kind === 'Pod' && notDone.some((w) => podOwner(o, names) === w.name));
-  const events = pods.some((p) => !p.status?.containerStatuses?.every((s: any) => s.ready)) ? (await kubectl.json(['events'], { signal: opts.signal })).items : [];
-  const eventsOf = (pod: KubeObject) => events.filter((e: any) => e.involvedObject?.kind === 'Pod' && (e.involvedObject.name === pod.metadata.name || podOwner({ metadata: { name: e.involvedObject.name } } as KubeObject, names) === podOwner(pod, names)));
+  const allPods = list.items.filter((o) => o.kind === 'Pod');
+  const pods = list.items
+    .filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && notDone.some((w) => w.name === o.metadata.name))
+    .flatMap((w) => currentPods(w, allPods).map((pod) => ({ pod, workload: w.metadata.name })));
+  const events = pods.some(({ pod }) => !pod.status?.containerStatuses?.every((s: any) => s.ready)) ? (await kubectl.json(['events'], { signal: opts.signal })).items : [];
+  // A pod's own events only: an earlier pod's Unhealthy count says nothing about this one.
+  const eventsOf = (pod: KubeObject) => events.filter((e: any) => e.involvedObject?.kind === 'Pod' && e.involvedObject.name === pod.metadata.name);
   const pending: string[] = [];
-  for (const pod of pods) {
-    const workload = podOwner(pod, names)!;
+  for (const { pod, workload } of pods) {
     const podEvents = eventsOf(pod);
     const sched = unschedulable(pod, podEvents);
     if (sched) {
@@ -328,11 +369,14 @@ export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Prom
   return { workloads, pending };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
+export function noWorkloads(target: KubeTarget, release: string): ToolkitError {
+  return new ToolkitError(
+    `release ${release} has no Deployment or StatefulSet in namespace ${target.namespace} (label ${releaseSelector(release)}): there is no rollout to wait for`,
+    ExitCode.failed,
+    `the release was applied; check what it holds with \`helm get manifest ${release} --kube-context ${target.context} -n ${target.namespace}\` (do your --values disable every component?), or deploy with --no-wait`,
+    'NO_WORKLOADS',
+  );
+}
 
 /** Polls until every workload of the release is ready; RolloutError with the cause otherwise. */
 export async function watchRollout(kubectl: Kubectl, opts: WatchOptions): Promise<WorkloadState[]> {
@@ -341,13 +385,15 @@ export async function watchRollout(kubectl: Kubectl, opts: WatchOptions): Promis
     if (opts.signal?.aborted) throw new ToolkitError('interrupted during the rollout watch', ExitCode.interrupted);
     const look = await inspectRollout(kubectl, opts);
     opts.onProgress?.(look.workloads);
+    // Helm has applied the release before the watch starts: no workload now means none will come.
+    if (!look.workloads.length) throw noWorkloads(kubectl.target, opts.release);
     if (look.diagnosis) throw new RolloutError(look.diagnosis);
     if (!look.pending.length && look.workloads.length) return look.workloads;
     if (Date.now() >= deadline) {
       throw new RolloutError({
         code: 'ROLLOUT_TIMEOUT',
         message: `the release was not ready within ${Math.round(opts.timeoutMs / 1000)}s; still pending:`,
-        details: look.pending.length ? look.pending : ['no Deployment or StatefulSet of the release was found'],
+        details: look.pending,
         hint: 'the lines above say what each resource waits for; raise --timeout if the cluster is just slow (first image pulls)',
       });
     }
