@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
 import { isUnreachable, ClusterUnreachableError } from './kube.ts';
+import { allocatedPortIn, nodePortTaken } from './values-check.ts';
 
 export interface HelmInfo {
   bin: string;
@@ -42,6 +43,8 @@ export interface UpgradeArgsOptions extends ReleaseRef {
   valuesFiles: readonly string[];
   /** Stored as the revision's description: how the next run knows nothing changed. */
   description: string;
+  /** Configuration key of each fixed NodePort (30080 → FRONTEND_NODEPORT), to name it when Helm reports it taken. */
+  nodePortKeys?: Record<number, string>;
 }
 
 /**
@@ -142,6 +145,9 @@ export async function upgrade(run: Runner, helm: HelmInfo, opts: UpgradeArgsOpti
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     if (/Kubernetes cluster unreachable/.test(error.stderrTail) || isUnreachable(error.stderrTail)) throw new ClusterUnreachableError(opts.context, error.stderrTail.trim().split('\n').pop() ?? '');
+    // The API server refused a Service's NodePort: another Service took it after pre-flight looked.
+    const allocated = allocatedPortIn(error.stderrTail);
+    if (allocated) throw nodePortTaken([{ key: opts.nodePortKeys?.[allocated.port] ?? `the nodePort of Service ${allocated.service ?? '?'}`, component: allocated.service ?? '', port: allocated.port }]);
     const pending = /another operation \(install\/upgrade\/rollback\) is in progress/.test(error.stderrTail);
     throw new ToolkitError(
       `helm upgrade of ${opts.release} failed: ${error.stderrTail.trim().split('\n').slice(-3).join(' ')}`,
@@ -205,16 +211,29 @@ export function chartDigest(chartDir: string): string {
 const DESCRIPTION_PREFIX = 'todo-chatbot-k8s deploy inputs ';
 
 /**
- * The description a deploy stores on its revision: a digest of the chart files,
- * the generated values (secrets included, hashed), the extra values files and the
- * image tags. Equal on the deployed revision → nothing to upgrade.
+ * The description a deploy stores on its revision: a digest of the chart files
+ * only. The values are compared with what the release itself holds (`helm get
+ * values`, kept in Helm's own release Secret), never hashed into this public
+ * text: an unsalted hash of a low-entropy secret can be guessed offline.
  */
-export function deployDescription(parts: { chartDigest: string; values: unknown; extraValues: readonly string[] }): string {
-  const hash = createHash('sha256').update(parts.chartDigest).update('\0').update(JSON.stringify(parts.values));
-  for (const text of parts.extraValues) hash.update('\0').update(text);
-  return `${DESCRIPTION_PREFIX}${hash.digest('hex').slice(0, 16)}`;
+export function deployDescription(parts: { chartDigest: string }): string {
+  return `${DESCRIPTION_PREFIX}chart ${parts.chartDigest.slice(0, 16)}`;
 }
 
-export function isUnchanged(current: ReleaseStatus | undefined, description: string): boolean {
-  return current?.status === 'deployed' && current.description === description;
+/** The values the release's latest revision was given (user-supplied, merged), or undefined. */
+export async function deployedValues(run: Runner, helm: HelmInfo, ref: ReleaseRef): Promise<unknown> {
+  const result = await helmRun(run, helm, ref, ['get', 'values', ref.release, ...scope(ref), '--output', 'json']);
+  return JSON.parse(result.stdout || 'null') ?? {};
+}
+
+/** JSON with sorted keys, so that two equal value trees compare equal as text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** Deployed, same chart, same values: nothing to upgrade. */
+export function isUnchanged(current: ReleaseStatus | undefined, description: string, deployed?: unknown, wanted?: unknown): boolean {
+  return current?.status === 'deployed' && current.description === description && canonicalJson(deployed) === canonicalJson(wanted);
 }

@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { Docker, ImagePullError, looksLikePullFailure, resolveDockerCli, type BuildStep, type DockerCli, type HistoryEntry } from './docker.ts';
 import { ExitCode, ToolkitError, UsageError } from './errors.ts';
+import { formatImageRef, ImageRefError, parseImageRef, type ImageRef } from './image-ref.ts';
 import { createRunner, type Runner } from './exec.ts';
 import { formatDuration, type Logger } from './log.ts';
 import type { ClusterProvider } from './providers/types.ts';
 import { runSmokeChecks, type SmokeResult } from './smoke.ts';
+import { sleep } from './sleep.ts';
 
 export const DOCKERFILES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dockerfiles');
 export const IMAGE_NAMES = ['frontend', 'backend'] as const;
@@ -35,6 +37,7 @@ interface ImageSpec {
   dockerfile: string;
   dirKey: string;
   dir(c: Config): string;
+  repoKey: string;
   repo(c: Config): string;
   baseArg: 'NODE_IMAGE' | 'PYTHON_IMAGE';
   base(c: Config): string;
@@ -56,6 +59,7 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     dockerfile: 'frontend.Dockerfile',
     dirKey: 'FRONTEND_DIR',
     dir: (c) => c.frontendDir,
+    repoKey: 'FRONTEND_IMAGE',
     repo: (c) => c.frontendImage,
     baseArg: 'NODE_IMAGE',
     base: (c) => c.nodeImage,
@@ -80,6 +84,7 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     dockerfile: 'backend.Dockerfile',
     dirKey: 'BACKEND_DIR',
     dir: (c) => c.backendDir,
+    repoKey: 'BACKEND_IMAGE',
     repo: (c) => c.backendImage,
     baseArg: 'PYTHON_IMAGE',
     base: (c) => c.pythonImage,
@@ -209,6 +214,9 @@ export interface ImagePlan {
   buildArgs: Record<string, string>;
   digest: string;
   repo: string;
+  /** The content-tagged image, typed: what deploy hands to providers and the chart. */
+  image: ImageRef;
+  /** `image` as text (`todo-frontend:3f9a1c2b7d4e`), for the docker CLI. */
   ref: string;
   devRef: string;
   base: string;
@@ -275,6 +283,14 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       }))
       .digest('hex');
     const repo = spec.repo(config);
+    let image: ImageRef;
+    try {
+      image = parseImageRef(`${repo}:${digest.slice(0, TAG_LENGTH)}`, spec.repoKey);
+    } catch (error) {
+      if (!(error instanceof ImageRefError)) throw error;
+      problems.push(`${name}: ${error.message} (${spec.repoKey}=${repo})`);
+      continue;
+    }
     plans.push({
       name,
       contextDir,
@@ -283,7 +299,8 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       buildArgs,
       digest,
       repo,
-      ref: `${repo}:${digest.slice(0, TAG_LENGTH)}`,
+      image,
+      ref: formatImageRef(image),
       devRef: `${repo}:dev`,
       base: spec.base(config),
       baseArg: spec.baseArg,
@@ -400,6 +417,7 @@ export async function buildPlanned(engine: Engine, plans: readonly ImagePlan[], 
   }
 
   if (toBuild.length) {
+    log.info(`building ${toBuild.map((p) => p.name).join(' and ')} in ${engine.target === 'host' ? 'the host\'s Docker engine' : engine.target}`);
     // A base image that cannot be had fails fast, with the setting that fixes it.
     await Promise.all(toBuild.map((p) => docker.ensureBaseImage(p.base, p.baseArg, opts.signal)));
     const ca = opts.caBundle ? { file: opts.caBundle, from: 'option' } : caBundleFor(config, opts.env);
@@ -542,12 +560,6 @@ export interface TestOptions {
   onCleanup?: (fn: () => Promise<void>) => void;
   healthTimeoutMs?: number;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 
 /** Waits for a container's HEALTHCHECK to report healthy; fails fast when it exits or turns unhealthy. */
 export async function waitHealthy(docker: Docker, name: string, timeoutMs: number, signal?: AbortSignal): Promise<number> {

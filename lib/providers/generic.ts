@@ -2,11 +2,23 @@
 // the exact bytes that were built run, whatever the registry's tags do later.
 import { ExitCode, ToolkitError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
+import { formatImageRef, imageName, parseImageRef, underRegistry, type ImageRef } from '../image-ref.ts';
 import type { ClusterProvider } from './types.ts';
+
+/**
+ * The digest `docker push` reports for `tag`: the daemon ends a push with
+ * `<tag>: digest: sha256:<hex> size: <bytes>` (moby distribution/push_v2.go, and
+ * the containerd image store's push alike).
+ */
+export function pushedDigest(output: string, tag: string): string | undefined {
+  const escaped = tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}: digest: (sha256:[a-f0-9]{64}) size: \\d+\\s*$`, 'm').exec(output)?.[1];
+}
 
 export class GenericProvider implements ClusterProvider {
   readonly name = 'generic' as const;
-  private readonly digests = new Map<string, string>();
+  /** Local build ref (text) → the pushed image pinned by digest. */
+  private readonly pinned = new Map<string, ImageRef>();
   constructor(
     private readonly run: Runner,
     readonly registry: string | undefined,
@@ -14,11 +26,12 @@ export class GenericProvider implements ClusterProvider {
     private readonly localAddress?: string,
   ) {}
 
-  private remoteRef(ref: string): string {
+  /** The local build ref under the registry: `todo-frontend:abc` → `host:5000/team/todo-frontend:abc`. */
+  remoteRef(ref: string): ImageRef {
     if (!this.registry) {
       throw new ToolkitError('this cluster is not a local provider, so images must go through a registry, and none is set', ExitCode.usage, 'pass --registry <host/path> (or REGISTRY=) that the cluster can pull from', 'REGISTRY_REQUIRED');
     }
-    return `${this.registry.replace(/\/+$/, '')}/${ref}`;
+    return underRegistry(parseImageRef(ref), this.registry);
   }
 
   async hasImage(ref: string): Promise<boolean> {
@@ -26,23 +39,24 @@ export class GenericProvider implements ClusterProvider {
     const remote = this.remoteRef(ref);
     const result = await this.run('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], { nothrow: true, timeoutMs: 30_000 });
     if (result.exitCode !== 0) return false;
-    const repo = remote.slice(0, remote.lastIndexOf(':'));
-    const digest = (JSON.parse(result.stdout || '[]') as string[] | null ?? []).find((d) => d.startsWith(`${repo}@`));
-    if (digest) this.digests.set(ref, digest);
-    return Boolean(digest);
+    const digests = ((JSON.parse(result.stdout || '[]') as string[] | null) ?? []).map((d) => parseImageRef(d));
+    const found = digests.find((d) => d.digest && imageName(d) === imageName(remote));
+    if (found) this.pinned.set(ref, { ...remote, digest: found.digest });
+    return Boolean(found);
   }
 
   async loadImage(ref: string): Promise<void> {
     const remote = this.remoteRef(ref);
-    await this.run('docker', ['tag', ref, remote], { timeoutMs: 30_000 });
-    const pushed = await this.run('docker', ['push', remote], { timeoutMs: 15 * 60_000 });
-    const digest = /digest: (sha256:[a-f0-9]{64})/.exec(pushed.stdout)?.[1];
-    if (!digest) throw new ToolkitError(`docker push ${remote} printed no digest`, ExitCode.failed, 'check the registry with `docker push` by hand', 'IMAGE_PUSH_FAILED');
-    this.digests.set(ref, `${remote.slice(0, remote.lastIndexOf(':'))}@${digest}`);
+    const text = formatImageRef(remote);
+    await this.run('docker', ['tag', ref, text], { timeoutMs: 30_000 });
+    const pushed = await this.run('docker', ['push', text], { timeoutMs: 15 * 60_000 });
+    const digest = pushedDigest(pushed.stdout, remote.tag ?? 'latest');
+    if (!digest) throw new ToolkitError(`docker push ${text} printed no digest`, ExitCode.failed, `check the registry with \`docker push ${text}\` by hand`, 'IMAGE_PUSH_FAILED');
+    this.pinned.set(ref, { ...remote, digest });
   }
 
-  async deployRef(ref: string): Promise<string> {
-    return this.digests.get(ref) ?? ref;
+  async deployRef(ref: ImageRef): Promise<ImageRef> {
+    return this.pinned.get(formatImageRef(ref)) ?? ref;
   }
 
   async nodeAddress(): Promise<string | undefined> {

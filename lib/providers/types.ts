@@ -2,6 +2,7 @@
 // cluster. build-images --load and deploy talk to a provider only through this;
 // the implementations (minikube, kind, k3d, docker-desktop, generic) live beside it.
 import type { ProviderName } from '../config.ts';
+import type { ImageRef } from '../image-ref.ts';
 
 export interface ClusterProvider {
   /** A concrete provider, never 'auto'. */
@@ -24,10 +25,10 @@ export interface ClusterProvider {
    */
   nodeAddress(): Promise<string | undefined>;
   /**
-   * The image reference the cluster should run for a locally built `ref`: the same
-   * ref for local providers; for a registry (generic) the pushed ref pinned by digest.
+   * The image the cluster should run for a locally built `ref`: the same ref for
+   * local providers (no deployRef); for a registry (generic) the pushed ref pinned by digest.
    */
-  deployRef?(ref: string): Promise<string>;
+  deployRef?(ref: ImageRef): Promise<ImageRef>;
   /** False when two loads at once would collide (k3d imports share one tools container per cluster). */
   readonly concurrentLoads?: boolean;
 }
