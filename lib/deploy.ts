@@ -10,7 +10,7 @@ import { ExitCode, PrereqError, ToolkitError, UsageError } from './errors.ts';
 import { createRunner, type Runner } from './exec.ts';
 import { parse } from 'yaml';
 import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
-import { formatImageRef, imageValues, type ImageRef } from './image-ref.ts';
+import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
 import { buildPlanned, connectEngine, loadIntoCluster, planImages, type ImagePlan } from './images.ts';
 import { Kubectl, releaseSelector, RolloutError, watchRollout } from './kube.ts';
 import { Logger } from './log.ts';
@@ -192,6 +192,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
   const { config, plans, helm, rendered, userValues, wantedPorts } = await log.step(DEPLOY_STEPS[0], async (step) => {
     const { config, prereqs } = await checkStage(log, opts, run);
     const plans = planImages({ config });
+    // A --registry that cannot prefix an image reference fails here, not after the build.
+    if (config.registry) for (const plan of plans) underRegistry(plan.image, config.registry);
     const helm = await detectHelm(run);
     const planned = { frontend: plans.find((p) => p.name === 'frontend')!.image, backend: plans.find((p) => p.name === 'backend')!.image };
     const generated = deployValues(config, planned);

@@ -79,6 +79,20 @@ test('a --values file that is not YAML, or not a map: exit 2 VALUES_INVALID nami
   }
 });
 
+test('a --registry that cannot prefix an image reference: exit 2 IMAGE_REF_INVALID before the cluster or a build', async () => {
+  const fake = await deployFixture({ provider: 'kind', built: false });
+  try {
+    const r = await fake.script('deploy', ['--registry', 'https://registry.example/team']);
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, 'code: IMAGE_REF_INVALID');
+    assert.match(r.stderr, 'registry location "https://registry.example/team/todo-frontend" is not valid');
+    assert.is(builds(fake), 0);
+    assert.equal(fake.calls('kubectl').filter((c) => c.argv.includes('get')), []);
+  } finally {
+    fake.cleanup();
+  }
+});
+
 test('a stopped minikube is not started when an app folder is bad: exit 2 IMAGE_INPUT first', async () => {
   const fake = await deployFixture({ provider: 'minikube' });
   try {

@@ -39,7 +39,13 @@ export class GenericProvider implements ClusterProvider {
     const remote = this.remoteRef(ref);
     const result = await this.run('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], { nothrow: true, timeoutMs: 30_000 });
     if (result.exitCode !== 0) return false;
-    const digests = ((JSON.parse(result.stdout || '[]') as string[] | null) ?? []).map((d) => parseImageRef(d));
+    const digests = ((JSON.parse(result.stdout || '[]') as string[] | null) ?? []).flatMap((d) => {
+      try {
+        return [parseImageRef(d)];
+      } catch {
+        return []; // not ours to judge: only a digest of the registry's repository counts
+      }
+    });
     const found = digests.find((d) => d.digest && imageName(d) === imageName(remote));
     if (found) this.pinned.set(ref, { ...remote, digest: found.digest });
     return Boolean(found);
