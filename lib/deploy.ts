@@ -1,6 +1,7 @@
 // The deploy job, six numbered stages: prerequisites and configuration, cluster,
 // images, release, rollout, done. Idempotent: a second run with nothing changed
-// builds, loads and upgrades nothing.
+// builds, loads and upgrades nothing. Every check that needs no cluster (configuration,
+// tools, app inputs, values against the chart) passes before anything is started or built.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
