@@ -6,6 +6,8 @@
 //
 // Env: CHROMIUM_PATH (default /usr/bin/chromium), BACKEND_DIR (default ../backend),
 // CI (a missing Chromium fails instead of skipping the browser steps).
+// Against a deployment (a cluster's NodePorts): E2E_BASE_URL=<frontend> E2E_BACKEND_URL=<backend>;
+// then nothing is built or started here, and the same HTTP and browser steps run against it.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
@@ -23,6 +25,9 @@ const ERROR_SCREENSHOT_REL = "test-results/frontend-e2e-error.png";
 const FAILURE_SCREENSHOT_REL = "test-results/frontend-e2e-failure.png";
 const IS_CI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
 const FORCE_BUILD = process.argv.includes("--build");
+const DEPLOYED = process.env.E2E_BASE_URL
+  ? { frontend: process.env.E2E_BASE_URL.replace(/\/+$/, ""), backend: (process.env.E2E_BACKEND_URL ?? "").replace(/\/+$/, "") }
+  : undefined;
 const UI_TIMEOUT_MS = 15_000;
 const START_TIMEOUT_MS = 90_000;
 
@@ -217,84 +222,95 @@ async function main(): Promise<number> {
     throw new Skip(`${help} Browser steps are skipped (they fail when CI is set).`);
   });
 
-  await step("standalone build is present", async () => {
-    let note = "reused existing .next/standalone (pass --build to rebuild)";
-    const reason = FORCE_BUILD
-      ? "--build"
-      : !existsSync(STANDALONE_SERVER)
-        ? "no build yet"
-        : newestSourceMtime() > statSync(STANDALONE_SERVER).mtimeMs
-          ? "sources changed since the last build"
-          : null;
-    if (reason) {
-      console.log(`      building (${reason})`);
-      const started = Date.now();
-      await run("npm", ["run", "build"], FRONTEND_DIR, { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
-      note = `npm run build took ${((Date.now() - started) / 1000).toFixed(1)} s`;
-    }
-    check(existsSync(STANDALONE_SERVER), `${STANDALONE_SERVER} is missing after the build`);
-    // A plain `next build` (without the postbuild step) leaves the assets out.
-    await run("node", ["scripts/copy-standalone-assets.mjs"], FRONTEND_DIR);
-    return note;
-  });
+  if (DEPLOYED) {
+    await step("deployment answers at E2E_BASE_URL and E2E_BACKEND_URL", async () => {
+      check(DEPLOYED.backend !== "", "E2E_BACKEND_URL is required with E2E_BASE_URL");
+      base = DEPLOYED.frontend;
+      backendUrl = DEPLOYED.backend;
+      const health = await fetch(`${backendUrl}/health`);
+      check(health.ok, `backend /health answered ${health.status}`);
+      return `${base} → ${backendUrl}`;
+    });
+  } else {
+    await step("standalone build is present", async () => {
+      let note = "reused existing .next/standalone (pass --build to rebuild)";
+      const reason = FORCE_BUILD
+        ? "--build"
+        : !existsSync(STANDALONE_SERVER)
+          ? "no build yet"
+          : newestSourceMtime() > statSync(STANDALONE_SERVER).mtimeMs
+            ? "sources changed since the last build"
+            : null;
+      if (reason) {
+        console.log(`      building (${reason})`);
+        const started = Date.now();
+        await run("npm", ["run", "build"], FRONTEND_DIR, { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
+        note = `npm run build took ${((Date.now() - started) / 1000).toFixed(1)} s`;
+      }
+      check(existsSync(STANDALONE_SERVER), `${STANDALONE_SERVER} is missing after the build`);
+      // A plain `next build` (without the postbuild step) leaves the assets out.
+      await run("node", ["scripts/copy-standalone-assets.mjs"], FRONTEND_DIR);
+      return note;
+    });
 
-  await step("client bundle carries no backend address", async () => {
-    const staticDir = path.join(FRONTEND_DIR, ".next", "static");
-    const js = filesUnder(staticDir).filter((f) => f.endsWith(".js"));
-    check(js.length > 0, `no client JavaScript under ${staticDir}`);
-    const leaks = js.filter((f) => /BACKEND_URL|localhost:8000|NEXT_PUBLIC_/.test(readFileSync(f, "utf8")));
-    check(leaks.length === 0, `client bundle mentions the backend: ${leaks.join(", ")}`);
-    return `${js.length} files scanned`;
-  });
+    await step("client bundle carries no backend address", async () => {
+      const staticDir = path.join(FRONTEND_DIR, ".next", "static");
+      const js = filesUnder(staticDir).filter((f) => f.endsWith(".js"));
+      check(js.length > 0, `no client JavaScript under ${staticDir}`);
+      const leaks = js.filter((f) => /BACKEND_URL|localhost:8000|NEXT_PUBLIC_/.test(readFileSync(f, "utf8")));
+      check(leaks.length === 0, `client bundle mentions the backend: ${leaks.join(", ")}`);
+      return `${js.length} files scanned`;
+    });
 
-  await step("backend virtualenv is ready", async () => {
-    const python = path.join(BACKEND_DIR, ".venv", "bin", "python");
-    // A half-finished install leaves python without uvicorn; test.sh repairs that too.
-    const usable = () =>
-      existsSync(python) && spawnSync(python, ["-c", "import uvicorn"], { stdio: "ignore" }).status === 0;
-    if (usable()) return `reused ${path.relative(REPO_ROOT, python)}`;
-    const testSh = path.join(BACKEND_DIR, "test.sh");
-    check(existsSync(testSh), `${testSh} is missing: the backend must provide it to create its .venv`);
-    await run("bash", [testSh, "--collect-only", "-q"], BACKEND_DIR);
-    check(usable(), `${python} still cannot import uvicorn after running test.sh`);
-    return `created by ${path.relative(REPO_ROOT, testSh)}`;
-  });
+    await step("backend virtualenv is ready", async () => {
+      const python = path.join(BACKEND_DIR, ".venv", "bin", "python");
+      // A half-finished install leaves python without uvicorn; test.sh repairs that too.
+      const usable = () =>
+        existsSync(python) && spawnSync(python, ["-c", "import uvicorn"], { stdio: "ignore" }).status === 0;
+      if (usable()) return `reused ${path.relative(REPO_ROOT, python)}`;
+      const testSh = path.join(BACKEND_DIR, "test.sh");
+      check(existsSync(testSh), `${testSh} is missing: the backend must provide it to create its .venv`);
+      await run("bash", [testSh, "--collect-only", "-q"], BACKEND_DIR);
+      check(usable(), `${python} still cannot import uvicorn after running test.sh`);
+      return `created by ${path.relative(REPO_ROOT, testSh)}`;
+    });
 
-  await step("real backend starts (SQLite, offline agent)", async () => {
-    const port = await freePort();
-    dataDir = mkdtempSync(path.join(tmpdir(), "todo-e2e-data-"));
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PYTHONUNBUFFERED: "1" };
-    // The offline intent parser makes the chat deterministic; a stray key or DB would not.
-    for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DATABASE_URL", "CORS_ORIGINS"]) {
-      delete env[name];
-    }
-    backend = startServer(
-      "backend",
-      path.join(BACKEND_DIR, ".venv", "bin", "python"),
-      ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", String(port)],
-      BACKEND_DIR,
-      env,
-    );
-    backendUrl = `http://127.0.0.1:${port}`;
-    await waitForHttp(backend, `${backendUrl}/health`);
-    return backendUrl;
-  });
+    await step("real backend starts (SQLite, offline agent)", async () => {
+      const port = await freePort();
+      dataDir = mkdtempSync(path.join(tmpdir(), "todo-e2e-data-"));
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PYTHONUNBUFFERED: "1" };
+      // The offline intent parser makes the chat deterministic; a stray key or DB would not.
+      for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DATABASE_URL", "CORS_ORIGINS"]) {
+        delete env[name];
+      }
+      backend = startServer(
+        "backend",
+        path.join(BACKEND_DIR, ".venv", "bin", "python"),
+        ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", String(port)],
+        BACKEND_DIR,
+        env,
+      );
+      backendUrl = `http://127.0.0.1:${port}`;
+      await waitForHttp(backend, `${backendUrl}/health`);
+      return backendUrl;
+    });
 
-  await step("standalone frontend starts", async () => {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOSTNAME: "127.0.0.1",
-      BACKEND_URL: backendUrl,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-    };
-    frontend = startServer("frontend", process.execPath, [STANDALONE_SERVER], FRONTEND_DIR, env);
-    base = `http://127.0.0.1:${port}`;
-    await waitForHttp(frontend, `${base}/api/health`);
-    return base;
-  });
+    await step("standalone frontend starts", async () => {
+      const port = await freePort();
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        HOSTNAME: "127.0.0.1",
+        BACKEND_URL: backendUrl,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+      };
+      frontend = startServer("frontend", process.execPath, [STANDALONE_SERVER], FRONTEND_DIR, env);
+      base = `http://127.0.0.1:${port}`;
+      await waitForHttp(frontend, `${base}/api/health`);
+      return base;
+    });
+  }
 
   await step("GET /api/health answers {status: ok}", async () => {
     const res = await fetch(`${base}/api/health`);
@@ -449,7 +465,9 @@ async function main(): Promise<number> {
     check((await page.getByTestId("task-item").count()) === 0, "another user's tasks are visible");
   }, { browser: true });
 
-  await step("backend down: UI shows an error state, proxy answers 502, health stays up", async () => {
+  // Stopping the backend is this process's to do only when it started it; a deployment's
+  // own outage is validate --disruptive's business.
+  if (!DEPLOYED) await step("backend down: UI shows an error state, proxy answers 502, health stays up", async () => {
     check(backend, "backend was not started");
     await stopServer(backend);
     await page.getByTestId("tasks-reload").click();
