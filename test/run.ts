@@ -2,7 +2,8 @@
 // suite — the uvu files under test/, the backend's pytest, the frontend's browser
 // test — and closes with one "N passed, N failed, N skipped" line.
 //   node --import tsx test/run.ts [--only unit,backend,...] [--skip frontend] [files...]
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRunner } from '../lib/exec.ts';
 import { REPO_ROOT, ensureTools } from './support/tools.ts';
@@ -74,6 +75,72 @@ function commandSuite(name: string, cmd: string, args: string[], cwd: string, pr
   };
 }
 
+/**
+ * The real cluster (test/cluster/): binaries built once, the cluster started, the
+ * e2e file run once per Helm major, the components' logs printed on failure, and the
+ * cluster always stopped. Needs root; in CI a missing prerequisite fails the suite.
+ */
+function clusterSuite(): Suite {
+  const node = (file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) =>
+    run('node', ['--import', 'tsx', file, ...args], { cwd: REPO_ROOT, env, nothrow: true, stream: true, timeoutMs });
+  return {
+    name: 'cluster',
+    async run(env) {
+      const skip = (reason: string) => {
+        if (process.env.CI) throw new Error(`cluster suite cannot run: ${reason}`);
+        process.stdout.write(`\n── cluster: skipped (${reason})\n`);
+        return { passed: 0, failed: 0, skipped: 1, ok: true };
+      };
+      if (process.getuid?.() !== 0) return skip('the real cluster needs root');
+      const { ensureDocker } = await import('./support/docker.ts');
+      const { ensureBaseImages } = await import('./support/base-images.ts');
+      const docker = await ensureDocker({ log: (l) => process.stdout.write(`  ${l}\n`) });
+      if (!docker.ok) return skip(`no Docker engine: ${docker.reason}`);
+      const kubeconfigDir = mkdtempSync(path.join(os.tmpdir(), 'cluster-kubeconfig-'));
+      const clusterEnv = { ...env, KUBECONFIG: path.join(kubeconfigDir, 'config') };
+      const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+      let ok = true;
+      try {
+        const bases = await ensureBaseImages(docker.docker, { log: (l) => process.stdout.write(`  ${l}\n`) });
+        process.stdout.write('\n── cluster: npm run cluster:up\n');
+        const up = await node('test/cluster/cli.ts', ['up'], clusterEnv, 45 * 60_000);
+        if (up.exitCode !== 0) {
+          ok = false;
+          return { passed: 0, failed: 1, skipped: 0, ok };
+        }
+        const uvuFile = async (file: string, fileEnv: NodeJS.ProcessEnv, title: string) => {
+          process.stdout.write(`\n── cluster: ${file} ${title}\n`);
+          const result = await node(file, [], fileEnv, 40 * 60_000);
+          const counts = parseUvu(result.stdout);
+          if (result.exitCode !== 0 && counts.failed === 0) counts.failed = 1;
+          total.passed += counts.passed;
+          total.failed += counts.failed;
+          total.skipped += counts.skipped;
+          ok &&= result.exitCode === 0;
+        };
+        for (const [major, helmBin] of [['3', env.HELM3_BIN], ['4', env.HELM4_BIN]] as const) {
+          // The e2e run records its healthy calls; the fakes must answer them alike.
+          const record = path.join(kubeconfigDir, `calls-helm${major}.jsonl`);
+          const fileEnv = { ...clusterEnv, HELM_MAJOR: major, HELM_BIN: helmBin, KUBECTL_BIN: env.KUBECTL35_BIN, NODE_IMAGE: bases.nodeImage, PYTHON_IMAGE: bases.pythonImage, TODO_RECORD: record };
+          await uvuFile('test/cluster/e2e.test.ts', fileEnv, `with Helm ${major}`);
+          if (existsSync(record)) await uvuFile('test/cluster/fakes-conformance.test.ts', fileEnv, `against the Helm ${major} calls`);
+          else {
+            ok = false;
+            total.failed++;
+            process.stdout.write(`  no calls were recorded with Helm ${major}: the conformance test has nothing to replay\n`);
+          }
+        }
+        return { ...total, ok };
+      } finally {
+        if (!ok) await node('test/cluster/cli.ts', ['logs'], clusterEnv, 60_000);
+        await node('test/cluster/cli.ts', ['down'], clusterEnv, 10 * 60_000);
+        rmSync(kubeconfigDir, { recursive: true, force: true });
+        await docker.stop();
+      }
+    },
+  };
+}
+
 const argv = process.argv.slice(2);
 const listArg = (flag: string) => {
   const i = argv.indexOf(flag);
@@ -92,6 +159,7 @@ const suites: Suite[] = [
       await run('npm', ['ci'], { cwd: path.join(REPO_ROOT, 'app/frontend'), env, stream: true, timeoutMs: 15 * 60_000 });
     }
   }),
+  clusterSuite(),
 ].filter((s) => (!only.length || only.includes(s.name)) && !skip.includes(s.name));
 
 const tools = await ensureTools();

@@ -5,10 +5,11 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { createRunner } from '../../lib/exec.ts';
 import { ClusterError, COMPONENTS, describe, down, status, up } from './cluster.ts';
+import { logFile, logTail } from './daemons.ts';
 import { BIN_DIR, REPO_ROOT } from './layout.ts';
 
 const HELP = `usage: npm run cluster:up | cluster:down [-- --purge] | cluster:status [-- --json]
-       node --import tsx test/cluster/cli.ts <up|down|status> [options]
+       node --import tsx test/cluster/cli.ts <up|down|status|logs> [options]
 
 A single-node Kubernetes ${describe.K8S_VERSION} built from source, on 127.0.0.1 only, with a local
 registry at 127.0.0.1:5000. Needs root, the Debian packages of .ci/install-packages.sh, and a
@@ -19,6 +20,7 @@ Docker engine the first time (to make the pause and PostgreSQL stand-in images).
   down      stop every component by PID, remove iptables chains, mounts, the bridge and the
             cluster's state; keep the binaries and the registry's images (--purge: those images too)
   status    each component's PID and health, and the node; exit 0 all up, 1 some down, 3 none up
+  logs      the last lines of every component's log (what CI prints when the suite fails)
 
 options:
   --purge   (down) also delete the registry's storage
@@ -32,7 +34,7 @@ const [command, ...rest] = process.argv.slice(2);
 const flags = new Set(rest);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const run = createRunner();
-const known: Record<string, string[]> = { up: [], down: ['--purge'], status: ['--json'] };
+const known: Record<string, string[]> = { up: [], down: ['--purge'], status: ['--json'], logs: [] };
 
 async function main(): Promise<number> {
   if (!command || command === '--help' || flags.has('--help')) {
@@ -40,7 +42,7 @@ async function main(): Promise<number> {
     return command ? 0 : 2;
   }
   if (!(command in known)) {
-    log(`${pc.red('✗')} unknown command "${command}": use up, down or status (--help)`);
+    log(`${pc.red('✗')} unknown command "${command}": use up, down, status or logs (--help)`);
     return 2;
   }
   const unknown = rest.filter((f) => !known[command]!.includes(f));
@@ -63,6 +65,10 @@ async function main(): Promise<number> {
     const report = await down({ run, log, purge: flags.has('--purge') });
     log(`${pc.green('✓')} cluster ${describe.CONTEXT} is down: stopped ${report.stopped.join(', ') || 'nothing (none was running)'}; ` +
       `${report.containers} containers, ${report.chains} iptables chains, ${report.mounts} mounts, ${report.cgroups} cgroups removed`);
+    return 0;
+  }
+  if (command === 'logs') {
+    for (const c of COMPONENTS) process.stdout.write(`--- ${c.name} (${logFile(c.name)})\n${logTail(c.name, 40)}\n`);
     return 0;
   }
   const state = await status();

@@ -1,0 +1,212 @@
+// The main job on a real Kubernetes (test/cluster/): deploy from source through the
+// local registry by digest, validate with every check including --disruptive, the
+// frontend's browser test through the NodePort, data that survives restarts and
+// upgrades, a no-op and a one-line change, real failures diagnosed and rolled back,
+// Pod Security "restricted", and teardown. One Helm major per run:
+//   HELM_BIN=… KUBECTL_BIN=… KUBECONFIG=… NODE_IMAGE=… PYTHON_IMAGE=… node --import tsx test/cluster/e2e.test.ts
+// (test/run.ts's cluster suite sets all of these, after npm run cluster:up.)
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { REPO_ROOT } from './layout.ts';
+import { component, eventually, harness, ourAppAnswers, type KubeList, type PodLite } from './support.ts';
+
+const need = (key: string) => {
+  const value = process.env[key];
+  if (!value) throw new Error(`${key} is not set: run this file through npm test -- --only cluster`);
+  return value;
+};
+const helmMajor = process.env.HELM_MAJOR ?? '3';
+const h = harness({
+  helmBin: need('HELM_BIN'),
+  kubectlBin: need('KUBECTL_BIN'),
+  namespace: `todo-h${helmMajor}`,
+  base: { KUBECONFIG: need('KUBECONFIG'), NODE_IMAGE: need('NODE_IMAGE'), PYTHON_IMAGE: need('PYTHON_IMAGE'), KUBE_CONTEXT: 'todo-local' },
+  // The calls of the healthy deploy, validate and no-op, for fakes-conformance.test.ts.
+  record: process.env.TODO_RECORD,
+});
+const FRONTEND = 'http://127.0.0.1:30080';
+const BACKEND = 'http://127.0.0.1:30800';
+const DEPLOY = ['--registry', '127.0.0.1:5000'];
+const show = (r: { code: number | null; stdout: string; stderr: string }) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`;
+
+const pods = async () => (await h.json<KubeList<PodLite>>(['get', 'pods', '--namespace', h.namespace])).items;
+const user = `cluster-e2e-${helmMajor}-${Date.now().toString(36)}`;
+const tasks = async () => {
+  const res = await fetch(`${BACKEND}/api/${user}/tasks`, { signal: AbortSignal.timeout(5000) });
+  assert.ok(res.ok, `GET tasks: ${res.status}`);
+  return (await res.json()) as { title: string }[];
+};
+const revision = async () => {
+  const r = await h.kubectl(['get', 'secrets', '--namespace', h.namespace, '--selector', 'owner=helm,name=todo-chatbot,status=deployed', '--output', 'jsonpath={.items[*].metadata.labels.version}']);
+  return Number(r.stdout.trim().split(' ').at(-1));
+};
+
+test.before(async () => {
+  // Pod Security "restricted" is enforced on the namespace the whole suite deploys into.
+  await h.kubectl(['create', 'namespace', h.namespace], { allowFail: true });
+  await h.kubectl(['label', '--overwrite', 'namespace', h.namespace, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest']);
+  h.recording(true);
+});
+
+test.after(async () => {
+  h.recording(false);
+  await h.kubectl(['delete', 'namespace', 'todo-squatter', '--ignore-not-found', '--wait=false'], { allowFail: true });
+  rmSync(h.tmp, { recursive: true, force: true });
+});
+
+test(`helm ${helmMajor}: a cold deploy builds, pushes to the registry, deploys by digest into a restricted namespace`, async () => {
+  const r = await h.script('deploy', DEPLOY);
+  assert.is(r.code, 0, show(r));
+  const deployments = await h.json<KubeList<{ metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } } }>>(['get', 'deployments', '--namespace', h.namespace]);
+  for (const d of deployments.items) {
+    assert.match(d.spec.template.spec.containers[0]!.image, /^127\.0\.0\.1:5000\/todo-(frontend|backend)@sha256:[a-f0-9]{64}$/, `${d.metadata.name} runs a pinned registry ref`);
+  }
+  const all = await pods();
+  assert.ok(all.every((p) => p.status.phase === 'Running' && p.status.containerStatuses?.every((c) => c.ready)), `all pods ready: ${all.map((p) => `${p.metadata.name} ${p.status.phase}`).join(', ')}`);
+  assert.equal(new Set(all.map(component)), new Set(['frontend', 'backend', 'postgresql']));
+});
+
+test(`helm ${helmMajor}: the NodePorts answer on 127.0.0.1 with our app, and the frontend reaches the backend by Service name`, async () => {
+  assert.ok(await ourAppAnswers(`${BACKEND}/health`), 'backend /health on 127.0.0.1:30800');
+  assert.ok(await ourAppAnswers(`${FRONTEND}/api/health`), 'frontend /api/health on 127.0.0.1:30080');
+  // Through the frontend's proxy (cluster DNS → backend Service → PostgreSQL).
+  const res = await fetch(`${FRONTEND}/api/tasks`, { headers: { cookie: `todo_user=${user}` }, signal: AbortSignal.timeout(10_000) });
+  assert.is(res.status, 200, `frontend proxy GET /api/tasks: ${res.status}`);
+});
+
+test(`helm ${helmMajor}: validate passes every check, --disruptive included`, async () => {
+  const r = await h.script('validate', ['--disruptive', '--json']);
+  assert.is(r.code, 0, show(r));
+  const report = JSON.parse(r.stdout) as { checks?: { id: string; status: string }[] };
+  const checks = report.checks ?? [];
+  assert.ok(checks.length >= 24, `${checks.length} checks reported`);
+  assert.equal(checks.filter((c) => !['pass', 'ok'].includes(c.status)).map((c) => c.id), []);
+});
+
+test(`helm ${helmMajor}: the frontend's Chromium e2e passes against the NodePort URL`, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('npx', ['tsx', 'e2e/app.e2e.ts'], {
+    cwd: path.join(REPO_ROOT, 'app/frontend'),
+    env: { ...h.env, E2E_BASE_URL: FRONTEND, E2E_BACKEND_URL: BACKEND, CI: process.env.CI ?? '' },
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+  });
+  assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /\d+ passed, 0 failed/);
+  assert.not.match(r.stdout, /skipped/);
+});
+
+test(`helm ${helmMajor}: data survives a PostgreSQL pod restart and a helm upgrade`, async () => {
+  const created = await fetch(`${BACKEND}/api/${user}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'survive the restart' }) });
+  assert.is(created.status, 201, `POST task: ${created.status}`);
+  await h.kubectl(['delete', 'pod', '--namespace', h.namespace, '--selector', 'app.kubernetes.io/component=postgresql', '--wait=true']);
+  await eventually('the task is back after the PostgreSQL restart', async () => (await tasks()).some((t) => t.title === 'survive the restart'));
+  const before = await revision();
+  const r = await h.script('deploy', DEPLOY, { OPENAI_MODEL: 'gpt-4o-mini-upgraded' });
+  assert.is(r.code, 0, show(r));
+  assert.is(await revision(), before + 1, 'a new revision');
+  await eventually('the task survives the upgrade', async () => (await tasks()).some((t) => t.title === 'survive the restart'));
+});
+
+test(`helm ${helmMajor}: a redeploy with nothing changed builds, pushes and upgrades nothing`, async () => {
+  const before = await revision();
+  const r = await h.script('deploy', [...DEPLOY, '--json'], { OPENAI_MODEL: 'gpt-4o-mini-upgraded' });
+  assert.is(r.code, 0, show(r));
+  assert.match(r.stdout, /"0 built, 0 loaded/);
+  assert.match(r.stdout, /unchanged/);
+  assert.is(await revision(), before);
+});
+
+test(`helm ${helmMajor}: a one-line backend change rebuilds and rolls only the backend`, async () => {
+  h.recording(false);
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'backend-copy-'));
+  try {
+    cpSync(path.join(REPO_ROOT, 'app/backend'), copy, { recursive: true, filter: (src) => !/\/(\.venv|__pycache__|\.pytest_cache)(\/|$)/.test(src) });
+    appendFileSync(path.join(copy, 'app/main.py'), `\n# cluster e2e change ${Date.now()}\n`);
+    const before = await pods();
+    const r = await h.script('deploy', DEPLOY, { OPENAI_MODEL: 'gpt-4o-mini-upgraded', BACKEND_DIR: copy });
+    assert.is(r.code, 0, show(r));
+    assert.match(r.stdout, /1 built/);
+    const after = await pods();
+    const uids = (list: PodLite[], name: string) => list.filter((p) => component(p) === name).map((p) => p.metadata.uid).sort();
+    assert.equal(uids(after, 'frontend'), uids(before, 'frontend'), 'frontend pods untouched');
+    assert.equal(uids(after, 'postgresql'), uids(before, 'postgresql'), 'database untouched');
+    assert.not.equal(uids(after, 'backend'), uids(before, 'backend'), 'backend rolled');
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+/** Each real failure: deploy exits 1 with the code, and the release is back on the last good revision, serving. */
+const FAILURES: { name: string; code: RegExp; values?: string; env?: NodeJS.ProcessEnv; setup?: () => Promise<void>; expect?: RegExp }[] = [
+  { name: 'an image missing from the registry', code: /IMAGE_PULL_FAILED/, values: `backend:\n  image:\n    tag: missing-${Date.now().toString(36)}\n    digest: ""\n` },
+  { name: 'a memory limit below need', code: /OOM_KILLED/, values: 'backend:\n  resources:\n    limits:\n      memory: 24Mi\n    requests:\n      memory: 24Mi\n' },
+  {
+    // The backend refuses a URL without a database name at startup and exits: a crash loop.
+    name: 'a bad DATABASE_URL (crash loop, with the previous container\'s logs)', code: /CRASH_LOOP/,
+    env: { DATABASE_MODE: 'external', DATABASE_URL: 'postgresql://todo:wrong@todo-nowhere.invalid:5432' },
+    expect: /postgresql URL has no database name/,
+  },
+  {
+    // A valid URL to a database that does not answer: the backend runs, and /ready says 503.
+    name: 'an unreachable database (readiness probe failing)', code: /PROBE_FAILED/,
+    env: { DATABASE_MODE: 'external', DATABASE_URL: 'postgresql://todo:wrong@todo-nowhere.invalid:5432/todo' },
+    expect: /\/ready/,
+  },
+  {
+    name: 'a missing Secret key', code: /CONTAINER_CONFIG_ERROR/,
+    setup: async () => {
+      await h.kubectl(['create', 'secret', 'generic', 'todo-db-nokey', '--namespace', h.namespace, '--from-literal=other=x'], { allowFail: true });
+    },
+    values: 'database:\n  mode: external\n  external:\n    existingSecret: todo-db-nokey\n',
+  },
+];
+
+for (const failure of FAILURES) {
+  test(`helm ${helmMajor}: ${failure.name} is diagnosed with its code, then rolled back`, async () => {
+    await failure.setup?.();
+    const before = await revision();
+    const args = [...DEPLOY, '--timeout', '3m', ...(failure.values ? ['--values', h.valuesFile(`failure-${before}.yaml`, failure.values)] : [])];
+    const r = await h.script('deploy', args, { OPENAI_MODEL: 'gpt-4o-mini-upgraded', ...failure.env });
+    assert.is(r.code, 1, show(r));
+    assert.match(r.stdout + r.stderr, failure.code, show(r));
+    if (failure.expect) assert.match(r.stdout + r.stderr, failure.expect, show(r));
+    assert.match(r.stdout + r.stderr, /rolled todo-chatbot back to revision/);
+    await eventually('the rolled-back release serves again', async () => (await ourAppAnswers(`${BACKEND}/health`)) && (await tasks()).length > 0);
+  });
+}
+
+test(`helm ${helmMajor}: a NodePort held by another Service is refused before anything changes`, async () => {
+  await h.kubectl(['create', 'namespace', 'todo-squatter'], { allowFail: true });
+  await h.kubectl(['apply', '--filename', '-'], {
+    input: 'apiVersion: v1\nkind: Service\nmetadata: {name: squatter, namespace: todo-squatter}\nspec:\n  type: NodePort\n  selector: {app: none}\n  ports: [{port: 80, nodePort: 30081}]\n',
+  });
+  const before = await revision();
+  const r = await h.script('deploy', DEPLOY, { OPENAI_MODEL: 'gpt-4o-mini-upgraded', FRONTEND_NODEPORT: '30081' });
+  assert.is(r.code, 2, show(r));
+  assert.match(r.stderr, /NODEPORT_TAKEN/);
+  assert.match(r.stderr, /FRONTEND_NODEPORT/);
+  assert.match(r.stderr, /todo-squatter\/squatter/);
+  assert.is(await revision(), before, 'nothing upgraded');
+});
+
+test(`helm ${helmMajor}: teardown keeps the data, --purge removes namespace and volume, and twice is safe`, async () => {
+  const r1 = await h.script('teardown', []);
+  assert.is(r1.code, 0, show(r1));
+  const pvcs = await h.json<KubeList<unknown>>(['get', 'pvc', '--namespace', h.namespace]);
+  assert.is(pvcs.items.length, 1, 'the database volume stays after a plain teardown');
+  const r2 = await h.script('teardown', ['--purge', '--yes']);
+  assert.is(r2.code, 0, show(r2));
+  await eventually('the namespace is gone', async () => (await h.kubectl(['get', 'namespace', h.namespace], { allowFail: true })).code !== 0);
+  await eventually('its volume is released and deleted', async () => {
+    const pvs = await h.json<KubeList<{ spec: { claimRef?: { namespace?: string } } }>>(['get', 'pv']);
+    return pvs.items.every((pv) => pv.spec.claimRef?.namespace !== h.namespace);
+  });
+  const r3 = await h.script('teardown', ['--purge', '--yes']);
+  assert.is(r3.code, 0, show(r3));
+});
+
+test.run();
