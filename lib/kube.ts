@@ -160,6 +160,20 @@ function probeOf(spec: any, kind: string, message: string): string {
  * CrashLoopBackOff: an OOM-killed container also loops). Each cause matches
  * one container of one pod and explains it; the first match wins.
  */
+/**
+ * The Unhealthy event of a probe that has failed as often as the probe allows (its
+ * failureThreshold, 3 by default): a startup probe that may fail 60 times while the app
+ * starts is not "failing" after 3.
+ */
+function probeGivenUp(f: PodFacts): Record<string, unknown> | undefined {
+  return f.events.find((e) => {
+    if (e['reason'] !== 'Unhealthy') return false;
+    const kind = /^(Readiness|Liveness|Startup) probe/.exec(String(e['message'] ?? ''))?.[1]?.toLowerCase() ?? 'readiness';
+    const threshold = Number(f.spec?.[`${kind}Probe`]?.failureThreshold ?? 3);
+    return Number(e['count'] ?? 1) >= threshold;
+  });
+}
+
 export const FAILURE_CAUSES: readonly {
   code: string;
   matches(f: PodFacts): boolean;
@@ -237,9 +251,9 @@ export const FAILURE_CAUSES: readonly {
   },
   {
     code: 'PROBE_FAILED',
-    matches: (f) => !f.status?.ready && f.events.some((e) => e['reason'] === 'Unhealthy' && Number(e['count'] ?? 1) >= 3),
+    matches: (f) => !f.status?.ready && Boolean(probeGivenUp(f)),
     explain: async (f, ctx) => {
-      const event = f.events.find((e) => e['reason'] === 'Unhealthy')!;
+      const event = probeGivenUp(f)!;
       const text = String(event['message'] ?? '');
       const kind = /^(Readiness|Liveness|Startup) probe/.exec(text)?.[1] ?? 'Readiness';
       return {

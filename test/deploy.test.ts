@@ -97,7 +97,8 @@ function editTemplate(s: FakeState, name: string, edit: (o: FakeObject) => void)
   edit(workload);
   s.helm!.onUpgrade![0]!.objects = objects;
 }
-const event = (pod: string, reason: string, message: string, count = 5): FakeObject => ({ kind: 'Event', name: `${pod}.x1`, namespace: 'todo', involvedObject: { kind: 'Pod', name: pod, namespace: 'todo' }, reason, message, type: 'Warning', count });
+/** An event about the (generated) pod whose name starts with `pod` without its trailing `*`. */
+const event = (pod: string, reason: string, message: string, count = 5): FakeObject => ({ kind: 'Event', name: `${pod.replace('*', 'pod')}.x1`, namespace: 'todo', involvedObject: { kind: 'Pod', name: pod, namespace: 'todo' }, reason, message, type: 'Warning', count });
 
 const CAUSES: { name: string; code: string; setup: (s: FakeState) => void; expect: RegExp[]; args?: string[] }[] = [
   { name: 'ImagePullBackOff', code: 'IMAGE_PULL_FAILED', setup: (s) => editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ImagePullBackOff' })), expect: [/cannot pull image todo-frontend:\w+ \(the node has it/] },
@@ -117,7 +118,7 @@ const CAUSES: { name: string; code: string; setup: (s: FakeState) => void; expec
     name: 'failing readiness probe', code: 'PROBE_FAILED',
     setup: (s) => {
       editTemplate(s, 'backend', (o) => (o.containers[0].ready = false));
-      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-backend-abc12-xyz', 'Unhealthy', 'Readiness probe failed: Get "http://10.244.0.7:8000/health": dial tcp 10.244.0.7:8000: connect: connection refused'));
+      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-backend-*', 'Unhealthy', 'Readiness probe failed: Get "http://10.244.0.7:8000/health": dial tcp 10.244.0.7:8000: connect: connection refused'));
     },
     expect: [/readiness probe GET \/health on port 8000 of container backend keeps failing: Readiness probe failed/],
   },
@@ -125,7 +126,7 @@ const CAUSES: { name: string; code: string; setup: (s: FakeState) => void; expec
     name: 'unschedulable', code: 'UNSCHEDULABLE',
     setup: (s) => {
       editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ContainerCreating' }));
-      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-frontend-abc12-xyz', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available'));
+      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-frontend-*', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available'));
     },
     expect: [/cannot be scheduled: not enough memory/],
   },

@@ -516,6 +516,13 @@ export function expandCluster(cluster, state, clusterName) {
     out.push(e);
   }
   for (const n of cluster.nodes ?? []) out.push(isCompact(n) ? expandNode(n, cluster, state) : structuredClone(n));
+  // An event stored for "<prefix>*" is about the pod a controller made under that prefix: the
+  // test cannot know the pod's generated name, and real events always name the real pod.
+  for (const e of out.filter((o) => o.kind === 'Event' && o.involvedObject?.name?.endsWith('*'))) {
+    const prefix = e.involvedObject.name.slice(0, -1);
+    const pod = out.find((o) => o.kind === 'Pod' && o.metadata.namespace === e.involvedObject.namespace && o.metadata.name.startsWith(prefix));
+    if (pod) Object.assign(e.involvedObject, { name: pod.metadata.name, uid: pod.metadata.uid });
+  }
   for (const o of out) {
     if (o.kind === 'Deployment' && !o.status) o.status = deploymentStatus(o, out, compactOf.get(o));
     if (o.kind === 'StatefulSet' && !o.status) o.status = statefulSetStatus(o, out);
