@@ -21,7 +21,8 @@ have_all=true
 for b in "${k8s_bins[@]}" coredns pause; do [[ -x "$out/$b" ]] || have_all=false; done
 if $have_all; then echo "cluster binaries $K8S_VERSION present in .tools/cluster/$K8S_VERSION/bin"; exit 0; fi
 mkdir -p "$out" "$src"
-export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+# GOTOOLCHAIN=auto: a Go older than the module needs fetches the right toolchain from the module proxy.
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 started=$SECONDS
 
 # --- Kubernetes -------------------------------------------------------------
