@@ -32,8 +32,9 @@ export interface Config {
   frontendSizeBudgetMb: number;
   backendSizeBudgetMb: number;
   registry: string | undefined;
-  frontendNodePort: number;
-  backendNodePort: number;
+  /** null: the cluster assigns a free one (NODEPORT=auto), e.g. for a second release. */
+  frontendNodePort: number | null;
+  backendNodePort: number | null;
   deployTimeoutMs: number;
   databaseMode: DatabaseMode;
   databaseUrl: string | undefined;
@@ -69,6 +70,8 @@ const integer = (min: number, max: number): Parse => (raw) => {
   const n = Number(raw);
   return /^\d+$/.test(raw) && n >= min && n <= max ? ok(n) : fail(`must be a whole number from ${min} to ${max}`);
 };
+/** A NodePort, or "auto": the cluster picks a free one (null in the chart's values). */
+const nodePort: Parse = (raw, ctx) => (raw === 'auto' ? ok(null) : integer(30000, 32767)(raw, ctx));
 const url: Parse = (raw) => {
   try {
     const u = new URL(raw);
@@ -139,8 +142,8 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'FRONTEND_SIZE_BUDGET_MB', field: 'frontendSizeBudgetMb', default: '200', example: '200', description: 'frontend image size budget in MB', parse: integer(1, 100_000) },
   { key: 'BACKEND_SIZE_BUDGET_MB', field: 'backendSizeBudgetMb', default: '500', example: '500', description: 'backend image size budget in MB', parse: integer(1, 100_000) },
   { key: 'REGISTRY', field: 'registry', default: '', example: 'registry.example.com/team', description: 'registry to push to for generic clusters', parse: optional(text) },
-  { key: 'FRONTEND_NODEPORT', field: 'frontendNodePort', default: '30080', example: '30080', description: 'NodePort of the frontend Service', parse: integer(30000, 32767) },
-  { key: 'BACKEND_NODEPORT', field: 'backendNodePort', default: '30800', example: '30800', description: 'NodePort of the backend Service', parse: integer(30000, 32767) },
+  { key: 'FRONTEND_NODEPORT', field: 'frontendNodePort', default: '30080', example: '30080', description: 'NodePort of the frontend Service (30000-32767), or auto: the cluster assigns a free one', parse: nodePort },
+  { key: 'BACKEND_NODEPORT', field: 'backendNodePort', default: '30800', example: '30800', description: 'NodePort of the backend Service (30000-32767), or auto: the cluster assigns a free one', parse: nodePort },
   { key: 'DEPLOY_TIMEOUT', field: 'deployTimeoutMs', default: '5m', example: '5m', description: 'how long deploy waits for the rollout', parse: duration },
   { key: 'DATABASE_MODE', field: 'databaseMode', default: 'postgres', example: 'postgres', description: `database (${DATABASE_MODES.join(', ')})`, parse: oneOf(DATABASE_MODES) },
   { key: 'DATABASE_URL', field: 'databaseUrl', default: '', example: 'postgresql://app:<password>@db.example.com:5432/todo', description: 'external database URL (DATABASE_MODE=external); secret', parse: optional(databaseUrl) },
@@ -309,7 +312,7 @@ function crossChecks(config: Config, sources: Record<string, string>): ConfigPro
   if (config.databaseMode === 'external' && !config.databaseUrl) {
     problems.push({ key: 'DATABASE_URL', source: sources.DATABASE_URL ?? 'default', message: 'is required when DATABASE_MODE=external', example: BY_KEY.get('DATABASE_URL')!.example });
   }
-  if (config.frontendNodePort === config.backendNodePort) {
+  if (config.frontendNodePort !== null && config.frontendNodePort === config.backendNodePort) {
     problems.push({ key: 'BACKEND_NODEPORT', source: sources.BACKEND_NODEPORT ?? 'default', message: `must differ from FRONTEND_NODEPORT (${config.frontendNodePort})`, example: '30800' });
   }
   return problems;

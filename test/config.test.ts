@@ -176,4 +176,11 @@ test('"did you mean" warnings for misspelt keys still print when other values ar
   });
 });
 
+test('NodePorts: "auto" leaves the port to the cluster (null), two autos do not clash, a number out of range is refused', () => {
+  const auto = loadConfig({ env: { FRONTEND_NODEPORT: 'auto', BACKEND_NODEPORT: 'auto' }, envFile: '/nonexistent/.env', root: '/srv/app' }).config;
+  assert.is(auto.frontendNodePort, null);
+  assert.is(auto.backendNodePort, null);
+  assert.throws(() => loadConfig({ env: { FRONTEND_NODEPORT: '80' }, envFile: '/nonexistent/.env', root: '/srv/app' }), /FRONTEND_NODEPORT.*30000 to 32767/s);
+});
+
 test.run();

@@ -269,6 +269,19 @@ test('a failed helm upgrade: exit 1 with HELM_UPGRADE_FAILED, nothing left behin
   }
 });
 
+test('FRONTEND_NODEPORT=auto / BACKEND_NODEPORT=auto: the values leave the NodePorts to the cluster (null), and no port is pre-checked', async () => {
+  const fake = await deployFixture({ provider: 'kind' });
+  try {
+    const r = await fake.script('deploy', ['--skip-build'], { env: { FRONTEND_NODEPORT: 'auto', BACKEND_NODEPORT: 'auto' } });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const values = latestRevision(fake).values;
+    assert.is(values.frontend.service.nodePort, null);
+    assert.is(values.backend.service.nodePort, null);
+  } finally {
+    fake.cleanup();
+  }
+});
+
 test('--no-wait skips the rollout watch; --values must name an existing file (exit 2 before any change)', async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {

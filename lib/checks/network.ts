@@ -59,6 +59,12 @@ export const NETWORK_CHECKS: readonly Check[] = [
           continue;
         }
         const actual = nodePortsOf(svc);
+        if (port === null) {
+          // auto: whatever the cluster assigned, as long as it assigned one.
+          if (actual.length) seen.push(`${want.component} ${actual.join(', ')} (assigned)`);
+          else problems.push(`${svc.metadata.name} has no NodePort, ${want.key}=auto`);
+          continue;
+        }
         const holders = others.filter((s) => nodePortsOf(s).includes(port));
         if (holders.length) problems.push(`${want.key}=${port} is held by Service ${list(holders.map(ref))}${actual.length ? `; ${svc.metadata.name} got ${actual.join(', ')}` : ''}`);
         else if (!actual.includes(port)) problems.push(`${svc.metadata.name} has NodePort ${actual.join(', ') || 'none'}, ${want.key} says ${port}`);

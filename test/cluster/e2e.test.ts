@@ -193,6 +193,25 @@ test(`helm ${helmMajor}: a NodePort held by another Service is refused before an
   assert.is(await revision(), before, 'nothing upgraded');
 });
 
+test(`helm ${helmMajor}: a second release beside the first gets NodePorts the cluster assigns (NODEPORT=auto), reported by deploy and checked by validate`, async () => {
+  const second = { NAMESPACE: `${h.namespace}-second`, RELEASE_NAME: 'todo-second', FRONTEND_NODEPORT: 'auto', BACKEND_NODEPORT: 'auto', DATABASE_MODE: 'sqlite' };
+  try {
+    const r = await h.script('deploy', [...DEPLOY, '--json'], second);
+    assert.is(r.code, 0, show(r));
+    const done = r.events.find((e) => e.nodePorts) as { nodePorts: { frontend: number; backend: number } } | undefined;
+    assert.ok(done, `deploy reported the NodePorts:\n${r.stdout.slice(-2000)}`);
+    const ports = done!.nodePorts;
+    assert.ok(ports.frontend !== 30080 && ports.backend !== 30800 && ports.frontend >= 30000 && ports.backend >= 30000, JSON.stringify(ports));
+    // kube-proxy programs a new Service's rules within its sync period, not at once.
+    await eventually(`backend answers on its assigned port ${ports.backend}`, () => ourAppAnswers(`http://127.0.0.1:${ports.backend}/health`), 30_000);
+    const v = await h.script('validate', ['--only', 'network,app'], second);
+    assert.is(v.code, 0, show(v));
+    assert.match(v.stdout, /\(assigned\)/);
+  } finally {
+    await h.script('teardown', ['--purge', '--yes'], second);
+  }
+});
+
 test(`helm ${helmMajor}: teardown keeps the data, --purge removes namespace and volume, and twice is safe`, async () => {
   const r1 = await h.script('teardown', []);
   assert.is(r1.code, 0, show(r1));
