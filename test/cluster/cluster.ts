@@ -223,6 +223,12 @@ export async function up(opts: UpOptions): Promise<UpTimings> {
       `  build the cluster binaries: bash test/cluster/build-binaries.sh; install the Debian parts: bash .ci/install-packages.sh`);
   }
   if (process.getuid?.() !== 0) throw new ClusterError('the cluster needs root (it runs containerd, the kubelet and kube-proxy, and changes iptables): run as root');
+  // State with nothing running: a cluster that crashed or whose machine stopped. Its etcd still
+  // lists pods, and its mounts, chains and bridge are still there: clean up first, keep the registry.
+  if (!COMPONENTS.some((c) => runningPid(c)) && (existsSync(paths.hostChanges) || existsSync(paths.etcd))) {
+    log('cleaning up after a cluster that did not stop cleanly');
+    await down(opts);
+  }
   const foreign = await foreignKubeChains(run);
   if (foreign.length) throw new ClusterError(`this host has iptables chains of another Kubernetes or CNI (${foreign.slice(0, 3).join(', ')}…); refusing to share the host with it`);
   for (const c of COMPONENTS) {
