@@ -71,7 +71,7 @@ test('unsupported subcommands and flags fail loudly with exit 64', async () => {
     ['kubectl', ['rollout', 'restart', 'deploy/x']],
     ['kubectl', ['get', 'pods', '-o', 'yaml']],
     ['kubectl', ['get', 'pods', '-o', 'json', '--frobnicate']],
-    ['helm', ['template', 'x', '.']],
+    ['helm', ['plugin', 'list']],
     ['docker', ['compose', 'up']],
     ['minikube', ['addons', 'enable', 'ingress']],
     ['kind', ['export', 'logs']],
