@@ -6,8 +6,26 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { CheckContext } from '../lib/checks/types.ts';
+import { WORKLOAD_CHECKS } from '../lib/checks/workloads.ts';
+import { workloadState, type KubeObject } from '../lib/kube.ts';
 import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
+
+test('one definition of ready: validate\'s workloads.available follows workloadState (a spec the controller has not seen, old replicas left)', async () => {
+  const check = WORKLOAD_CHECKS.find((c) => c.id === 'workloads.available')!;
+  const deployment = (generation: number, status: Record<string, number>): KubeObject => ({
+    kind: 'Deployment', metadata: { name: 'todo-chatbot-frontend', generation, labels: { 'app.kubernetes.io/component': 'frontend' } } as KubeObject['metadata'],
+    spec: { replicas: 2 }, status: { observedGeneration: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, ...status },
+  });
+  const verdict = async (o: KubeObject) => {
+    const ctx = { target: { context: 'c', namespace: 'todo', release: 'todo-chatbot' }, once: async (key: string) => (key === 'release-objects' ? [o] : []) } as unknown as CheckContext;
+    return { validate: (await check.run(ctx)).status, rollout: workloadState(o).done };
+  };
+  assert.equal(await verdict(deployment(2, {})), { validate: 'pass', rollout: true });
+  assert.equal(await verdict(deployment(3, {})), { validate: 'fail', rollout: false }, 'the controller has not seen generation 3 yet');
+  assert.equal(await verdict(deployment(2, { replicas: 3, readyReplicas: 3, availableReplicas: 3 })), { validate: 'fail', rollout: false }, 'an old replica is still there');
+});
 
 const pods = (fake: DeployFixture, component: string) => {
   const cluster = Object.values(fake.state().clusters)[0]!;
