@@ -123,6 +123,26 @@ test('no NodePort access: a port-forward per Service; its pod replaced: forwarde
   }
 });
 
+test('NodePorts not reachable from the host (no node address): deploy\'s last step and status suggest npm run open', async () => {
+  const fake = await deployFixture({ provider: 'kind' });
+  try {
+    // kind's node address is the node's InternalIP (kubectl get nodes); a node without one: the host has no route to the NodePorts.
+    const node = JSON.parse((await fake.run('kubectl', ['--context', 'kind-todo', 'get', 'nodes', '-o', 'json'])).stdout).items[0];
+    node.status.addresses = node.status.addresses.filter((a: { type: string }) => a.type !== 'InternalIP');
+    fake.update((s) => { Object.values(s.clusters)[0]!.nodes = [node]; });
+    fake.clearCalls();
+    const deploy = await fake.script('deploy', ['--skip-build']);
+    assert.is(deploy.code, 0, deploy.stdout + deploy.stderr);
+    assert.match(deploy.stdout, 'are not reachable from this host directly; open a tunnel with `npm run open` (or by hand: kubectl --context kind-todo -n todo port-forward svc/todo-chatbot-frontend 3000:3000)');
+    const status = await fake.script('status', []);
+    assert.is(status.code, 0, status.stdout + status.stderr);
+    assert.match(status.stdout, /frontend {4}NodePort {3}3000:30080 {3}no NodePort access from this host/);
+    assert.match(status.stdout, 'the NodePorts are not reachable from this host: `npm run open` tunnels to the app');
+  } finally {
+    fake.cleanup();
+  }
+});
+
 test('an unreachable cluster: exit 3 before anything is opened; no frontend Service: exit 1 ACCESS_NO_SERVICE', async () => {
   const fake = await deployFixture({ provider: 'kind', deploy: false });
   try {
