@@ -2,7 +2,7 @@
 // made readable, lines written later, a restarted container and a new pod (rollout)
 // followed, --component, --grep, --since, --previous, --json, usage errors, an
 // unreachable cluster, and Ctrl-C leaving no kubectl behind.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -181,6 +181,29 @@ test('--previous prints the run before each restart and exits 0; none restarted:
     assert.match(r.stdout, /^backend-\w{4}…\w{5} CRITICAL cannot reach the database$/m);
     assert.not.match(r.stdout, 'fine now');
     assert.ok(fake.calls('kubectl').some((c) => c.argv.includes('--previous')));
+  } finally {
+    fake.cleanup();
+  }
+});
+
+test('on a terminal (pseudo-terminal via `script`): the pod prefix coloured by component, the level by severity', async () => {
+  if (spawnSync('script', ['--version']).status !== 0) {
+    console.log('  skipped: util-linux `script` is not installed');
+    return;
+  }
+  const fake = await deployFixture({ provider: 'kind' });
+  try {
+    withLogs(fake);
+    const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 5 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.match(out, /\x1b\[35mbackend-\w{4}…\w{5} *\x1b\[39m \x1b\[32mINFO \x1b\[39m Application startup complete/);
+    assert.match(out, /\x1b\[36mfrontend-\w{4}…\w{5}\x1b\[39m ▲ Next\.js ready/);
+    assert.is(code, 130);
+    await sleep(300);
+    assert.equal(survivors(fake), []);
   } finally {
     fake.cleanup();
   }
