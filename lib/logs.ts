@@ -193,8 +193,13 @@ export async function streamLogs(opts: LogsOptions): Promise<ExitCodeValue> {
   }
 
   const streams = new Map<string, Stream>();
-  /** Containers already shown (by containerID): a stream that ended is not started again for the same run of a container. */
-  const shown = new Set<string>();
+  /**
+   * Containers already streamed, by containerID, with the time their stream ended. A stream
+   * ends with its container (a restart brings a new ID); when it ended while the same
+   * container still runs (the API server went away, kubectl died), it is started again from
+   * a second before it ended: a line may repeat, none is lost.
+   */
+  const ended = new Map<string, number | undefined>();
   const stopAll = async () => {
     const all = [...streams.values()];
     streams.clear();
@@ -221,10 +226,11 @@ export async function streamLogs(opts: LogsOptions): Promise<ExitCodeValue> {
       for (const p of pods) fmt.width = Math.max(fmt.width, shortPodName(p.metadata.name, release).length);
       if (first && !pods.length) opts.log.warn(`no running pod of release ${release}${opts.components ? ` (${opts.components.join(', ')})` : ''} in namespace ${namespace} yet; waiting for one (Ctrl-C to stop)`);
       for (const { pod, container, id } of runningContainers(pods)) {
-        if (shown.has(id)) continue;
-        shown.add(id);
+        if (streams.has(id)) continue;
+        const endedAt = ended.get(id);
         // The first round honours --since; a container that starts later is shown from its first line.
-        const since = first && opts.sinceSeconds ? [`--since=${opts.sinceSeconds}s`] : [];
+        const since = endedAt !== undefined ? [`--since=${Math.ceil((Date.now() - endedAt) / 1000) + 1}s`] : first && opts.sinceSeconds ? [`--since=${opts.sinceSeconds}s`] : [];
+        ended.set(id, undefined);
         let partial = '';
         const proc = startBackground('kubectl', kubectlLogs(pod.metadata.name, container, ['--follow', ...since]), {
           env: opts.env,
@@ -240,6 +246,7 @@ export async function streamLogs(opts: LogsOptions): Promise<ExitCodeValue> {
         notice('started', pod.metadata.name, container);
         void proc.exited.then(() => {
           if (partial) emit(pod, container, partial);
+          ended.set(id, Date.now());
           if (streams.delete(id) && !opts.signal.aborted) notice('ended', pod.metadata.name, container);
         });
       }

@@ -126,6 +126,38 @@ test('follows every pod: prefixes, readable JSON, later lines, a restart and a r
   }
 });
 
+test('the API server goes away and comes back: a warning, then the same containers followed again without repeating their lines', async () => {
+  const fake = await deployFixture({ provider: 'kind' });
+  try {
+    withLogs(fake);
+    // The fake dates every line from the container's start (as kubelet would these): an hour ago.
+    fake.update((s) => { podOf(s, 'backend').containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString(); });
+    const live = start(fake, ['--component', 'backend']);
+    await live.waitFor('Application startup complete');
+    await live.waitFor('+ backend');
+    fake.update((s) => { s.kind!.clusters![0]!.running = false; });
+    await live.waitFor(/the cluster of context kind-todo does not answer: .*; retrying/);
+    fake.update((s) => { s.kind!.clusters![0]!.running = true; });
+    await live.waitFor('the cluster answers again');
+    await live.waitFor(/\+ backend[^]*\+ backend/);
+    // The fake dates lines by the container's start, so a line is only seen by a follow that is already reading: wait for the resumed one.
+    for (let t0 = Date.now(); !survivors(fake).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--since=')); ) {
+      if (Date.now() - t0 > 10_000) throw new Error('no resumed kubectl logs --follow --since');
+      await sleep(50);
+    }
+    await sleep(700);
+    fake.update((s) => { cluster(s).logs![BACKEND]!.current += 'after the return\n'; });
+    await live.waitFor('after the return');
+    process.kill(live.pid, 'SIGINT');
+    assert.is(await live.done, 130);
+    assert.is(live.stdout().split('Application startup complete').length, 2, 'shown once');
+    const resumed = fake.calls('kubectl').filter((c) => c.argv.includes('--follow')).at(-1)!;
+    assert.ok(resumed.argv.some((a) => /^--since=\d+s$/.test(a)), resumed.argv.join(' '));
+  } finally {
+    fake.cleanup();
+  }
+});
+
 test('--component, --grep and --json; --since leaves out lines older than it', async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
