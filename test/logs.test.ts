@@ -227,7 +227,7 @@ test('on a terminal (pseudo-terminal via `script`): the pod prefix coloured by c
   try {
     withLogs(fake);
     const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 5 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
+    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 8 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((r) => child.on('close', r));

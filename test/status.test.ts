@@ -193,7 +193,7 @@ test('--watch on a terminal (pseudo-terminal via `script`): redraws in place (cu
     const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'status.ts'), '--dotenv', fake.envFile, '--watch', '--interval', '300ms']
       .map((a) => `'${a}'`).join(' ');
     // `script` gives the command a pseudo-terminal; timeout sends it SIGINT after a few looks.
-    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 4 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
+    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 6 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((r) => child.on('close', r));
