@@ -28,6 +28,8 @@ export interface OpenAccessOptions {
   probeTimeoutMs?: number;
   /** How long a port-forward may take to print its local port; default 20 s. */
   forwardTimeoutMs?: number;
+  /** reconnect() asks for the same local ports again, so URLs already handed out (a browser tab) keep working. */
+  keepPorts?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -112,12 +114,17 @@ export async function openAccess(opts: OpenAccessOptions): Promise<Access> {
     forwards = [];
     await Promise.all(running.map((f) => f.stop()));
   };
+  const localPorts: Partial<Record<keyof BaseUrls, number>> = {};
   const start = async (): Promise<BaseUrls> => {
     const urls: Partial<BaseUrls> = {};
     try {
       for (const t of targets) {
-        const { forward, port } = await portForward(opts, t.svc.metadata.name, t.port.port);
+        const previous = opts.keepPorts ? localPorts[t.name] : undefined;
+        // The port given out before; taken by something else meanwhile: any free one.
+        const { forward, port } = await portForward(opts, t.svc.metadata.name, t.port.port, previous)
+          .catch((error: unknown) => (previous ? portForward(opts, t.svc.metadata.name, t.port.port) : Promise.reject(error)));
         forwards.push(forward);
+        localPorts[t.name] = port;
         urls[t.name] = `http://127.0.0.1:${port}`;
       }
     } catch (error) {
@@ -140,11 +147,11 @@ export async function openAccess(opts: OpenAccessOptions): Promise<Access> {
   return access;
 }
 
-async function portForward(opts: OpenAccessOptions, service: string, port: number): Promise<{ forward: Background; port: number }> {
+async function portForward(opts: OpenAccessOptions, service: string, port: number, local?: number): Promise<{ forward: Background; port: number }> {
   const { context, namespace } = opts.kube.target;
   const forward = startBackground(
     'kubectl',
-    ['--context', context, '--namespace', namespace, 'port-forward', `service/${service}`, `:${port}`, '--address', '127.0.0.1'],
+    ['--context', context, '--namespace', namespace, 'port-forward', `service/${service}`, `${local ?? ''}:${port}`, '--address', '127.0.0.1'],
     { env: opts.env, log: opts.log, timeoutMs: 0 },
   );
   const deadline = Date.now() + (opts.forwardTimeoutMs ?? 20_000);

@@ -313,7 +313,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       const how = cluster.target.provider === 'minikube'
         ? `minikube -p ${cluster.target.minikubeProfile} service ${config.releaseName}-frontend -n ${config.namespace} --url`
         : `kubectl --context ${cluster.target.context} -n ${config.namespace} port-forward svc/${config.releaseName}-frontend 3000:3000`;
-      log.result('info', `the NodePorts (frontend ${ports.frontend}, backend ${ports.backend}) are not reachable from this host directly; open a tunnel: ${how}`, [], { tunnel: how, nodePorts: ports });
+      // npm run open keeps the tunnel up (and reconnects it after a pod restart); the raw command is there for those who want it.
+      log.result('info', `the NodePorts (frontend ${ports.frontend}, backend ${ports.backend}) are not reachable from this host directly; open a tunnel with \`npm run open\` (or by hand: ${how})`, [], { tunnel: how, open: 'npm run open', nodePorts: ports });
     }
     log.info(`next: npx zx scripts/validate.ts${config.kubeContext ? ` --context ${cluster.target.context}` : ''}`);
     step.summary = urls ? urls.frontend : 'tunnel needed';

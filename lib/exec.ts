@@ -1,5 +1,6 @@
 // The one wrapper around zx's $. No other module runs processes.
 // Arguments are always arrays (zx quotes each one); nothing is string-joined.
+import { StringDecoder } from 'node:string_decoder';
 import { $, type ProcessPromise } from 'zx';
 import { ToolkitError, ExitCode } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -173,7 +174,7 @@ export interface Background {
   stop(): Promise<void>;
 }
 
-export function startBackground(cmd: string, args: readonly string[], opts: RunOptions & { log?: Logger } = {}): Background {
+export function startBackground(cmd: string, args: readonly string[], opts: RunOptions & { log?: Logger; onStdout?: (chunk: string) => void } = {}): Background {
   const command = formatCommand(cmd, args);
   const id = nextCommandId();
   opts.log?.debug(`[${id}] $ ${command} &`);
@@ -181,7 +182,9 @@ export function startBackground(cmd: string, args: readonly string[], opts: RunO
   let out = '';
   let err = '';
   let running = true;
-  proc.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  // A stream that runs for hours (logs --follow) hands its output on instead of keeping it.
+  const decoder = new StringDecoder('utf8'); // a chunk may end inside a multi-byte character
+  proc.stdout.on('data', (chunk: Buffer) => { if (opts.onStdout) opts.onStdout(decoder.write(chunk)); else out += chunk.toString(); });
   proc.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
   const exited = proc.then(
     (o) => ({ exitCode: o.exitCode }),

@@ -17,23 +17,26 @@ export interface KeyRef {
 
 const RELEASE_KINDS = 'deployments,statefulsets,pods,services,configmaps,persistentvolumeclaims';
 
+/** What the readers need of a check context: status (lib/status.ts) reads through them too, without a check run. */
+export type ReadContext = Pick<CheckContext, 'kube' | 'target' | 'signal' | 'once' | 'helm'>;
+
 /** The release's objects (by the app.kubernetes.io/instance label), in one call. */
-export function releaseObjects(ctx: CheckContext): Promise<KubeObject[]> {
+export function releaseObjects(ctx: ReadContext): Promise<KubeObject[]> {
   return ctx.once('release-objects', async () => {
     const list = await ctx.kube.json<KubeList>([RELEASE_KINDS, '--selector', releaseSelector(ctx.target.release)], { signal: ctx.signal });
     return list.items;
   });
 }
 
-export async function ofKind(ctx: CheckContext, ...kinds: string[]): Promise<KubeObject[]> {
+export async function ofKind(ctx: ReadContext, ...kinds: string[]): Promise<KubeObject[]> {
   return (await releaseObjects(ctx)).filter((o) => kinds.includes(o.kind ?? ''));
 }
 
 /** Deployments and StatefulSets of the release. */
-export const workloads = (ctx: CheckContext) => ofKind(ctx, 'Deployment', 'StatefulSet');
+export const workloads = (ctx: ReadContext) => ofKind(ctx, 'Deployment', 'StatefulSet');
 
 /** Pods that serve: helm test hooks and finished pods are not part of the running app. */
-export async function servingPods(ctx: CheckContext): Promise<KubeObject[]> {
+export async function servingPods(ctx: ReadContext): Promise<KubeObject[]> {
   return (await ofKind(ctx, 'Pod')).filter(
     (p) => !p.metadata.annotations?.['helm.sh/hook'] && !['Succeeded', 'Failed'].includes(p.status?.phase) && !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp,
   );
@@ -86,7 +89,7 @@ export interface HelmRevision {
 }
 
 /** The latest revision of the release (helm history: status, chart and app version in one call). */
-export function latestRevision(ctx: CheckContext): Promise<HelmRevision | undefined> {
+export function latestRevision(ctx: ReadContext): Promise<HelmRevision | undefined> {
   return ctx.once('helm-history', async () => {
     try {
       const list = JSON.parse(await ctx.helm(['history', ctx.target.release, '--max', '1', '--output', 'json'])) as HelmRevision[];

@@ -1,6 +1,6 @@
 // workloads: Deployments and StatefulSets available, pods Ready, no recent
 // restarts, no OOMKilled container, and the images running are the release's.
-import type { KubeObject } from '../kube.ts';
+import { workloadState, type KubeObject } from '../kube.ts';
 import { sameImage } from '../providers/shared.ts';
 import { ago, component, list, releaseValues, servingPods, workloads } from './readers.ts';
 import { fail, kubectlIn, pass, releasePods, warn, type Check } from './types.ts';
@@ -53,11 +53,10 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
       const all = await workloads(ctx);
       if (!all.length) return fail(`no Deployment or StatefulSet of release ${ctx.target.release} in namespace ${ctx.target.namespace}`);
       const rows = all.map((w) => {
-        const want = w.spec?.replicas ?? 1;
-        const ready = w.status?.readyReplicas ?? 0;
-        const available = w.kind === 'StatefulSet' ? (w.status?.availableReplicas ?? ready) : (w.status?.availableReplicas ?? 0);
-        const updated = w.status?.updatedReplicas ?? 0;
-        return { w, want, ok: available >= want && ready >= want && updated >= want, text: `${component(w)} ${Math.min(ready, available)}/${want}` };
+        // Rolled out by the rollout watch's rules (workloadState): one definition of "ready" for deploy, validate and status.
+        const state = workloadState(w);
+        const available = w.kind === 'StatefulSet' ? (w.status?.availableReplicas ?? state.ready) : (w.status?.availableReplicas ?? 0);
+        return { w, want: state.desired, ok: state.done && state.ready >= state.desired, text: `${component(w)} ${Math.min(state.ready, available)}/${state.desired}` };
       });
       const bad = rows.filter((r) => !r.ok);
       if (bad.length) {

@@ -21,7 +21,7 @@ export interface DeployFixture extends FakeCluster {
   tmp: string;
   envFile: string;
   leftovers(): string[];
-  script(name: 'deploy' | 'teardown', args: string[], opts?: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  script(name: 'deploy' | 'teardown' | 'status' | 'logs' | 'open', args: string[], opts?: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void }): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 /**

@@ -30,7 +30,10 @@ const SUB_FLAGS = {
     output: 'string', o: ['string', 'output'], selector: 'string', l: ['string', 'selector'], 'all-namespaces': 'bool', A: ['bool', 'all-namespaces'],
     'ignore-not-found': 'bool', 'field-selector': 'string', 'show-managed-fields': 'bool', 'chunk-size': 'string',
   },
-  logs: { container: 'string', c: ['string', 'container'], previous: 'bool', p: ['bool', 'previous'], tail: 'string', timestamps: 'bool', 'all-containers': 'bool' },
+  logs: {
+    container: 'string', c: ['string', 'container'], previous: 'bool', p: ['bool', 'previous'], tail: 'string', timestamps: 'bool', 'all-containers': 'bool',
+    follow: 'bool', f: ['bool', 'follow'], since: 'string',
+  },
   create: {},
   delete: {
     selector: 'string', l: ['string', 'selector'], 'ignore-not-found': 'bool', wait: 'bool', 'grace-period': 'string', force: 'bool',
@@ -362,6 +365,14 @@ function resourceName(kind) {
 function logs(c) {
   if (c.args.length !== 1 && !(c.args.length === 2 && !c.flags.container)) throw unsupported('kubectl', c.argv);
   if (c.flags['all-containers'] || c.flags.timestamps) throw unsupported('kubectl', c.argv);
+  // A follow of the previous container is not modelled.
+  if (c.flags.follow && c.flags.previous) throw unsupported('kubectl', c.argv);
+  // --since is a Go duration flag: pflag rejects a bad one before any request (kubectl's usage error, exit 1).
+  const sinceMs = c.flags.since === undefined ? undefined : goDuration(c.flags.since);
+  if (c.flags.since !== undefined && sinceMs === undefined) {
+    c.io.err(`error: invalid argument "${c.flags.since}" for "--since" flag: time: invalid duration "${c.flags.since}"\nSee 'kubectl logs --help' for usage.\n`);
+    return 1;
+  }
   const conn = connect(c, 4);
   const ns = conn.namespace;
   const objects = expandCluster(conn.backing, c.state, conn.clusterName);
@@ -427,14 +438,67 @@ function logs(c) {
     if (reason === 'ImagePullBackOff') return badRequest(`${where} is waiting to start: trying and failing to pull image`);
     return badRequest(`${where} is waiting to start: ${reason}`);
   } else return badRequest(`${where} is waiting to start - no logs yet`);
+  // kubelet keeps a time per line; the fake's lines all date from the container's start (state.running.startedAt).
+  const startedAt = Date.parse(st.state?.running?.startedAt ?? st.state?.terminated?.startedAt ?? st.lastState?.terminated?.startedAt ?? '');
+  if (sinceMs !== undefined && startedAt < Date.now() - sinceMs) body = '';
   if (c.flags.tail !== undefined && Number(c.flags.tail) >= 0) {
     const n = Number(c.flags.tail);
     const lines = body.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     body = n === 0 ? '' : lines.slice(-n).map((l) => `${l}\n`).join('');
   }
-  c.io.out(body);
-  return 0;
+  // --follow of a running container streams; of one that is not running, prints what there is and ends (like kubelet).
+  if (!c.flags.follow || !st.state?.running) {
+    c.io.out(body);
+    return 0;
+  }
+  return follow(c, conn, pod, containerName, st.containerID, body, (text.current ?? '').length);
+}
+
+/**
+ * kubectl logs --follow: what the container writes next (text appended to its
+ * `current` log in the state) is printed as it comes; the stream ends, exit 0,
+ * when the container stops running (a restart gives a new containerID), the pod
+ * goes, or the fake cluster's state file does (no orphan outlives it). kubectl
+ * sets no signal handler here: SIGINT/SIGTERM kill it (recorded as 130/143).
+ */
+async function follow(/** @type {any} */ c, /** @type {any} */ conn, /** @type {any} */ pod, /** @type {string} */ container, /** @type {string} */ containerID, /** @type {string} */ body, /** @type {number} */ printed) {
+  process.stdout.write(body);
+  const ns = pod.metadata.namespace;
+  /** @type {(code: number) => void} */ let finish = () => undefined;
+  const ended = new Promise((resolve) => (finish = resolve));
+  const bySignal = (/** @type {NodeJS.Signals} */ sig, /** @type {number} */ code) => () => {
+    process.once('exit', () => process.kill(process.pid, sig));
+    finish(code);
+  };
+  const onInt = bySignal('SIGINT', 130);
+  const onTerm = bySignal('SIGTERM', 143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  const timer = setInterval(() => {
+    let state;
+    try {
+      state = readState(c.statePath, 'kubectl');
+    } catch {
+      if (!fs.existsSync(c.statePath)) finish(0);
+      return;
+    }
+    if (!apiServerUp(state, conn.clusterName)) return finish(0);
+    const objects = expandCluster(state.clusters[conn.clusterName] ?? {}, state, conn.clusterName);
+    const now = objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === pod.metadata.name);
+    const text = now ? (logText(state.clusters[conn.clusterName], objects, now, container).current ?? '') : '';
+    if (text.length > printed) {
+      process.stdout.write(text.slice(printed));
+      printed = text.length;
+    }
+    const st = (now?.status?.containerStatuses ?? []).find((/** @type {any} */ s) => s.name === container);
+    if (!now || now.metadata.deletionTimestamp || !st?.state?.running || st.containerID !== containerID) finish(0);
+  }, 100);
+  const code = await ended;
+  clearInterval(timer);
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
+  return code;
 }
 
 /** Logs of a container: by pod name, else by the workload that owns the pod. */

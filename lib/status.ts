@@ -1,0 +1,255 @@
+// `status`: one look at the deployment, changing nothing. It reads the cluster
+// through validate's readers (lib/checks/readers.ts: one kubectl call for the
+// release's objects, helm history for the release) and judges readiness with the
+// rollout watch's workloadState(), so the three never disagree on "ready".
+import { component, latestRevision, releaseObjects, servingPods, type ReadContext } from './checks/readers.ts';
+import type { Config } from './config.ts';
+import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
+import { CommandError, type Runner } from './exec.ts';
+import { planImages } from './images.ts';
+import { ClusterUnreachableError, Kubectl, workloadState, type KubeList, type KubeObject } from './kube.ts';
+import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
+
+export type Health = 'healthy' | 'degraded' | 'unreachable';
+
+export interface ImageStatus {
+  container: string;
+  image: string;
+  /** current: the running tag is the current sources' content tag; changed: it is not; undefined: not built from these sources (postgres). */
+  sources?: 'current' | 'changed';
+  /** The current sources' content tag, when it differs. */
+  sourcesTag?: string;
+}
+
+export interface RestartInfo {
+  pod: string;
+  container: string;
+  reason: string;
+  exitCode?: number;
+  at?: string;
+}
+
+export interface WorkloadStatus {
+  component: string;
+  kind: 'Deployment' | 'StatefulSet';
+  name: string;
+  ready: number;
+  desired: number;
+  updated: number;
+  /** Rolled out by `kubectl rollout status`'s rules (workloadState). */
+  done: boolean;
+  images: ImageStatus[];
+  /** Pod phases of the workload's serving pods, with a waiting reason in place of "Pending"/"Running" when a container waits (CrashLoopBackOff). */
+  phases: Record<string, number>;
+  restarts: number;
+  lastRestart?: RestartInfo;
+}
+
+export interface ServiceStatus {
+  name: string;
+  component: string;
+  type: string;
+  ports: { name?: string; port: number; nodePort?: number }[];
+  /** http://<node address>:<nodePort>, when the host reaches NodePorts. */
+  url?: string;
+}
+
+export interface WarningEvent {
+  at: string;
+  object: string;
+  reason: string;
+  message: string;
+  count: number;
+}
+
+export interface StatusReport {
+  health: Health;
+  exitCode: ExitCodeValue;
+  context: string;
+  provider?: string;
+  namespace: string;
+  release: string;
+  revision?: { revision: number; status: string; chart: string; appVersion: string; updated: string; description: string };
+  workloads: WorkloadStatus[];
+  services: ServiceStatus[];
+  events: WarningEvent[];
+  /** Why it is degraded or unreachable; empty when healthy. */
+  problems: string[];
+  /** Why the images could not be compared with the sources (the app folders are missing, …). */
+  sourcesNote?: string;
+  /** Services not reachable from the host by NodePort: how to reach them. */
+  accessHint?: string;
+  checkedAt: string;
+}
+
+export interface StatusOptions {
+  config: Config;
+  run: Runner;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Warning events newer than this count (default 10 minutes). */
+  eventWindowMs?: number;
+  now?: () => number;
+}
+
+const EVENT_WINDOW_MS = 10 * 60_000;
+const isWorkload = (o: KubeObject) => o.kind === 'Deployment' || o.kind === 'StatefulSet';
+const statuses = (pod: KubeObject): any[] => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+const tagOf = (image: string) => /:([\w][\w.-]{0,127})(?:@sha256:[0-9a-f]+)?$/.exec(image.split('/').pop() ?? '')?.[1];
+
+/** The content tags of the current sources by component (planImages: the tags deploy would build), or why there are none. */
+function sourceTags(config: Config): { tags: Record<string, string>; note?: string } {
+  try {
+    return { tags: Object.fromEntries(planImages({ config }).map((p) => [p.name, p.image.tag ?? ''])) };
+  } catch (error) {
+    return { tags: {}, note: `sources not compared: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+}
+
+/** The pods a workload's selector matches. */
+function podsOf(workload: KubeObject, pods: readonly KubeObject[]): KubeObject[] {
+  const sel: Record<string, string> = workload.spec?.selector?.matchLabels ?? {};
+  return pods.filter((p) => Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v));
+}
+
+/** A pod's phase as people read it: the waiting reason of a container that waits (CrashLoopBackOff), else the phase. */
+function phaseOf(pod: KubeObject): string {
+  const waiting = statuses(pod).find((s) => s.state?.waiting?.reason)?.state.waiting.reason;
+  if (waiting && waiting !== 'ContainerCreating') return waiting;
+  if ((pod.metadata as { deletionTimestamp?: string }).deletionTimestamp) return 'Terminating';
+  return pod.status?.phase ?? 'Unknown';
+}
+
+function workloadStatus(w: KubeObject, pods: readonly KubeObject[], tags: Record<string, string>): WorkloadStatus {
+  const state = workloadState(w);
+  const mine = podsOf(w, pods);
+  const name = component(w);
+  const phases: Record<string, number> = {};
+  let restarts = 0;
+  let lastRestart: RestartInfo | undefined;
+  for (const pod of mine) {
+    const phase = phaseOf(pod);
+    phases[phase] = (phases[phase] ?? 0) + 1;
+    for (const s of statuses(pod)) {
+      restarts += s.restartCount ?? 0;
+      const t = s.lastState?.terminated;
+      if (!s.restartCount || !t) continue;
+      if (!lastRestart || Date.parse(t.finishedAt ?? '') > Date.parse(lastRestart.at ?? '')) {
+        lastRestart = { pod: pod.metadata.name, container: s.name, reason: t.reason ?? 'restart', exitCode: t.exitCode, at: t.finishedAt };
+      }
+    }
+  }
+  // The image each container runs, as the kubelet reports it; the template's before any pod runs.
+  const running = new Map<string, string>();
+  for (const pod of mine) for (const s of pod.status?.containerStatuses ?? []) if (s.image) running.set(s.name, s.image);
+  for (const c of w.spec?.template?.spec?.containers ?? []) if (!running.has(c.name)) running.set(c.name, c.image);
+  const want = tags[name];
+  const images = [...running].map(([container, image]): ImageStatus => {
+    if (!want) return { container, image };
+    return tagOf(image) === want ? { container, image, sources: 'current' } : { container, image, sources: 'changed', sourcesTag: want };
+  });
+  return { component: name, kind: state.kind, name: state.name, ready: state.ready, desired: state.desired, updated: state.updated, done: state.done, images, phases, restarts, lastRestart };
+}
+
+function warningEvents(events: readonly KubeObject[], sinceMs: number): WarningEvent[] {
+  return events
+    .map((e: any) => ({ e, at: e.lastTimestamp ?? e.eventTime ?? e.series?.lastObservedTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp }))
+    .filter(({ e, at }) => e.type === 'Warning' && Date.parse(at ?? '') >= sinceMs)
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .map(({ e, at }) => ({ at, object: `${e.involvedObject?.kind ?? '?'}/${e.involvedObject?.name ?? '?'}`, reason: e.reason ?? '', message: String(e.message ?? '').trim(), count: e.count ?? e.series?.count ?? 1 }));
+}
+
+/** Why the deployment is not healthy, one line each; empty when it is. */
+function problemsOf(report: Pick<StatusReport, 'revision' | 'workloads' | 'release' | 'namespace'>): string[] {
+  const problems: string[] = [];
+  if (!report.revision) problems.push(`release ${report.release} is not installed in namespace ${report.namespace}`);
+  else if (report.revision.status !== 'deployed') problems.push(`release ${report.release} revision ${report.revision.revision} is ${report.revision.status}`);
+  if (report.revision && !report.workloads.length) problems.push('the release has no Deployment or StatefulSet');
+  for (const w of report.workloads) {
+    if (!w.done) problems.push(`${w.component}: ${w.ready}/${w.desired} ready${w.updated < w.desired ? `, ${w.updated}/${w.desired} updated` : ''}${Object.keys(w.phases).some((p) => p !== 'Running') ? ` (${phaseText(w.phases)})` : ''}`);
+  }
+  return problems;
+}
+
+export function phaseText(phases: Record<string, number>): string {
+  const entries = Object.entries(phases);
+  return entries.length ? entries.map(([phase, n]) => `${n} ${phase}`).join(', ') : 'no pods';
+}
+
+/** Reads everything status shows; a cluster that does not answer gives a report with health "unreachable", not an exception. */
+export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
+  const { config } = opts;
+  const now = opts.now ?? Date.now;
+  const run: Runner = opts.env ? (cmd, args, o = {}) => opts.run(cmd, args, { ...o, env: { ...opts.env, ...o.env } }) : opts.run;
+  const base = { namespace: config.namespace, release: config.releaseName, workloads: [], services: [], events: [], checkedAt: new Date(now()).toISOString() };
+  let target: ClusterTarget;
+  try {
+    target = await resolveTarget(run, config, opts.env);
+  } catch (error) {
+    throw missingTool(error);
+  }
+  const kube = new Kubectl(run, { context: target.context, namespace: config.namespace });
+  const memo = new Map<string, Promise<unknown>>();
+  const ctx: ReadContext = {
+    kube,
+    target: { context: target.context, namespace: config.namespace, release: config.releaseName },
+    signal: opts.signal ?? new AbortController().signal,
+    once<T>(key: string, fn: () => Promise<T>) {
+      if (!memo.has(key)) memo.set(key, fn());
+      return memo.get(key) as Promise<T>;
+    },
+    async helm(args) {
+      return (await run('helm', [...args, '--kube-context', target.context, '--namespace', config.namespace], { timeoutMs: 30_000, signal: opts.signal })).stdout;
+    },
+  };
+  const provider = providerFor(run, target);
+  const sources = sourceTags(config);
+  try {
+    // Independent reads, at once: the release, its objects, the namespace's events, where NodePorts answer.
+    const [revision, objects, serving, events, address] = await Promise.all([
+      latestRevision(ctx),
+      releaseObjects(ctx),
+      servingPods(ctx),
+      kube.json<KubeList>(['events'], { signal: opts.signal }).then((l) => l.items),
+      provider.nodeAddress().catch(() => undefined),
+    ]);
+    const workloads = objects.filter(isWorkload).map((w) => workloadStatus(w, serving, sources.tags)).sort((a, b) => a.component.localeCompare(b.component));
+    const services = objects.filter((o) => o.kind === 'Service').map((s): ServiceStatus => {
+      const ports = (s.spec?.ports ?? []).map((p: any) => ({ name: p.name, port: p.port, nodePort: p.nodePort }));
+      const nodePort = (ports.find((p: { name?: string }) => p.name === 'http') ?? ports[0])?.nodePort;
+      const host = address?.includes(':') ? `[${address}]` : address;
+      return { name: s.metadata.name, component: component(s), type: s.spec?.type ?? 'ClusterIP', ports, url: host && nodePort ? `http://${host}:${nodePort}` : undefined };
+    }).sort((a, b) => a.component.localeCompare(b.component));
+    const rev = revision && { revision: revision.revision, status: revision.status, chart: revision.chart, appVersion: revision.app_version, updated: revision.updated, description: revision.description };
+    const partial = { ...base, context: target.context, provider: target.provider, revision: rev, workloads, services, events: warningEvents(events, now() - (opts.eventWindowMs ?? EVENT_WINDOW_MS)) };
+    const problems = problemsOf(partial);
+    const nodePorts = services.some((s) => s.ports.some((p) => p.nodePort));
+    return {
+      ...partial,
+      problems,
+      health: problems.length ? 'degraded' : 'healthy',
+      exitCode: problems.length ? ExitCode.failed : ExitCode.ok,
+      sourcesNote: sources.note,
+      accessHint: nodePorts && !address ? 'the NodePorts are not reachable from this host: `npm run open` tunnels to the app' : undefined,
+    };
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError || (error instanceof CommandError && /Kubernetes cluster unreachable/.test(error.stderrTail))) {
+      return { ...base, context: target.context, provider: target.provider, problems: [error instanceof ClusterUnreachableError ? error.message : `the cluster of context ${target.context} does not answer: ${error.stderrTail.trim().split('\n').pop()}`], health: 'unreachable', exitCode: ExitCode.prereq };
+    }
+    throw missingTool(error);
+  }
+}
+
+/** kubectl or helm not installed: exit 3 with the fix, as the other scripts do. */
+function missingTool(error: unknown): unknown {
+  if (error instanceof CommandError && error.toolExitCode === 127) {
+    const tool = error.command.split(' ')[0] ?? 'a tool';
+    return new PrereqError(`${tool} is not installed or not on PATH (status reads the cluster through kubectl and helm)`, 'install kubectl and Helm 3.17+ (npm run deploy -- --help lists the prerequisites), or fix PATH');
+  }
+  return error;
+}
+
+/** The --json document. */
+export function statusJson(report: StatusReport): Record<string, unknown> {
+  return { ok: report.exitCode === ExitCode.ok, ...report };
+}
