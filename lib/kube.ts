@@ -110,6 +110,12 @@ export interface PodFacts {
   status: any; // containerStatus
   spec: any; // the container's spec
   events: KubeObject[];
+  /**
+   * Whether every other workload of the release has rolled out. A readiness probe that fails
+   * while, say, the database still starts is waiting, not failing: it counts only once
+   * nothing else is left to wait for. Undefined: unknown (treated as true).
+   */
+  othersDone?: boolean;
 }
 
 export interface Diagnosis {
@@ -163,12 +169,14 @@ function probeOf(spec: any, kind: string, message: string): string {
 /**
  * The Unhealthy event of a probe that has failed as often as the probe allows (its
  * failureThreshold, 3 by default): a startup probe that may fail 60 times while the app
- * starts is not "failing" after 3.
+ * starts is not "failing" after 3. A readiness probe counts only when the rest of the
+ * release is up (see PodFacts.othersDone).
  */
 function probeGivenUp(f: PodFacts): Record<string, unknown> | undefined {
   return f.events.find((e) => {
     if (e['reason'] !== 'Unhealthy') return false;
     const kind = /^(Readiness|Liveness|Startup) probe/.exec(String(e['message'] ?? ''))?.[1]?.toLowerCase() ?? 'readiness';
+    if (kind === 'readiness' && f.othersDone === false) return false;
     const threshold = Number(f.spec?.[`${kind}Probe`]?.failureThreshold ?? 3);
     return Number(e['count'] ?? 1) >= threshold;
   });
@@ -370,7 +378,8 @@ export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Prom
       continue;
     }
     for (const status of pod.status?.containerStatuses ?? []) {
-      const facts: PodFacts = { pod, workload, container: status.name, image: status.image, status, spec: (pod.spec?.containers ?? []).find((c: any) => c.name === status.name), events: podEvents };
+      const othersDone = workloads.every((w) => w.done || w.name === workload);
+      const facts: PodFacts = { pod, workload, container: status.name, image: status.image, status, spec: (pod.spec?.containers ?? []).find((c: any) => c.name === status.name), events: podEvents, othersDone };
       const cause = FAILURE_CAUSES.find((c) => c.matches(facts));
       if (cause) return { workloads, pending, diagnosis: await cause.explain(facts, opts) };
       if (!status.ready) {

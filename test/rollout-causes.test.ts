@@ -1,0 +1,52 @@
+// The rollout's failure rules on plain objects: when a probe counts as failing, which pods
+// are the rollout's, and when a workload has rolled out (kubectl rollout status's rules).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { currentPods, FAILURE_CAUSES, workloadState, type KubeObject, type PodFacts } from '../lib/kube.ts';
+
+const probe = FAILURE_CAUSES.find((c) => c.code === 'PROBE_FAILED')!;
+const unhealthy = (message: string, count: number) => ({ reason: 'Unhealthy', message, count }) as unknown as KubeObject;
+const facts = (over: Partial<PodFacts>): PodFacts => ({
+  pod: { kind: 'Pod', metadata: { name: 'p' } } as KubeObject,
+  workload: 'backend', container: 'backend', image: 'x', status: { ready: false }, spec: {}, events: [], ...over,
+});
+
+const PROBE_CASES: [string, Partial<PodFacts>, boolean][] = [
+  ['readiness failing 4 times, nothing else to wait for', { events: [unhealthy('Readiness probe failed: 503', 4)], othersDone: true }, true],
+  ['readiness failing 4 times while another workload (the database) still starts', { events: [unhealthy('Readiness probe failed: 503', 4)], othersDone: false }, false],
+  ['readiness failing twice', { events: [unhealthy('Readiness probe failed: 503', 2)], othersDone: true }, false],
+  ['startup failing 5 of its 30 allowed times', { events: [unhealthy('Startup probe failed: connection refused', 5)], spec: { startupProbe: { failureThreshold: 30 } } }, false],
+  ['startup failing 30 of its 30 allowed times', { events: [unhealthy('Startup probe failed: connection refused', 30)], spec: { startupProbe: { failureThreshold: 30 } } }, true],
+  ['a ready container', { events: [unhealthy('Readiness probe failed: 503', 9)], status: { ready: true } }, false],
+];
+for (const [name, over, expected] of PROBE_CASES) {
+  test(`PROBE_FAILED: ${name} → ${expected ? 'diagnosed' : 'still waiting'}`, () => {
+    assert.is(probe.matches(facts(over)), expected);
+  });
+}
+
+const deployment = (status: Record<string, unknown>, generation = 2): KubeObject =>
+  ({ kind: 'Deployment', metadata: { name: 'web', generation }, spec: { replicas: 2 }, status }) as unknown as KubeObject;
+const ROLLOUT_CASES: [string, KubeObject, boolean][] = [
+  ['all replicas updated and available', deployment({ observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }), true],
+  ['the new spec not observed yet (old pods still ready)', deployment({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }), false],
+  ['one new replica, old ones still ready', deployment({ observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 3 }), false],
+  ['all updated, an old replica not gone yet', deployment({ observedGeneration: 2, replicas: 3, updatedReplicas: 2, readyReplicas: 3, availableReplicas: 3 }), false],
+  ['updated but not available', deployment({ observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }), false],
+];
+for (const [name, workload, done] of ROLLOUT_CASES) {
+  test(`rollout done: ${name} → ${done}`, () => {
+    assert.is(workloadState(workload).done, done);
+  });
+}
+
+test('the rollout diagnoses only the pods of the ReplicaSet the deployment names as new', () => {
+  const web = { kind: 'Deployment', metadata: { name: 'web' }, status: { conditions: [{ type: 'Progressing', message: 'ReplicaSet "web-new1" is progressing.' }] } } as unknown as KubeObject;
+  const pod = (name: string, rs: string) => ({ kind: 'Pod', metadata: { name, ownerReferences: [{ kind: 'ReplicaSet', name: rs }] } }) as unknown as KubeObject;
+  const pods = [pod('web-old9-a', 'web-old9'), pod('web-new1-b', 'web-new1'), pod('webapp-x1-c', 'webapp-x1')];
+  assert.equal(currentPods(web, pods).map((p) => p.metadata.name), ['web-new1-b']);
+  const unknown = { ...web, status: {} } as KubeObject;
+  assert.equal(currentPods(unknown, pods).map((p) => p.metadata.name), ['web-old9-a', 'web-new1-b'], 'no condition yet: every ReplicaSet of the deployment, never another deployment\'s');
+});
+
+test.run();
