@@ -6,6 +6,7 @@ import { component, latestRevision, releaseObjects, servingPods, type ReadContex
 import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
+import { parseImageRef } from './image-ref.ts';
 import { planImages } from './images.ts';
 import { ClusterUnreachableError, Kubectl, workloadState, type KubeList, type KubeObject } from './kube.ts';
 import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
@@ -95,7 +96,14 @@ export interface StatusOptions {
 const EVENT_WINDOW_MS = 10 * 60_000;
 const isWorkload = (o: KubeObject) => o.kind === 'Deployment' || o.kind === 'StatefulSet';
 const statuses = (pod: KubeObject): any[] => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-const tagOf = (image: string) => /:([\w][\w.-]{0,127})(?:@sha256:[0-9a-f]+)?$/.exec(image.split('/').pop() ?? '')?.[1];
+/** The tag of an image reference (none for `repo@sha256:…`), by the one ImageRef parser. */
+const tagOf = (image: string) => {
+  try {
+    return parseImageRef(image).tag;
+  } catch {
+    return undefined;
+  }
+};
 
 /** The content tags of the current sources by component (planImages: the tags deploy would build), or why there are none. */
 function sourceTags(config: Config): { tags: Record<string, string>; note?: string } {
@@ -120,7 +128,7 @@ function phaseOf(pod: KubeObject): string {
   return pod.status?.phase ?? 'Unknown';
 }
 
-function workloadStatus(w: KubeObject, pods: readonly KubeObject[], tags: Record<string, string>): WorkloadStatus {
+function workloadStatus(w: KubeObject, pods: readonly KubeObject[], tags: Record<string, string>, releaseTags: Record<string, string> = {}): WorkloadStatus {
   const state = workloadState(w);
   const mine = podsOf(w, pods);
   const name = component(w);
@@ -139,14 +147,16 @@ function workloadStatus(w: KubeObject, pods: readonly KubeObject[], tags: Record
       }
     }
   }
-  // The image each container runs, as the kubelet reports it; the template's before any pod runs.
+  // The image each container runs: the reference the workload asks for (containerd reports a
+  // digest-pinned image by its config ID, which names nothing a person knows).
   const running = new Map<string, string>();
-  for (const pod of mine) for (const s of pod.status?.containerStatuses ?? []) if (s.image) running.set(s.name, s.image);
-  for (const c of w.spec?.template?.spec?.containers ?? []) if (!running.has(c.name)) running.set(c.name, c.image);
+  for (const c of w.spec?.template?.spec?.containers ?? []) running.set(c.name, c.image);
   const want = tags[name];
   const images = [...running].map(([container, image]): ImageStatus => {
     if (!want) return { container, image };
-    return tagOf(image) === want ? { container, image, sources: 'current' } : { container, image, sources: 'changed', sourcesTag: want };
+    // A ref pinned by digest alone keeps its content tag in the release's values.
+    const deployed = tagOf(image) ?? (image.includes('@sha256:') ? releaseTags[name] : undefined);
+    return deployed === want ? { container, image, sources: 'current' } : { container, image, sources: 'changed', sourcesTag: want };
   });
   return { component: name, kind: state.kind, name: state.name, ready: state.ready, desired: state.desired, updated: state.updated, done: state.done, images, phases, restarts, lastRestart };
 }
@@ -213,7 +223,14 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
       kube.json<KubeList>(['events'], { signal: opts.signal }).then((l) => l.items),
       provider.nodeAddress().catch(() => undefined),
     ]);
-    const workloads = objects.filter(isWorkload).map((w) => workloadStatus(w, serving, sources.tags)).sort((a, b) => a.component.localeCompare(b.component));
+    // Only a release deployed by digest (a registry) needs its values to know the content tags: one more helm call.
+    const pinned = objects.filter(isWorkload).some((w) => (w.spec?.template?.spec?.containers ?? []).some((c: { image: string }) => c.image.includes('@sha256:') && !tagOf(c.image)));
+    const releaseTags: Record<string, string> = {};
+    if (pinned) {
+      const values = JSON.parse((await ctx.helm(['get', 'values', config.releaseName, '--output', 'json'])) || '{}') as Record<string, { image?: { tag?: string } }>;
+      for (const [key, v] of Object.entries(values ?? {})) if (typeof v?.image?.tag === 'string') releaseTags[key] = v.image.tag;
+    }
+    const workloads = objects.filter(isWorkload).map((w) => workloadStatus(w, serving, sources.tags, releaseTags)).sort((a, b) => a.component.localeCompare(b.component));
     const services = objects.filter((o) => o.kind === 'Service').map((s): ServiceStatus => {
       const ports = (s.spec?.ports ?? []).map((p: any) => ({ name: p.name, port: p.port, nodePort: p.nodePort }));
       const nodePort = (ports.find((p: { name?: string }) => p.name === 'http') ?? ports[0])?.nodePort;
