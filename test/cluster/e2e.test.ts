@@ -86,6 +86,38 @@ test(`helm ${helmMajor}: validate passes every check, --disruptive included`, as
   assert.equal(checks.filter((c) => !['pass', 'ok'].includes(c.status)).map((c) => c.id), []);
 });
 
+/** Runs a long-running script (logs, open) until `until` sees what it waits for in stdout, then Ctrl-C. */
+async function untilInterrupted(name: string, args: string[], until: RegExp, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', `${name}.ts`), ...args], { cwd: REPO_ROOT, env: h.env });
+  let stdout = '';
+  let stderr = '';
+  const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (until.test(stdout)) child.kill('SIGINT');
+  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+test(`helm ${helmMajor}: status, logs and open work on the real cluster`, async () => {
+  const st = await h.script('status', ['--json']);
+  assert.is(st.code, 0, show(st));
+  const doc = JSON.parse(st.stdout) as { health: string; workloads: { component: string; images: { sources?: string }[] }[] };
+  assert.is(doc.health, 'healthy');
+  for (const w of doc.workloads.filter((x) => x.component !== 'postgresql')) assert.equal(w.images.map((i) => i.sources), ['current'], `${w.component} runs the current sources`);
+  const logs = await untilInterrupted('logs', ['--since', '10m', '--component', 'backend'], /backend-\S+ .*(INFO|GET|starting)/);
+  assert.is(logs.code, 130, show(logs));
+  assert.match(logs.stdout, /backend-/);
+  const open = await untilInterrupted('open', ['--json'], /"urls"/);
+  assert.is(open.code, 130, show(open));
+  const opened = open.stdout.split('\n').filter((l) => l.includes('"urls"')).map((l) => JSON.parse(l) as { urls: { frontend: string; backend: string } })[0];
+  assert.equal(opened?.urls, { frontend: FRONTEND, backend: BACKEND });
+});
+
 test(`helm ${helmMajor}: the frontend's Chromium e2e passes against the NodePort URL`, async () => {
   const { spawnSync } = await import('node:child_process');
   const r = spawnSync('npx', ['tsx', 'e2e/app.e2e.ts'], {
