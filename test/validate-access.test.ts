@@ -167,11 +167,14 @@ test('scripts/validate.ts --disruptive, Docker Desktop with NodePorts nobody lis
   const restart = doc.checks.find((c) => c.id === 'app.restart-survival')!;
   assert.match(restart.detail, /task \d+ read back after todo-chatbot-backend-\S+ was replaced by todo-chatbot-backend-/);
 
-  // Two forwards, then two more after the restart. The backend's first ended with its pod (exit 1), the rest by SIGTERM.
+  // Two forwards, then two more after the restart. The backend's first ends with its pod (exit 1), or, when
+  // validate's reconnect stops it before it noticed (a loaded machine), by SIGTERM; the rest by SIGTERM.
   const calls = forwards(fake);
   assert.is(calls.length, 4, JSON.stringify(calls.map((c) => [target(c), c.exitCode])));
   const backendCodes = calls.filter((c) => target(c) === 'service/todo-chatbot-backend').map((c) => c.exitCode);
-  assert.equal(backendCodes, [1, 143]);
+  assert.is(backendCodes.length, 2, JSON.stringify(calls.map((c) => [target(c), c.exitCode])));
+  assert.ok([1, 143].includes(backendCodes[0]!), `the first backend forward ended with its pod or by SIGTERM: ${backendCodes[0]}`);
+  assert.is(backendCodes[1], 143);
   assert.equal(calls.filter((c) => target(c) === 'service/todo-chatbot-frontend').map((c) => c.exitCode), [143, 143]);
   assert.equal(livePortForwards(fake), []);
 });
