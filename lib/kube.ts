@@ -170,15 +170,21 @@ function probeOf(spec: any, kind: string, message: string): string {
  * The Unhealthy event of a probe that has failed as often as the probe allows (its
  * failureThreshold, 3 by default): a startup probe that may fail 60 times while the app
  * starts is not "failing" after 3. A readiness probe counts only when the rest of the
- * release is up (see PodFacts.othersDone).
+ * release is up (see PodFacts.othersDone) and it has failed for READINESS_PATIENCE_S.
  */
+const READINESS_PATIENCE_S = 60;
+
 function probeGivenUp(f: PodFacts): Record<string, unknown> | undefined {
   return f.events.find((e) => {
     if (e['reason'] !== 'Unhealthy') return false;
     const kind = /^(Readiness|Liveness|Startup) probe/.exec(String(e['message'] ?? ''))?.[1]?.toLowerCase() ?? 'readiness';
-    if (kind === 'readiness' && f.othersDone === false) return false;
-    const threshold = Number(f.spec?.[`${kind}Probe`]?.failureThreshold ?? 3);
-    return Number(e['count'] ?? 1) >= threshold;
+    const probe = f.spec?.[`${kind}Probe`];
+    const count = Number(e['count'] ?? 1);
+    if (count < Number(probe?.failureThreshold ?? 3)) return false;
+    // A readiness probe never gives up: it fails while a dependency starts, a cache expires, a
+    // migration runs. It counts only once the rest of the release is up and it has failed for a minute.
+    if (kind === 'readiness') return f.othersDone !== false && count * Number(probe?.periodSeconds ?? 10) >= READINESS_PATIENCE_S;
+    return true;
   });
 }
 

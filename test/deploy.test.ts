@@ -118,7 +118,8 @@ const CAUSES: { name: string; code: string; setup: (s: FakeState) => void; expec
     name: 'failing readiness probe', code: 'PROBE_FAILED',
     setup: (s) => {
       editTemplate(s, 'backend', (o) => (o.containers[0].ready = false));
-      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-backend-*', 'Unhealthy', 'Readiness probe failed: Get "http://10.244.0.7:8000/health": dial tcp 10.244.0.7:8000: connect: connection refused'));
+      // Failing for a minute (no periodSeconds in the fake's spec: Kubernetes' default 10 s).
+      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-backend-*', 'Unhealthy', 'Readiness probe failed: Get "http://10.244.0.7:8000/health": dial tcp 10.244.0.7:8000: connect: connection refused', 6));
     },
     expect: [/readiness probe GET \/health on port 8000 of container backend keeps failing: Readiness probe failed/],
   },

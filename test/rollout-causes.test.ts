@@ -12,8 +12,9 @@ const facts = (over: Partial<PodFacts>): PodFacts => ({
 });
 
 const PROBE_CASES: [string, Partial<PodFacts>, boolean][] = [
-  ['readiness failing 4 times, nothing else to wait for', { events: [unhealthy('Readiness probe failed: 503', 4)], othersDone: true }, true],
-  ['readiness failing 4 times while another workload (the database) still starts', { events: [unhealthy('Readiness probe failed: 503', 4)], othersDone: false }, false],
+  ['readiness failing for a minute (12 × 5 s), nothing else to wait for', { events: [unhealthy('Readiness probe failed: 503', 12)], spec: { readinessProbe: { periodSeconds: 5 } }, othersDone: true }, true],
+  ['readiness failing 4 times (20 s), nothing else to wait for', { events: [unhealthy('Readiness probe failed: 503', 4)], spec: { readinessProbe: { periodSeconds: 5 } }, othersDone: true }, false],
+  ['readiness failing for a minute while another workload (the database) still starts', { events: [unhealthy('Readiness probe failed: 503', 12)], spec: { readinessProbe: { periodSeconds: 5 } }, othersDone: false }, false],
   ['readiness failing twice', { events: [unhealthy('Readiness probe failed: 503', 2)], othersDone: true }, false],
   ['startup failing 5 of its 30 allowed times', { events: [unhealthy('Startup probe failed: connection refused', 5)], spec: { startupProbe: { failureThreshold: 30 } } }, false],
   ['startup failing 30 of its 30 allowed times', { events: [unhealthy('Startup probe failed: connection refused', 30)], spec: { startupProbe: { failureThreshold: 30 } } }, true],
