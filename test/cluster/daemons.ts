@@ -61,10 +61,15 @@ export function startDaemon(spec: DaemonSpec): number {
   }
 }
 
+/** Running, and not a zombie: a stopped daemon's parent is init, which may take seconds to reap it. */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
