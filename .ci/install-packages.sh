@@ -19,3 +19,10 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "system packages ready: ${packages[*]}"
+# Go builds the real cluster's binaries and kubectl-validate. This machine kind ships it; Debian's
+# golang-go (1.19) is too old for Kubernetes 1.34's module (go 1.24), so say so instead of failing later.
+if ! command -v go >/dev/null 2>&1; then
+  echo "Go 1.21 or newer is required (go not found): install it, then run again (GOTOOLCHAIN=auto fetches the version the modules need)" >&2
+  exit 1
+fi
+echo "go: $(go version)"
