@@ -136,4 +136,35 @@ test('the fake kit answers each recorded read call with the fields the toolkit r
   assert.equal(problems, [], `the fakes differ from the real cluster:\n  ${problems.join('\n  ')}`);
 });
 
+/** Answers that do not depend on what the cluster holds: they must match to the byte (stdout, stderr, exit). */
+const BYTE_FOR_BYTE: { tool: 'kubectl' | 'helm'; args: (ctx: string) => string[] }[] = [
+  { tool: 'kubectl', args: (ctx) => ['--context', ctx, 'get', 'namespace', 'todo-conformance-none', '--output', 'json'] },
+  { tool: 'kubectl', args: (ctx) => ['--context', ctx, 'get', 'deployment', 'none', '--namespace', 'default', '--output', 'json'] },
+  { tool: 'kubectl', args: (ctx) => ['--context', ctx, 'get', 'pods', '--namespace', 'todo-conformance-empty', '--output', 'json'] },
+  { tool: 'helm', args: (ctx) => ['--kube-context', ctx, 'status', 'none', '--namespace', 'default'] },
+  { tool: 'helm', args: (ctx) => ['--kube-context', ctx, 'history', 'none', '--namespace', 'default'] },
+  { tool: 'helm', args: (ctx) => ['--kube-context', ctx, 'list', '--namespace', 'todo-conformance-empty', '--output', 'json'] },
+];
+
+test('answers that do not depend on the cluster\'s contents match the real tools byte for byte', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const real = { kubectl: process.env.KUBECTL_BIN, helm: process.env.HELM_BIN };
+  if (!real.kubectl || !real.helm || !process.env.KUBECONFIG) throw new Error('KUBECTL_BIN, HELM_BIN and KUBECONFIG are needed: run through npm test -- --only cluster');
+  const fake = await createTodoChatbotCluster({ provider: 'kind', namespace, helmPersona: major === '4' ? 'v4' : 'v3' });
+  const problems: string[] = [];
+  try {
+    for (const c of BYTE_FOR_BYTE) {
+      const r = spawnSync(real[c.tool]!, c.args('todo-local'), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const f = await fake.run(c.tool, c.args(contextName('kind')));
+      const shown = `${c.tool} ${c.args('<ctx>').join(' ')}`;
+      if (r.status !== f.code) problems.push(`${shown}: exit real ${r.status}, fake ${f.code}`);
+      if (r.stdout !== f.stdout) problems.push(`${shown}: stdout real ${JSON.stringify(r.stdout)}, fake ${JSON.stringify(f.stdout)}`);
+      if (r.stderr !== f.stderr) problems.push(`${shown}: stderr real ${JSON.stringify(r.stderr)}, fake ${JSON.stringify(f.stderr)}`);
+    }
+  } finally {
+    fake.cleanup();
+  }
+  assert.equal(problems, [], problems.join('\n'));
+});
+
 test.run();
