@@ -38,7 +38,7 @@ interface RowLayout {
 
 function layout(ids: readonly string[], width: number | undefined, color: boolean, details: readonly string[] = []): RowLayout {
   const idWidth = Math.max(5, ...ids.map((id) => id.length));
-  const room = Math.max(30, (width ?? 120) - idWidth - 16);
+  const room = Math.max(30, (width || 120) - idWidth - 16);
   // With every detail known (the whole report) the column is as wide as the longest; streaming, it takes the room.
   const resultWidth = details.length ? Math.min(Math.max(6, ...details.map((d) => d.split('\n')[0]!.length)), room) : room;
   return { idWidth, resultWidth, c: pc.createColors(color) };
@@ -102,6 +102,7 @@ const CLEAR_LINE = '\r\x1b[2K';
  * failures, warnings and the summary. `live` (a TTY) keeps a counter line under the rows, `n/23` with the
  * running checks named and how long the oldest has run, redrawn every second so a hung check shows.
  */
+/** `width` 0 or unset (a pseudo-terminal without a size) means 120 columns for rows, 80 for the counter. */
 export function tableRenderer(opts: { out: NodeJS.WritableStream; live: boolean; color: boolean; width?: number; now?: () => number }): ValidateRenderer {
   const now = opts.now ?? (() => performance.now());
   const write = (text: string) => opts.out.write(redact(text));
@@ -116,7 +117,7 @@ export function tableRenderer(opts: { out: NodeJS.WritableStream; live: boolean;
     const oldest = Math.min(...running.values());
     const age = names.length ? ` (${formatDuration(now() - oldest)})` : '';
     const text = `${done}/${total}${names.length ? ` running: ${names.join(', ')}${age}` : ''}`;
-    const max = Math.max(20, (opts.width ?? 80) - 1);
+    const max = Math.max(20, (opts.width || 80) - 1);
     return l.c.dim(text.length > max ? `${text.slice(0, max - 1)}…` : text);
   };
   const redraw = () => {
