@@ -7,7 +7,7 @@ import { checkCount, validateCommand } from '../lib/validate.ts';
 export const spec: ScriptSpec = {
   name: 'validate',
   summary: `check the cluster, the Helm release, workloads, config, network and the app itself (${checkCount()})`,
-  json: 'print one JSON document (the report) on stdout instead of the table; progress goes to stderr',
+  json: 'print one JSON document (the report) on stdout at the end instead of the table; progress goes to stderr',
   usage: 'npx zx scripts/validate.ts [options]',
   flags: [
     ...RELEASE_FLAGS,

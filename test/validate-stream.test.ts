@@ -177,6 +177,9 @@ test('--json-lines: an event per check as it finishes; --json: one document at t
   const both = spawnSync(process.execPath, cliArgs('--json', '--json-lines'), { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
   assert.is(both.status, 2);
   assert.match(both.stdout + both.stderr, '--json and --json-lines both given');
+  const help = spawnSync(process.execPath, cliArgs('--help'), { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.match(help.stdout, /--json-lines +print one JSON event per line .* one per check as it finishes/);
+  assert.match(help.stdout, /--json +print one JSON document \(the report\) on stdout at the end/);
 });
 
 test('on a terminal (pseudo-terminal via `script`): each row as it finishes, under a coloured `done/7 running: …` counter', async () => {
