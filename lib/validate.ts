@@ -1,7 +1,8 @@
 // The validate runner: picks the checks (--only/--skip/--url/--disruptive), runs
 // the independent ones concurrently inside one total time budget, skips a check
-// whose dependency failed (saying which), and returns one report that the table,
-// --json and --junit all render.
+// whose dependency failed (saying which), reports each result the moment it is
+// known (lib/validate-render streams it), and returns one report for --json and --junit.
+// (~390 lines: the runner and the command share the selection and the budget; the output is already apart.)
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,14 @@ import { ExitCode, ToolkitError, UsageError, type ExitCodeValue } from './errors
 import { CommandError, createRunner, type Runner } from './exec.ts';
 import { toJUnit } from './junit.ts';
 import { ClusterUnreachableError, Kubectl, isUnreachable } from './kube.ts';
-import { createLogger, formatDuration, type Logger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { requirePrereqs, type ToolName } from './prereqs.ts';
-import { redactDeep } from './redact.ts';
 import { BudgetExceeded, type BaseUrls } from './smoke.ts';
 import { closest } from './suggest.ts';
+import { jsonDocumentRenderer, jsonLinesRenderer, tableRenderer, type RunStart, type ValidateRenderer } from './validate-render.ts';
+
+// Rendering lives in lib/validate-render; these stay importable from here.
+export { renderReport, reportJson } from './validate-render.ts';
 
 export type ResultStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -72,6 +76,10 @@ export interface ValidateOptions {
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
   checks?: readonly Check[];
+  /** Once the target is resolved, before the first check. */
+  onBegin?(run: RunStart): void;
+  onStart?(check: Check): void;
+  /** Each result the moment it is known (finishing order), with how many are known of how many. */
   onResult?(result: CheckResult, done: number, total: number): void;
 }
 
@@ -175,6 +183,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
     release: opts.config.releaseName,
   };
   const kube = new Kubectl(run, { context: target.context, namespace: target.namespace });
+  opts.onBegin?.({ mode, target: mode === 'cluster' ? target : undefined, ids: checks.map((c) => c.id) });
 
   // One budget for everything: it aborts requests in flight and stops new checks.
   const budget = new AbortController();
@@ -230,6 +239,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
   const hintOf = (check: Check) => (typeof check.hint === 'function' ? check.hint(target) : check.hint);
   const runOne = async (check: Check): Promise<void> => {
     const t0 = performance.now();
+    opts.onStart?.(check);
     try {
       const outcome = await Promise.race([check.run(ctx), budgetOver]);
       record({ id: check.id, group: check.group, title: check.title, status: outcome.status, detail: outcome.detail, hint: outcome.status === 'pass' ? undefined : hintOf(check), durationMs: performance.now() - t0 });
@@ -311,65 +321,6 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
   };
 }
 
-// --- output ----------------------------------------------------------------------
-
-const SYMBOL: Record<ResultStatus, string> = { pass: '✓', warn: '⚠', fail: '✗', skip: '-' };
-
-/** The table (id, result, duration), then each failure with its cause and hint, then one summary line. */
-export function renderReport(report: ValidateReport, opts: { color?: boolean; width?: number } = {}): string {
-  const c = pc.createColors(Boolean(opts.color));
-  const paint: Record<ResultStatus, (s: string) => string> = { pass: c.green, warn: c.yellow, fail: c.red, skip: c.dim };
-  const idWidth = Math.max(5, ...report.results.map((r) => r.id.length));
-  const width = opts.width ?? 120;
-  const longest = Math.max(6, ...report.results.map((r) => r.detail.split('\n')[0]!.length));
-  const resultWidth = Math.min(longest, Math.max(30, width - idWidth - 16));
-  const oneLine = (text: string) => {
-    const line = text.split('\n')[0]!;
-    return line.length > resultWidth ? `${line.slice(0, resultWidth - 1)}…` : line;
-  };
-  const lines: string[] = [];
-  const where = report.mode === 'cluster' && report.target ? `context ${report.target.context}, namespace ${report.target.namespace}, release ${report.target.release}` : `the given URLs`;
-  lines.push(c.bold(`Validating ${where}`));
-  lines.push(c.dim(`  ${'  '}${'check'.padEnd(idWidth)}  ${'result'.padEnd(resultWidth)}  ${'time'.padStart(6)}`));
-  for (const r of report.results) {
-    lines.push(`  ${paint[r.status](SYMBOL[r.status])} ${r.id.padEnd(idWidth)}  ${(r.status === 'pass' ? oneLine(r.detail) : paint[r.status](oneLine(r.detail))).padEnd(resultWidth + (r.status === 'pass' ? 0 : paint[r.status]('').length))}  ${c.dim(formatDuration(r.durationMs).padStart(6))}`);
-  }
-  const failed = report.results.filter((r) => r.status === 'fail');
-  if (failed.length) {
-    lines.push('', c.bold(c.red(`${failed.length} failed:`)));
-    for (const r of failed) {
-      lines.push(`  ${c.red('✗')} ${r.id} — ${r.title}`);
-      lines.push(...r.detail.split('\n').map((l, i) => `      ${i ? '' : 'cause: '}${l}`));
-      if (r.hint) lines.push(`      ${c.yellow('hint:')} ${r.hint}`);
-    }
-  }
-  const warned = report.results.filter((r) => r.status === 'warn');
-  if (warned.length) {
-    lines.push('', c.bold(c.yellow(`${warned.length} warning${warned.length === 1 ? '' : 's'}:`)));
-    for (const r of warned) lines.push(`  ${c.yellow('⚠')} ${r.id}: ${r.detail}`, ...(r.hint ? [`      ${c.yellow('hint:')} ${r.hint}`] : []));
-  }
-  const n = report.counts;
-  const summary = `${n.total} checks: ${n.passed} passed, ${n.failed} failed, ${n.warned} warned, ${n.skipped} skipped in ${formatDuration(report.durationMs)}${report.via ? ` (app reached via ${report.via})` : ''}`;
-  lines.push('', n.failed ? c.red(c.bold(summary)) : c.green(c.bold(summary)));
-  if (report.exitCode === ExitCode.prereq) lines.push(c.dim('  code: CLUSTER_UNREACHABLE (see docs/troubleshooting.md)'));
-  return `${lines.join('\n')}\n`;
-}
-
-/** The --json document: the report with rounded durations. */
-export function reportJson(report: ValidateReport): Record<string, unknown> {
-  return {
-    ok: report.exitCode === ExitCode.ok,
-    exitCode: report.exitCode,
-    mode: report.mode,
-    ...(report.target ? { target: report.target } : {}),
-    ...(report.urls ? { urls: report.urls, via: report.via } : {}),
-    counts: report.counts,
-    durationMs: Math.round(report.durationMs),
-    budgetMs: report.budgetMs,
-    checks: report.results.map((r) => ({ ...r, durationMs: Math.round(r.durationMs) })),
-  };
-}
-
 // --- the command ---------------------------------------------------------------
 
 export interface ValidateCommandOptions {
@@ -381,11 +332,13 @@ export interface ValidateCommandOptions {
   skip?: readonly string[];
   junit?: string;
   json: boolean;
+  /** One JSON event per check as it finishes, on stdout. */
+  jsonLines?: boolean;
   disruptive: boolean;
   timeout?: string;
   restartWindow?: string;
   signal?: AbortSignal;
-  /** Where the --json document goes (default stdout). */
+  /** Where the --json document or --json-lines events go (default stdout). */
   out?: NodeJS.WritableStream;
 }
 
@@ -396,31 +349,43 @@ function durationFlag(flag: string, value: string | undefined, fallback: number)
   return ms;
 }
 
-/** scripts/validate.ts: flags → report → table / --json document / --junit file → exit code. */
+/** scripts/validate.ts: flags → checks streamed to the table / --json-lines, or the --json document; --junit file → exit code. */
 export async function validateCommand(log: Logger, opts: ValidateCommandOptions): Promise<ExitCodeValue> {
   // Everything is checked before anything runs.
+  if (opts.json && opts.jsonLines) throw new UsageError('--json and --json-lines both given: stdout holds one or the other', 'give --json for one document at the end, or --json-lines for one event per check as it finishes');
   const urls = opts.url !== undefined ? parseUrlFlag(opts.url) : undefined;
   const selected = selectChecks({ urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive });
   const budgetMs = durationFlag('timeout', opts.timeout, DEFAULT_BUDGET_MS);
   const restartWindowMs = durationFlag('restart-window', opts.restartWindow, 10 * 60_000);
-  // With --json, stdout carries exactly one document: progress and warnings go to stderr.
-  const progress = opts.json ? createLogger({ mode: 'plain', out: process.stderr, err: process.stderr, verbose: log.verbose }) : log;
+  const machine = opts.json || opts.jsonLines;
+  // With --json or --json-lines, stdout carries only JSON: progress and warnings go to stderr.
+  const progress = machine ? createLogger({ mode: 'plain', out: process.stderr, err: process.stderr, verbose: log.verbose }) : log;
+  const out = opts.out ?? process.stdout;
+  const renderer: ValidateRenderer = opts.json
+    ? jsonDocumentRenderer(out)
+    : opts.jsonLines
+      ? jsonLinesRenderer(out)
+      : tableRenderer({ out, live: log.mode === 'pretty', color: log.mode === 'pretty' && pc.isColorSupported, width: process.stdout.columns });
   const { config, warnings } = loadConfig({ flags: opts.configFlags, envFile: opts.envFile, root: opts.root });
   for (const w of warnings) progress.warn(w);
   const run = createRunner({ log: progress });
   // The tools the selected groups read through: a missing or too old one is exit 3 PREREQ with its fix, as in deploy.
   if (!urls) await requirePrereqs(run, progress, 'validate', [...new Set(selected.flatMap((c) => GROUP_TOOLS[c.group]))]);
-  const report = await progress.spin('validating', () =>
-    validate({ config, run, log: progress, urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive, budgetMs, restartWindowMs, signal: opts.signal }),
-  );
+  // While checks run on a TTY, log lines go above the counter line.
+  const during = renderer.logStream ? createLogger({ mode: log.mode, out: renderer.logStream, err: renderer.logStream, verbose: log.verbose }) : progress;
+  const report = await validate({
+    config, run: renderer.logStream ? createRunner({ log: during }) : run, log: during, urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive, budgetMs, restartWindowMs, signal: opts.signal,
+    onBegin: (r) => renderer.begin(r),
+    onStart: (check) => renderer.started(check.id),
+    onResult: (result, done, total) => renderer.finished(result, done, total),
+  });
   if (opts.junit) {
     const file = path.resolve(opts.junit);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, toJUnit(report));
     progress.debug(`JUnit report written to ${file}`);
   }
-  if (opts.json) (opts.out ?? process.stdout).write(`${JSON.stringify(redactDeep(reportJson(report)), null, 2)}\n`);
-  else log.print(renderReport(report, { color: log.mode === 'pretty' && pc.isColorSupported, width: process.stdout.columns }).trimEnd());
-  if (opts.junit && !opts.json) log.print(`JUnit report: ${opts.junit}`);
+  renderer.end(report);
+  if (opts.junit && !machine) log.print(`JUnit report: ${opts.junit}`);
   return report.exitCode;
 }

@@ -7,13 +7,14 @@ import { checkCount, validateCommand } from '../lib/validate.ts';
 export const spec: ScriptSpec = {
   name: 'validate',
   summary: `check the cluster, the Helm release, workloads, config, network and the app itself (${checkCount()})`,
-  json: 'print one JSON document (the report) on stdout instead of the table; progress goes to stderr',
+  json: 'print one JSON document (the report) on stdout at the end instead of the table; progress goes to stderr',
   usage: 'npx zx scripts/validate.ts [options]',
   flags: [
     ...RELEASE_FLAGS,
     { name: 'url', type: 'string', placeholder: 'frontend=<url>,backend=<url>', description: 'run only the app checks against these base URLs (containers, local processes, a remote cluster)' },
     { name: 'only', type: 'string', placeholder: 'group', repeatable: true, description: 'run only these groups: cluster, release, workloads, config, network, app (repeatable or comma-separated)' },
     { name: 'skip', type: 'string', placeholder: 'group', repeatable: true, description: 'leave these groups out (repeatable or comma-separated)' },
+    { name: 'json-lines', type: 'boolean', description: 'print one JSON event per line on stdout instead of the table: start, one per check as it finishes, summary' },
     { name: 'junit', type: 'string', placeholder: 'file', description: 'also write a JUnit XML report (one testsuite per group, one testcase per check)' },
     { name: 'disruptive', type: 'boolean', description: 'also check that a task survives a backend pod restart (deletes a backend pod)' },
     { name: 'timeout', type: 'string', placeholder: 'duration', description: 'total time budget for all checks (default 2m)' },
@@ -25,10 +26,12 @@ export const spec: ScriptSpec = {
     'npx zx scripts/validate.ts --only app --disruptive',
     'npx zx scripts/validate.ts --url frontend=http://127.0.0.1:3000,backend=http://127.0.0.1:8000',
     'npx zx scripts/validate.ts --skip app --json > validate.json',
+    'npx zx scripts/validate.ts --json-lines | jq -c \'select(.type == "check") | [.id, .status]\'',
   ],
   notes: [
     'Exit 0 when every check passed (warnings allowed), 1 when one failed, 3 when the cluster does not answer.',
-    'With --json, stdout holds one JSON document (progress goes to stderr). Failure codes: docs/troubleshooting.md.',
+    'Each check\'s row prints as it finishes: on a terminal under a `done/total running: …` counter line, in CI and pipes one line per check.',
+    'With --json, stdout holds one JSON document at the end; with --json-lines, one event per check (progress goes to stderr). Failure codes: docs/troubleshooting.md.',
   ],
 };
 
@@ -44,6 +47,7 @@ await runScript(spec, async ({ args, log, signal }) => {
     skip: f['skip'] as string[] | undefined,
     junit: f['junit'] as string | undefined,
     json: Boolean(f['json']),
+    jsonLines: Boolean(f['json-lines']),
     disruptive: Boolean(f['disruptive']),
     timeout: f['timeout'] as string | undefined,
     restartWindow: f['restart-window'] as string | undefined,
