@@ -15,6 +15,7 @@ import { formatImageRef, imageValues, underRegistry, type ImageRef } from './ima
 import { buildPlanned, connectEngine, loadIntoCluster, planImages, type ImagePlan } from './images.ts';
 import { Kubectl, releaseSelector, RolloutError, watchRollout } from './kube.ts';
 import { Logger } from './log.ts';
+import { pollIntervalMs, RolloutProgress } from './rollout-progress.ts';
 import { checkPrereqs, type PrereqReport, type ToolName } from './prereqs.ts';
 import { providerFor } from './providers/index.ts';
 import type { ClusterProvider } from './providers/types.ts';
@@ -272,6 +273,7 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       step.summary = opts.dryRun ? 'dry run' : 'skipped (--no-wait)';
       return;
     }
+    const progress = new RolloutProgress(log);
     try {
       const ready = await watchRollout(cluster.kubectl, {
         release: config.releaseName,
@@ -280,8 +282,10 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
         signal: opts.signal,
         nodeHasImage: (image) => cluster.provider.hasImage(image),
         previousLogs: async (pod, container) => cluster.kubectl.exec(['logs', pod, '--container', container, '--previous', '--tail', '20']),
-        onProgress: (workloads) => log.debug(workloads.map((w) => `${w.name} ${w.ready}/${w.desired}`).join(', ')),
+        intervalMs: pollIntervalMs(log),
+        onProgress: (workloads) => progress.update(workloads),
       });
+      progress.finish(ready);
       step.summary = ready.map((w) => `${w.name} ${w.ready}/${w.desired}`).join(', ');
     } catch (error) {
       if (error instanceof RolloutError && release.changed) {
