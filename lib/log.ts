@@ -162,7 +162,10 @@ export class Logger {
   live(lines: readonly string[]): void {
     if (this.mode !== 'pretty') return;
     const up = this.liveLines ? `\x1b[${this.liveLines}A` : '';
-    this.out.write(up + lines.map((line) => `\x1b[2K  ${redact(line)}\n`).join(''));
+    // A line wider than the terminal would wrap and throw the cursor-up count off: cut it.
+    const width = (this.out as { columns?: number }).columns;
+    const fit = (line: string) => (width && line.length > width - 3 ? `${line.slice(0, width - 4)}…` : line);
+    this.out.write(up + lines.map((line) => `\x1b[2K  ${fit(redact(line))}\n`).join(''));
     this.liveLines = lines.length;
   }
 

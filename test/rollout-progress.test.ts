@@ -21,7 +21,7 @@ function progress(mode: LogMode) {
   let clock = 0;
   const log = createLogger({ mode, out, err: out });
   const p = new RolloutProgress(log, () => clock);
-  return { p, out, tick: (ms: number) => (clock += ms) };
+  return { p, out, log, tick: (ms: number) => (clock += ms) };
 }
 
 test('a workload line says replicas, why and for how long', () => {
@@ -74,13 +74,24 @@ test('--json: one rollout event per change, none for an unchanged look; summary 
 });
 
 test('pretty: the block is redrawn in place (cursor up, clear line), never over other output', () => {
-  const { p, out, tick } = progress('pretty');
+  const { p, out, log, tick } = progress('pretty');
   const frontend: WorkloadState = { ...backend({ name: 'frontend', desired: 2, why: 'ContainerCreating' }) };
   p.update([backend(), frontend]);
   tick(1000);
   p.update([backend(), frontend]);
   assert.match(out.text, '\x1b[2A\x1b[2K  backend 0/1 ContainerCreating (pulling image, 1s)\n\x1b[2K  frontend 0/2 ContainerCreating (1s)\n');
   assert.is(out.text.split('\x1b[2A').length, 2, 'moved up once, over the first block');
+  log.warn('something else');
+  p.update([backend(), frontend]);
+  assert.is(out.text.split('\x1b[2A').length, 2, 'a line written in between is not drawn over');
+  assert.match(out.text, /something else\n\x1b\[2K {2}backend/);
+});
+
+test('pretty: a line wider than the terminal is cut, so the redraw stays in place', () => {
+  const out = Object.assign(new Capture(), { columns: 30 });
+  const log = createLogger({ mode: 'pretty', out, err: out });
+  log.live(['todo-chatbot-backend 0/1 ContainerCreating (pulling image, 12s)']);
+  assert.is(out.text, '\x1b[2K  todo-chatbot-backend 0/1 C…\n');
 });
 
 /** The release's frontend pods stay ContainerCreating until `start` is called. */
