@@ -14,7 +14,9 @@ import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
 import { buildPlanned, connectEngine, loadIntoCluster, planImages, type ImagePlan } from './images.ts';
 import { Kubectl, releaseSelector, RolloutError, watchRollout } from './kube.ts';
+import { checkDumpDir, failureReport, writeDump } from './failure-dump.ts';
 import { Logger } from './log.ts';
+import { pollIntervalMs, RolloutProgress } from './rollout-progress.ts';
 import { checkPrereqs, type PrereqReport, type ToolName } from './prereqs.ts';
 import { providerFor } from './providers/index.ts';
 import type { ClusterProvider } from './providers/types.ts';
@@ -33,6 +35,8 @@ export interface DeployOptions {
   noWait?: boolean;
   dryRun?: boolean;
   allowRemote?: boolean;
+  /** --dump-dir: where a failed rollout writes describe, events and logs of the release (CI artifacts). */
+  dumpDir?: string;
   /** Extra values files (--values), applied after the generated one. */
   valuesFiles?: readonly string[];
   signal?: AbortSignal;
@@ -180,6 +184,18 @@ async function servicePorts(kubectl: Kubectl, release: string, signal?: AbortSig
   return { frontend: port('-frontend'), backend: port('-backend') };
 }
 
+/** The failing pod's events and logs and the commands for more; with --dump-dir, the release's describe, events and logs as files. */
+async function reportFailure(log: Logger, kubectl: Kubectl, error: RolloutError, release: string, dumpDir?: string): Promise<void> {
+  const lines = await failureReport(kubectl, error.diagnosis, release).catch(() => []);
+  if (lines.length) log.result('info', `what to look at next (${error.diagnosis.code}):`, lines, { pod: error.diagnosis.pod, container: error.diagnosis.container });
+  if (!dumpDir) return;
+  const files = await writeDump(kubectl, release, dumpDir).catch((e: unknown) => {
+    log.warn(`--dump-dir: could not write the dump: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  });
+  if (files.length) log.info(`wrote ${files.length} files (describe.txt, events.txt, logs/) to ${dumpDir}`);
+}
+
 export async function deploy(outLog: Logger, opts: DeployOptions): Promise<number> {
   // --dry-run: stdout carries only the manifests (or, with --json, the JSON events,
   // the manifests among them); the progress of a text run goes to stderr.
@@ -190,7 +206,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
 
   // Stage 1 holds every check that needs no cluster: configuration, tools, app inputs,
   // values against the chart's schema. Nothing is started, built or changed before it passes.
-  const { config, plans, helm, rendered, userValues, wantedPorts } = await log.step(DEPLOY_STEPS[0], async (step) => {
+  const { config, plans, helm, rendered, userValues, wantedPorts, dumpDir } = await log.step(DEPLOY_STEPS[0], async (step) => {
+    const dumpDir = opts.dumpDir ? checkDumpDir(opts.dumpDir, opts.root) : undefined;
     const { config, prereqs } = await checkStage(log, opts, run);
     const plans = planImages({ config });
     // A --registry that cannot prefix an image reference fails here, not after the build.
@@ -203,7 +220,7 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     const chartDefaults = (parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
     const wantedPorts = wantedNodePorts([generated, ...userValues].reduce(mergeValues, chartDefaults), { generated, userFiles: extraFiles });
     step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
-    return { config, plans, helm, rendered, userValues, wantedPorts };
+    return { config, plans, helm, rendered, userValues, wantedPorts, dumpDir };
   });
 
   const cluster = await log.step(DEPLOY_STEPS[1], async (step) => {
@@ -272,6 +289,7 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       step.summary = opts.dryRun ? 'dry run' : 'skipped (--no-wait)';
       return;
     }
+    const progress = new RolloutProgress(log);
     try {
       const ready = await watchRollout(cluster.kubectl, {
         release: config.releaseName,
@@ -280,10 +298,14 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
         signal: opts.signal,
         nodeHasImage: (image) => cluster.provider.hasImage(image),
         previousLogs: async (pod, container) => cluster.kubectl.exec(['logs', pod, '--container', container, '--previous', '--tail', '20']),
-        onProgress: (workloads) => log.debug(workloads.map((w) => `${w.name} ${w.ready}/${w.desired}`).join(', ')),
+        intervalMs: pollIntervalMs(log),
+        onProgress: (workloads) => progress.update(workloads),
       });
+      progress.finish(ready);
       step.summary = ready.map((w) => `${w.name} ${w.ready}/${w.desired}`).join(', ');
     } catch (error) {
+      // Read before the rollback: it takes the failing pods (their events and logs) away.
+      if (error instanceof RolloutError) await reportFailure(log, cluster.kubectl, error, config.releaseName, dumpDir);
       if (error instanceof RolloutError && release.changed) {
         const undone = await rollbackRelease(run, helm, ref, release.revision).catch((e: unknown) => {
           log.warn(`rollback failed too: ${e instanceof Error ? e.message : String(e)}`);

@@ -124,6 +124,9 @@ export interface Diagnosis {
   hint: string;
   /** Extra lines: logs, termination message. */
   details?: string[];
+  /** The pod and container the diagnosis is about, for the failure dump (events, logs). */
+  pod?: string;
+  container?: string;
 }
 
 export interface DiagnoseContext {
@@ -300,6 +303,8 @@ export interface WorkloadState {
   ready: number;
   updated: number;
   done: boolean;
+  /** Why it is not done yet, from its current pods (e.g. "ContainerCreating (pulling image)"); set by inspectRollout. */
+  why?: string;
 }
 
 /**
@@ -360,8 +365,23 @@ export function currentPods(workload: KubeObject, pods: readonly KubeObject[]): 
   return pods.filter((p) => ownerRefs(p).some((r) => r.kind === 'ReplicaSet' && (rs ? r.name === rs : r.name.startsWith(prefix))));
 }
 
+/** What a not-ready pod waits for, in a few words: the first not-ready container's waiting reason, "pulling image" while kubelet pulls. */
+export function podWhy(pod: KubeObject, events: readonly KubeObject[]): string {
+  if (pod.status?.phase === 'Pending' && !pod.status?.containerStatuses?.length) {
+    return unschedulable(pod, events as KubeObject[]) ? 'Pending (unschedulable)' : 'Pending';
+  }
+  const status = (pod.status?.containerStatuses ?? []).find((s: any) => !s.ready);
+  if (!status) return 'ready';
+  const last = [...events].reverse().find((e) => ['Pulling', 'Pulled'].includes(String(e['reason'])));
+  const pulling = last?.['reason'] === 'Pulling' ? ' (pulling image)' : '';
+  if (status.state?.waiting) return `${status.state.waiting.reason ?? 'Waiting'}${pulling}`;
+  if (status.state?.running) return 'running, not ready';
+  if (status.state?.terminated) return `terminated (${status.state.terminated.reason ?? `exit ${status.state.terminated.exitCode}`})`;
+  return `not started${pulling}`;
+}
+
 /** One look at the release: workload states, and a diagnosis when something will not recover. */
-export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Promise<{ workloads: WorkloadState[]; diagnosis?: Diagnosis; pending: string[] }> {
+export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Promise<{ workloads: WorkloadState[]; diagnosis?: Diagnosis; pending: string[]; stuck?: { pod: string; container?: string } }> {
   const list = await kubectl.json(['deployments,statefulsets,pods', '--selector', releaseSelector(opts.release)], { signal: opts.signal });
   const workloads = list.items.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map(workloadState);
   const notDone = workloads.filter((w) => !w.done);
@@ -374,28 +394,39 @@ export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Prom
   // A pod's own events only: an earlier pod's Unhealthy count says nothing about this one.
   const eventsOf = (pod: KubeObject) => events.filter((e: any) => e.involvedObject?.kind === 'Pod' && e.involvedObject.name === pod.metadata.name);
   const pending: string[] = [];
+  let stuck: { pod: string; container?: string } | undefined;
   for (const { pod, workload } of pods) {
     const podEvents = eventsOf(pod);
+    const state = workloads.find((w) => w.name === workload);
+    if (state && !state.why) {
+      const why = podWhy(pod, podEvents);
+      if (why !== 'ready') state.why = why;
+    }
     const sched = unschedulable(pod, podEvents);
     if (sched) {
       const short = shortResource(sched);
-      if (short) return { workloads, pending, diagnosis: { code: 'UNSCHEDULABLE', message: `${workload}: pod ${pod.metadata.name} cannot be scheduled: not enough ${short} (${sched})`, hint: `lower <component>.resources.requests (${short}) in your values, or give the cluster more (minikube start --cpus/--memory, or delete other workloads)` } };
+      if (short) return { workloads, pending, diagnosis: { pod: pod.metadata.name, code: 'UNSCHEDULABLE', message: `${workload}: pod ${pod.metadata.name} cannot be scheduled: not enough ${short} (${sched})`, hint: `lower <component>.resources.requests (${short}) in your values, or give the cluster more (minikube start --cpus/--memory, or delete other workloads)` } };
       pending.push(`${workload}: pod ${pod.metadata.name} is Pending: ${sched}`);
+      stuck ??= { pod: pod.metadata.name };
       continue;
     }
     for (const status of pod.status?.containerStatuses ?? []) {
       const othersDone = workloads.every((w) => w.done || w.name === workload);
       const facts: PodFacts = { pod, workload, container: status.name, image: status.image, status, spec: (pod.spec?.containers ?? []).find((c: any) => c.name === status.name), events: podEvents, othersDone };
       const cause = FAILURE_CAUSES.find((c) => c.matches(facts));
-      if (cause) return { workloads, pending, diagnosis: await cause.explain(facts, opts) };
+      if (cause) return { workloads, pending, diagnosis: { pod: pod.metadata.name, container: status.name, ...(await cause.explain(facts, opts)) } };
       if (!status.ready) {
         const why = status.state?.waiting ? `${status.state.waiting.reason}${status.state.waiting.message ? `: ${status.state.waiting.message}` : ''}` : status.state?.running ? 'running, not ready yet' : 'not started';
         pending.push(`${workload}: pod ${pod.metadata.name} container ${status.name}: ${why}`);
+        stuck ??= { pod: pod.metadata.name, container: status.name };
       }
     }
   }
-  for (const w of notDone) if (!pending.some((p) => p.startsWith(`${w.name}:`))) pending.push(`${w.name}: ${w.ready}/${w.desired} ready, ${w.updated}/${w.desired} updated (no pod yet)`);
-  return { workloads, pending };
+  for (const w of notDone) {
+    if (!pending.some((p) => p.startsWith(`${w.name}:`))) pending.push(`${w.name}: ${w.ready}/${w.desired} ready, ${w.updated}/${w.desired} updated (no pod yet)`);
+    w.why ??= pods.some((p) => p.workload === w.name) ? 'updating' : 'no pod yet';
+  }
+  return { workloads, pending, stuck };
 }
 
 export function noWorkloads(target: KubeTarget, release: string): ToolkitError {
@@ -421,6 +452,7 @@ export async function watchRollout(kubectl: Kubectl, opts: WatchOptions): Promis
     if (Date.now() >= deadline) {
       throw new RolloutError({
         code: 'ROLLOUT_TIMEOUT',
+        ...look.stuck,
         message: `the release was not ready within ${Math.round(opts.timeoutMs / 1000)}s; still pending:`,
         details: look.pending,
         hint: 'the lines above say what each resource waits for; raise --timeout if the cluster is just slow (first image pulls)',

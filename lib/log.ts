@@ -51,6 +51,8 @@ export class Logger {
   private readonly now: () => number;
   private readonly colors: ReturnType<typeof pc.createColors>;
   private totalSteps = 0;
+  /** How many lines the live block (see live()) last drew; 0 once anything else was written. */
+  private liveLines = 0;
 
   constructor(opts: LoggerOptions) {
     this.mode = opts.mode;
@@ -152,6 +154,21 @@ export class Logger {
     return spinner(redact(title), body);
   }
 
+  /**
+   * A block of lines redrawn in place on a TTY (pretty mode only; a no-op otherwise): the cursor
+   * moves up over the block drawn last and each line is cleared and rewritten. Anything else
+   * written in between ends the block, so it is never overwritten.
+   */
+  live(lines: readonly string[]): void {
+    if (this.mode !== 'pretty') return;
+    const up = this.liveLines ? `\x1b[${this.liveLines}A` : '';
+    // A line wider than the terminal would wrap and throw the cursor-up count off: cut it.
+    const width = (this.out as { columns?: number }).columns;
+    const fit = (line: string) => (width && line.length > width - 3 ? `${line.slice(0, width - 4)}…` : line);
+    this.out.write(up + lines.map((line) => `\x1b[2K  ${fit(redact(line))}\n`).join(''));
+    this.liveLines = lines.length;
+  }
+
   /** Raw text to stdout (usage, rendered manifests); redacted like everything else. */
   print(text: string): void {
     this.write(this.out, text);
@@ -174,6 +191,7 @@ export class Logger {
   }
 
   private write(stream: Writable, text: string): void {
+    this.liveLines = 0;
     stream.write(`${redact(text)}\n`);
   }
 }

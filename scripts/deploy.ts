@@ -17,6 +17,7 @@ export const spec: ScriptSpec = {
     { name: 'skip-build', type: 'boolean', description: 'use the images already built; do not build' },
     { name: 'no-wait', type: 'boolean', description: 'do not watch the rollout after the Helm release' },
     { name: 'dry-run', type: 'boolean', description: 'render what would be applied (helm template, same values) and change nothing' },
+    { name: 'dump-dir', type: 'string', placeholder: 'dir', description: 'on a rollout failure, write describe, events and logs of the release there (CI artifacts)' },
     { name: 'allow-remote', type: 'boolean', description: 'allow a context that is not a local cluster (minikube, kind, k3d, docker-desktop)' },
   ],
   examples: [
@@ -42,6 +43,7 @@ await runScript(spec, async ({ args, log, signal, onCleanup }) => {
     dryRun: Boolean(args.flags['dry-run']),
     allowRemote: Boolean(args.flags['allow-remote']),
     valuesFiles: (args.flags['values'] as string[] | undefined) ?? [],
+    dumpDir: args.flags['dump-dir'] as string | undefined,
     signal,
     onCleanup,
   }) as Promise<0>;

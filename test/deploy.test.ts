@@ -145,6 +145,10 @@ for (const cause of CAUSES) {
       assert.match(r.stderr, `code: ${cause.code}`);
       assert.match(r.stderr, 'hint: ');
       for (const pattern of cause.expect) assert.match(r.stderr, pattern);
+      // What to look at next, read before the rollback: the failing pod's events and the exact commands.
+      assert.match(r.stdout, new RegExp(`what to look at next \\(${cause.code}\\)`));
+      assert.match(r.stdout, /(events of pod|has no events)/);
+      assert.match(r.stdout, /kubectl --context \S+ -n todo describe pod\/todo-chatbot-(frontend|backend)-\S+/);
       // The failed revision was replaced by a rollback to the one before.
       const last = latestRevision(fake);
       assert.is(last.description, `Rollback to ${before}`);

@@ -53,13 +53,23 @@ test('the workflow runs npm ci, deploy and validate --junit on a kind or minikub
   const uses = steps.map((s) => s.uses ?? '');
   assert.ok(uses.some((u) => /^(helm\/kind-action|medyagh\/setup-minikube)@v\d+$/.test(u)), 'a cluster setup action');
   assert.ok(uses.some((u) => /^azure\/setup-helm@v\d+$/.test(u)), 'helm');
-  const publishers = steps.filter((s) => /^(actions\/upload-artifact|dorny\/test-reporter|mikepenz\/action-junit-report)@/.test(s.uses ?? ''));
+  // The rollout dump's upload (see the next test) is not a report publisher.
+  const publishers = steps.filter((s) => /^(actions\/upload-artifact|dorny\/test-reporter|mikepenz\/action-junit-report)@/.test(s.uses ?? '') && s.with?.name !== 'rollout-dump');
   assert.ok(publishers.length > 0, 'a step publishes the report');
   for (const p of publishers) {
     assert.is(String(p.with?.path ?? p.with?.report_paths), report, `${p.uses} publishes the file validate writes`);
     assert.ok(/cancelled\(\)|always\(\)/.test(p.if ?? ''), `${p.uses} also runs when validate failed`);
   }
   for (const u of uses.filter(Boolean)) assert.match(u, /@v\d+(\.\d+)*$|@[0-9a-f]{40}$/, `${u} is pinned`);
+});
+
+test('deploy writes a --dump-dir, and a step uploads that folder when the job failed', () => {
+  const deploy = lines.find((l) => /^npx zx scripts\/deploy\.ts\b/.test(l))!;
+  const dir = /--dump-dir (\S+)/.exec(deploy)?.[1];
+  assert.ok(dir, 'deploy --dump-dir');
+  const upload = steps.find((s) => /^actions\/upload-artifact@/.test(s.uses ?? '') && s.with?.path === dir);
+  assert.ok(upload, `a step uploads ${dir}`);
+  assert.match(upload!.if ?? '', /failure\(\)|always\(\)/, 'it runs when deploy failed');
 });
 
 test('every `npx zx scripts/X.ts` command exists and takes the flags given', async () => {
