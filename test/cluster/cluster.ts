@@ -29,6 +29,7 @@ export interface Component extends DaemonSpec {
 }
 
 const k8s = (name: string) => path.join(BIN_DIR, name);
+const PROVISIONER_SCRIPT = path.join(REPO_ROOT, 'test/cluster/provisioner.ts');
 const conffile = (name: string) => path.join(paths.conf, name);
 
 async function httpOk(url: string, check: (body: string) => boolean = () => true): Promise<boolean> {
@@ -72,8 +73,10 @@ export const COMPONENTS: Component[] = [
   },
   { wave: 2, name: 'coredns', bin: k8s('coredns'), args: ['-conf', conffile('Corefile')], ports: [PORTS.dnsHealth, PORTS.dnsReady], ready: () => httpOk(`http://127.0.0.1:${PORTS.dnsReady}/ready`) },
   {
-    wave: 2, name: 'provisioner', bin: process.execPath, marker: path.join(REPO_ROOT, 'test/cluster/provisioner.ts'),
-    args: ['--import', 'tsx', path.join(REPO_ROOT, 'test/cluster/provisioner.ts')], ports: [], ready: async () => true,
+    wave: 2, name: 'provisioner', bin: process.execPath, marker: PROVISIONER_SCRIPT,
+    args: ['--import', 'tsx', PROVISIONER_SCRIPT], ports: [],
+    // It serves nothing to probe: running is ready.
+    ready: async () => Boolean(runningPid({ name: 'provisioner', bin: process.execPath, marker: PROVISIONER_SCRIPT })),
   },
 ];
 
