@@ -2,7 +2,7 @@
 // through validate's readers (lib/checks/readers.ts: one kubectl call for the
 // release's objects, helm history for the release) and judges readiness with the
 // rollout watch's workloadState(), so the three never disagree on "ready".
-import { component, latestRevision, releaseObjects, servingPods, type ReadContext } from './checks/readers.ts';
+import { component, latestRevision, readContext, releaseObjects, servingPods } from './checks/readers.ts';
 import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
@@ -199,19 +199,8 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
     throw missingTool(error);
   }
   const kube = new Kubectl(run, { context: target.context, namespace: config.namespace });
-  const memo = new Map<string, Promise<unknown>>();
-  const ctx: ReadContext = {
-    kube,
-    target: { context: target.context, namespace: config.namespace, release: config.releaseName },
-    signal: opts.signal ?? new AbortController().signal,
-    once<T>(key: string, fn: () => Promise<T>) {
-      if (!memo.has(key)) memo.set(key, fn());
-      return memo.get(key) as Promise<T>;
-    },
-    async helm(args) {
-      return (await run('helm', [...args, '--kube-context', target.context, '--namespace', config.namespace], { timeoutMs: 30_000, signal: opts.signal })).stdout;
-    },
-  };
+  const ctx = readContext(kube, config.releaseName, opts.signal, async (args) =>
+    (await run('helm', [...args, '--kube-context', target.context, '--namespace', config.namespace], { timeoutMs: 30_000, signal: opts.signal })).stdout);
   const provider = providerFor(run, target);
   const sources = sourceTags(config);
   try {

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { todoChatbotObjects, type FakeObject, type FakeState } from './fakes/kit.ts';
 import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
+import { RELEASE_KINDS } from '../lib/checks/readers.ts';
 
 const count = (fake: DeployFixture, tool: string, word: string) => fake.calls(tool).filter((c) => c.argv.includes(word)).length;
 const upgrades = (fake: DeployFixture) => fake.calls('helm').filter((c) => c.argv[0] === 'upgrade').length;
@@ -300,7 +301,8 @@ test('--no-wait skips the rollout watch; --values must name an existing file (ex
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, 'Rollout: skipped (--no-wait)');
     assert.is(latestRevision(fake).values.frontend.replicaCount, 1);
-    assert.not.ok(fake.calls('kubectl').some((c) => c.argv.includes('deployments,statefulsets,pods')));
+    // No rollout look: the watch reads the release's objects through the readers' one list call.
+    assert.not.ok(fake.calls('kubectl').some((c) => c.argv.includes(RELEASE_KINDS)));
   } finally {
     fake.cleanup();
   }

@@ -1,6 +1,6 @@
 // Reads shared by the checks, each memoized in the context: one kubectl or
 // helm call however many checks look at its answer.
-import { ClusterUnreachableError, releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
+import { ClusterUnreachableError, releaseSelector, type Kubectl, type KubeList, type KubeObject } from '../kube.ts';
 import type { CheckContext } from './types.ts';
 
 export interface Container {
@@ -15,10 +15,27 @@ export interface KeyRef {
   optional?: boolean;
 }
 
-const RELEASE_KINDS = 'deployments,statefulsets,pods,services,configmaps,persistentvolumeclaims';
+export const RELEASE_KINDS = 'deployments,statefulsets,pods,services,configmaps,persistentvolumeclaims';
 
 /** What the readers need of a check context: status (lib/status.ts) reads through them too, without a check run. */
 export type ReadContext = Pick<CheckContext, 'kube' | 'target' | 'signal' | 'once' | 'helm'>;
+
+/** A fresh context for reads outside a check run (status, the rollout watch): its memo lives as long as it does. */
+export function readContext(kube: Kubectl, release: string, signal?: AbortSignal, helm: ReadContext['helm'] = async () => {
+  throw new Error('this read context has no helm');
+}): ReadContext {
+  const memo = new Map<string, Promise<unknown>>();
+  return {
+    kube,
+    target: { context: kube.target.context, namespace: kube.target.namespace, release },
+    signal: signal ?? new AbortController().signal,
+    once<T>(key: string, fn: () => Promise<T>) {
+      if (!memo.has(key)) memo.set(key, fn());
+      return memo.get(key) as Promise<T>;
+    },
+    helm,
+  };
+}
 
 /** The release's objects (by the app.kubernetes.io/instance label), in one call. */
 export function releaseObjects(ctx: ReadContext): Promise<KubeObject[]> {
