@@ -73,10 +73,10 @@ export const COMPONENTS: Component[] = [
   },
   { wave: 2, name: 'coredns', bin: k8s('coredns'), args: ['-conf', conffile('Corefile')], ports: [PORTS.dnsHealth, PORTS.dnsReady], ready: () => httpOk(`http://127.0.0.1:${PORTS.dnsReady}/ready`) },
   {
-    wave: 2, name: 'provisioner', bin: process.execPath, marker: PROVISIONER_SCRIPT,
+    wave: 2, name: 'provisioner', bin: process.execPath, marker: 'test/cluster/provisioner.ts',
     args: ['--import', 'tsx', PROVISIONER_SCRIPT], ports: [],
     // It serves nothing to probe: running is ready.
-    ready: async () => Boolean(runningPid({ name: 'provisioner', bin: process.execPath, marker: PROVISIONER_SCRIPT })),
+    ready: async () => Boolean(runningPid({ name: 'provisioner', bin: process.execPath, marker: 'test/cluster/provisioner.ts' })),
   },
 ];
 

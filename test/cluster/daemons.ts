@@ -13,7 +13,11 @@ export interface DaemonSpec {
   bin: string;
   args: string[];
   env?: Record<string, string>;
-  /** An argument that tells our process apart when the program is an interpreter (node). */
+  /**
+   * The end of an argument that tells our process apart when the program is an interpreter
+   * (node): a script path relative to the repo, so a cluster started from another clone of it
+   * is still recognised and stopped.
+   */
   marker?: string;
 }
 
@@ -36,7 +40,7 @@ export function runningPid(spec: Pick<DaemonSpec, 'name' | 'bin' | 'marker'>): n
   const argv = cmdline(pid);
   if (!argv?.length) return undefined;
   const sameProgram = argv[0] === spec.bin || path.basename(argv[0]!) === path.basename(spec.bin);
-  return sameProgram && (!spec.marker || argv.includes(spec.marker)) ? pid : undefined;
+  return sameProgram && (!spec.marker || argv.some((a) => a.endsWith(`/${spec.marker}`))) ? pid : undefined;
 }
 
 export function startDaemon(spec: DaemonSpec): number {
