@@ -516,12 +516,20 @@ export function expandCluster(cluster, state, clusterName) {
     out.push(e);
   }
   for (const n of cluster.nodes ?? []) out.push(isCompact(n) ? expandNode(n, cluster, state) : structuredClone(n));
-  // An event stored for "<prefix>*" is about the pod a controller made under that prefix: the
-  // test cannot know the pod's generated name, and real events always name the real pod.
+  // An event stored for "<prefix>*" happens to every pod a controller made under that prefix
+  // (one event each, as the kubelet reports per pod): the test cannot know the pods' generated
+  // names, and real events always name a real pod.
   for (const e of out.filter((o) => o.kind === 'Event' && o.involvedObject?.name?.endsWith('*'))) {
     const prefix = e.involvedObject.name.slice(0, -1);
-    const pod = out.find((o) => o.kind === 'Pod' && o.metadata.namespace === e.involvedObject.namespace && o.metadata.name.startsWith(prefix));
-    if (pod) Object.assign(e.involvedObject, { name: pod.metadata.name, uid: pod.metadata.uid });
+    const pods = out.filter((o) => o.kind === 'Pod' && o.metadata.namespace === e.involvedObject.namespace && o.metadata.name.startsWith(prefix));
+    pods.forEach((pod, i) => {
+      const copy = i === 0 ? e : structuredClone(e);
+      Object.assign(copy.involvedObject, { name: pod.metadata.name, uid: pod.metadata.uid });
+      if (i > 0) {
+        copy.metadata.name = `${copy.metadata.name}.${i}`;
+        out.push(copy);
+      }
+    });
   }
   for (const o of out) {
     if (o.kind === 'Deployment' && !o.status) o.status = deploymentStatus(o, out, compactOf.get(o));
