@@ -13,7 +13,7 @@ import type { Runner } from '../../lib/exec.ts';
 import { api, insecureGet, registryAnswers } from './api.ts';
 import * as conf from './configs.ts';
 import { logTail, runningPid, startDaemon, stopDaemon, type DaemonSpec } from './daemons.ts';
-import { foreignKubeChains, killContainers, prepareHost, removeChains, removePodCgroups, restoreHost, unmountAll } from './host.ts';
+import { foreignKubeChains, hasHostRecord, killContainers, killPodProcesses, prepareHost, removeChains, removePodCgroups, restoreHost, unmountAll } from './host.ts';
 import { seedRegistry } from './images.ts';
 import { BIN_DIR, CONTEXT, K8S_VERSION, NET, NODE_NAME, PORTS, REPO_ROOT, RUN_DIR, SERVER, STATE_DIR, paths } from './layout.ts';
 import { ensurePki, pem, writeKubeconfig } from './pki.ts';
@@ -296,12 +296,16 @@ export async function down(opts: UpOptions & { purge?: boolean }): Promise<DownR
     if (name === 'containerd') await killContainers(run);
     if (await stopDaemon(c)) stopped.push(name);
   }
-  const containers = await killContainers(run);
+  // The host-wide leftovers (pod processes and cgroups, KUBE-/CNI- chains) are ours only while
+  // our record of the host says so: on a host with another Kubernetes, they would be its.
+  const ours = hasHostRecord();
+  const containers = (await killContainers(run)) + (ours ? killPodProcesses() : 0);
+  if (containers) await sleep(500); // let the kernel empty the cgroups before they are removed
   // kube-proxy's own cleanup removes its iptables (and nftables) rules; ours then removes whatever is left.
-  if (existsSync(k8s('kube-proxy'))) await run(k8s('kube-proxy'), ['--cleanup'], { nothrow: true, timeoutMs: 60_000 });
-  const chains = await removeChains(run);
+  if (ours && existsSync(k8s('kube-proxy'))) await run(k8s('kube-proxy'), ['--cleanup'], { nothrow: true, timeoutMs: 60_000 });
+  const chains = ours ? await removeChains(run) : 0;
   const mounts = await unmountAll(run);
-  const cgroups = removePodCgroups();
+  const cgroups = ours ? removePodCgroups() : 0;
   await restoreHost(run);
   const kubeconfigEnv = { env: { KUBECONFIG: (opts.env ?? process.env).KUBECONFIG } };
   for (const args of [['delete-context', CONTEXT], ['delete-cluster', CONTEXT], ['delete-user', `${CONTEXT}-admin`]]) {

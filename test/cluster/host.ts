@@ -135,14 +135,47 @@ export async function unmountAll(run: Runner): Promise<number> {
   return count;
 }
 
-/** The pods' cgroups (kubepods, in every v1 controller, or under the v2 root). Empty ones only: rmdir refuses the rest. */
-export function removePodCgroups(root = '/sys/fs/cgroup'): number {
+/** The top kubepods cgroup in every v1 controller, or under the v2 root. */
+function podCgroupTops(root: string): string[] {
   const tops: string[] = [];
   if (existsSync(path.join(root, 'kubepods'))) tops.push(path.join(root, 'kubepods'));
   for (const controller of existsSync(root) ? readdirSync(root) : []) {
     const dir = path.join(root, controller, 'kubepods');
     if (existsSync(dir)) tops.push(dir);
   }
+  return tops;
+}
+
+/**
+ * Processes still in the pods' cgroups once containerd and the shims are gone (a crashed
+ * cluster leaves its containers' processes to init): every one of them is a pod's, so KILL.
+ */
+export function killPodProcesses(root = '/sys/fs/cgroup'): number {
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    for (const file of ['cgroup.procs', 'tasks']) {
+      try {
+        for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) if (/^\d+$/.test(line)) pids.add(Number(line));
+      } catch {
+        // not this cgroup version's file
+      }
+    }
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(path.join(dir, entry.name));
+  };
+  for (const top of podCgroupTops(root)) walk(top);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  return pids.size;
+}
+
+/** The pods' cgroups (kubepods, in every v1 controller, or under the v2 root). Empty ones only: rmdir refuses the rest. */
+export function removePodCgroups(root = '/sys/fs/cgroup'): number {
+  const tops = podCgroupTops(root);
   let removed = 0;
   const rmTree = (dir: string) => {
     for (const entry of readdirSync(dir)) {
