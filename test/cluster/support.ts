@@ -100,8 +100,10 @@ export function harness(opts: { helmBin: string; kubectlBin: string; namespace: 
  * `record` (JSON lines), for the fakes' conformance test. stdin and stderr pass through.
  */
 function writeRecorder(file: string, tool: string, real: string, record: string): void {
+  // A read of Secrets is recorded without its answer: their data never lands in a file.
   const append = 'const fs = require("node:fs"); const [out, code, ...argv] = process.argv.slice(1); ' +
-    'fs.appendFileSync(process.env.TODO_RECORD, JSON.stringify({ tool: process.env.TODO_TOOL, argv, exitCode: Number(code), stdout: fs.readFileSync(out, "utf8") }) + "\\n")';
+    'const secret = argv.some((a) => a.split(",").some((k) => k === "secret" || k === "secrets")); ' +
+    'fs.appendFileSync(process.env.TODO_RECORD, JSON.stringify({ tool: process.env.TODO_TOOL, argv, exitCode: Number(code), stdout: secret ? "" : fs.readFileSync(out, "utf8") }) + "\\n")';
   const script = [
     '#!/bin/sh',
     // Streams (a port-forward prints its port and keeps running) pass straight through.
