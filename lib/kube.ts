@@ -177,6 +177,7 @@ function probeOf(spec: any, kind: string, message: string): string {
  * release is up (see PodFacts.othersDone) and it has failed for READINESS_PATIENCE_S.
  */
 const READINESS_PATIENCE_S = 60;
+const TRANSIENT_CONFIG_ERROR = /failed to sync (secret|configmap) cache|timed out waiting for the condition/i;
 
 function probeGivenUp(f: PodFacts): Record<string, unknown> | undefined {
   return f.events.find((e) => {
@@ -232,7 +233,9 @@ export const FAILURE_CAUSES: readonly {
   },
   {
     code: 'CONTAINER_CONFIG_ERROR',
-    matches: (f) => waitingReason(f) === 'CreateContainerConfigError',
+    // Not the kubelet's own passing trouble ("failed to sync configmap cache: timed out waiting for the
+    // condition" on a busy node): it retries, and the container starts.
+    matches: (f) => waitingReason(f) === 'CreateContainerConfigError' && !TRANSIENT_CONFIG_ERROR.test(f.status?.state?.waiting?.message ?? ''),
     explain: async (f, ctx) => ({
       code: 'CONTAINER_CONFIG_ERROR',
       message: `${f.workload}: container ${f.container} cannot start: missing ${missingConfigRef(f.status.state.waiting.message ?? '')}`,

@@ -26,6 +26,19 @@ for (const [name, over, expected] of PROBE_CASES) {
   });
 }
 
+const config = FAILURE_CAUSES.find((c) => c.code === 'CONTAINER_CONFIG_ERROR')!;
+const waiting = (message: string): Partial<PodFacts> => ({ status: { ready: false, state: { waiting: { reason: 'CreateContainerConfigError', message } } } });
+const CONFIG_CASES: [string, boolean][] = [
+  ['couldn\'t find key OPENAI_API_KEY in Secret todo/todo-chatbot', true],
+  ['secret "todo-db" not found', true],
+  ['failed to sync configmap cache: timed out waiting for the condition', false],
+];
+for (const [message, expected] of CONFIG_CASES) {
+  test(`CONTAINER_CONFIG_ERROR: "${message}" → ${expected ? 'diagnosed' : 'still waiting (the kubelet retries)'}`, () => {
+    assert.is(config.matches(facts(waiting(message))), expected);
+  });
+}
+
 const deployment = (status: Record<string, unknown>, generation = 2): KubeObject =>
   ({ kind: 'Deployment', metadata: { name: 'web', generation }, spec: { replicas: 2 }, status }) as unknown as KubeObject;
 const ROLLOUT_CASES: [string, KubeObject, boolean][] = [
