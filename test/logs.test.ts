@@ -2,7 +2,7 @@
 // made readable, lines written later, a restarted container and a new pod (rollout)
 // followed, --component, --grep, --since, --previous, --json, usage errors, an
 // unreachable cluster, and Ctrl-C leaving no kubectl behind.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -11,6 +11,7 @@ import { formatLine, parseLogsFlags, readableJson, shortPodName } from '../lib/l
 import type { FakeState } from './fakes/kit.ts';
 import { deployFixture, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
+import { ptyAvailable, shellLine } from './support/pty.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BACKEND = 'todo/todo-chatbot-backend/backend';
@@ -219,14 +220,11 @@ test('--previous prints the run before each restart and exits 0; none restarted:
 });
 
 test('on a terminal (pseudo-terminal via `script`): the pod prefix coloured by component, the level by severity', async () => {
-  if (spawnSync('script', ['--version']).status !== 0) {
-    console.log('  skipped: util-linux `script` is not installed');
-    return;
-  }
+  if (!ptyAvailable()) return;
   const fake = await deployFixture({ provider: 'kind' });
   try {
     withLogs(fake);
-    const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile].map((a) => `'${a}'`).join(' ');
+    const cmd = shellLine([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile]);
     const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 8 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -2,7 +2,7 @@
 // them in place, a pipe prints on change and every 10 s, --json one event per change;
 // a summary line per workload at the end. Unit tests with a clock, then deploy on the
 // fakes in a pipe, with --json and on a pseudo-terminal (util-linux `script`).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +13,7 @@ import { todoChatbotObjects, type FakeObject } from './fakes/kit.ts';
 import { deployFixture, type DeployFixture } from './support/deploy-fixture.ts';
 import { Capture } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
+import { ptyAvailable, shellLine } from './support/pty.ts';
 
 const backend = (over: Partial<WorkloadState> = {}): WorkloadState => ({ kind: 'Deployment', name: 'backend', desired: 1, ready: 0, updated: 1, done: false, why: 'ContainerCreating (pulling image)', ...over });
 
@@ -149,15 +150,11 @@ test('deploy --json: one rollout event per change, each different from the one b
 });
 
 test('deploy on a terminal (pseudo-terminal via `script`): live lines redrawn in place; a change shows within 1 s', async () => {
-  if (spawnSync('script', ['--version']).status !== 0) {
-    console.log('  skipped: util-linux `script` is not installed');
-    return;
-  }
+  if (!ptyAvailable()) return;
   const fake = await deployFixture({ provider: 'kind' });
   try {
     const start = slowFrontend(fake);
-    const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'deploy.ts'), '--dotenv', fake.envFile, '--skip-build', '--timeout', '2m']
-      .map((a) => `'${a}'`).join(' ');
+    const cmd = shellLine([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'deploy.ts'), '--dotenv', fake.envFile, '--skip-build', '--timeout', '2m']);
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
     let out = '';
     let startedAt = 0;

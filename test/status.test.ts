@@ -2,7 +2,7 @@
 // its last restart reason and warning events; a release that is not installed),
 // unreachable (exit 3), images against the current sources' content tags, --json,
 // --watch in a pipe and on a terminal (through util-linux `script`), usage errors.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,6 +11,7 @@ import { WORKLOAD_CHECKS } from '../lib/checks/workloads.ts';
 import { workloadState, type KubeObject } from '../lib/kube.ts';
 import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
+import { ptyAvailable, shellLine } from './support/pty.ts';
 
 test('one definition of ready: validate\'s workloads.available follows workloadState (a spec the controller has not seen, old replicas left)', async () => {
   const check = WORKLOAD_CHECKS.find((c) => c.id === 'workloads.available')!;
@@ -184,14 +185,10 @@ test('--watch in a pipe: a block per look until Ctrl-C (exit 130); with --json o
 });
 
 test('--watch on a terminal (pseudo-terminal via `script`): redraws in place (cursor home + clear), coloured', async () => {
-  if (spawnSync('script', ['--version']).status !== 0) {
-    console.log('  skipped: util-linux `script` is not installed');
-    return;
-  }
+  if (!ptyAvailable()) return;
   const fake = await deployFixture({ provider: 'kind' });
   try {
-    const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'status.ts'), '--dotenv', fake.envFile, '--watch', '--interval', '300ms']
-      .map((a) => `'${a}'`).join(' ');
+    const cmd = shellLine([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'status.ts'), '--dotenv', fake.envFile, '--watch', '--interval', '300ms']);
     // `script` gives the command a pseudo-terminal; timeout sends it SIGINT after a few looks.
     const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 6 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
     let out = '';

@@ -17,6 +17,7 @@ import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
 import { validate, type CheckResult } from '../lib/validate.ts';
 import { jsonLinesRenderer, rowDetail, tableRenderer } from '../lib/validate-render.ts';
+import { ptyAvailable, shellLine } from './support/pty.ts';
 
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
 const urls = { frontend: 'http://127.0.0.1:1', backend: 'http://127.0.0.1:2' };
@@ -183,11 +184,8 @@ test('--json-lines: an event per check as it finishes; --json: one document at t
 });
 
 test('on a terminal (pseudo-terminal via `script`): each row as it finishes, under a coloured `done/7 running: …` counter', async () => {
-  if (spawnSync('script', ['--version']).status !== 0) {
-    console.log('  skipped: util-linux `script` is not installed');
-    return;
-  }
-  const cmd = [process.execPath, ...cliArgs()].map((a) => `'${a}'`).join(' ');
+  if (!ptyAvailable()) return;
+  const cmd = shellLine([process.execPath, ...cliArgs()]);
   const r = await timed('script', ['-qfec', cmd, '/dev/null'], { FORCE_COLOR: '1', CI: '', NO_COLOR: undefined });
   assert.is(r.code, 1, r.text);
   assert.match(r.text, /\r\x1b\[2K\x1b\[2m\d\/7 running: [^\r]*app\.frontend-home/, 'the counter names the running check');
