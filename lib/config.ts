@@ -194,7 +194,7 @@ function formatProblem(p: ConfigProblem): string {
 
 export interface LoadConfigOptions {
   /** Values from CLI flags, by key (e.g. { NAMESPACE: 'demo' }). */
-  flags?: Partial<Record<string, string | undefined>>;
+  flags?: Partial<Record<ConfigKey, string | undefined>>;
   env?: NodeJS.ProcessEnv;
   /** Path of the .env file; missing is fine. */
   envFile?: string;
@@ -301,8 +301,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
 }
 
 function pick(
-  spec: KeySpec,
-  flags: Partial<Record<string, string | undefined>>,
+  spec: (typeof KEYS)[number],
+  flags: Partial<Record<ConfigKey, string | undefined>>,
   env: NodeJS.ProcessEnv,
   file: Record<string, string>,
   envFile: string,

@@ -194,6 +194,8 @@ test('Config and KEYS cannot drift: tsc refuses a field without a key and a key 
   // @ts-expect-error ConfigKey is the union of KEYS' keys, not any string
   const misspelt: ConfigKey = 'NAMESPCE';
   const known: ConfigKey = 'NAMESPACE';
+  // @ts-expect-error flags are named by ConfigKey: a misspelt one fails tsc instead of being ignored
+  loadConfig({ env: {}, envFile: '/nonexistent/.env', flags: { NAMESPCE: 'x' } });
   // At run time: one key per field, and loadConfig sets exactly the fields KEYS names.
   const fields = KEYS.map((k) => k.field);
   assert.is(new Set(fields).size, fields.length, 'two keys set the same field');
