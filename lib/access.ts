@@ -1,7 +1,7 @@
 // How the host reaches the app: a node address with the Services' NodePorts when
 // one GET shows our app answers there (its health JSON, not just any HTTP), otherwise `kubectl port-forward` per Service,
 // started here, used, and always stopped by close().
-import { ExitCode, ToolkitError } from './errors.ts';
+import { ExitCode, ToolkitError, type ErrorCode } from './errors.ts';
 import { startBackground, type Background } from './exec.ts';
 import { releaseSelector, type Kubectl, type KubeList, type KubeObject } from './kube.ts';
 import type { Logger } from './log.ts';
@@ -45,7 +45,7 @@ const ENDPOINTS = [
   { name: 'backend', probe: '/health', isOurs: (body: unknown) => isObject(body) && typeof body.status === 'string' && typeof body.version === 'string' },
 ] as const;
 
-function accessError(message: string, hint: string, code: string): ToolkitError {
+function accessError(message: string, hint: string, code: ErrorCode): ToolkitError {
   return new ToolkitError(message, ExitCode.failed, hint, code);
 }
 

@@ -8,6 +8,7 @@ import { ExitCode, ToolkitError, UsageError, type ExitCodeValue } from './errors
 import { createLogger, type Logger } from './log.ts';
 import { redact } from './redact.ts';
 import { closest } from './suggest.ts';
+import type { ConfigKey } from './config.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,17 +19,27 @@ export interface FlagSpec {
   /** Shown in help: --timeout <duration>. */
   placeholder?: string;
   /** The config key this flag overrides (CLI flag > environment > .env > default). */
-  configKey?: string;
+  configKey?: ConfigKey;
   alias?: string;
   /** A string flag that may be given more than once. */
   repeatable?: boolean;
+  /** The value when the flag is not given (string flags; a list for repeatable ones). */
+  default?: string | readonly string[];
 }
 
-export interface ScriptSpec {
+/** Words after the options, for the few scripts that take them; the others refuse any. */
+export interface PositionalSpec {
+  name: string;
+  description: string;
+}
+
+export interface ScriptSpec<Flags extends readonly FlagSpec[] = readonly FlagSpec[]> {
   name: string;
   summary: string;
   usage: string;
-  flags: readonly FlagSpec[];
+  flags: Flags;
+  /** Without it, a word that is not an option is a usage error (exit 2). */
+  positionals?: PositionalSpec;
   examples: readonly string[];
   notes?: readonly string[];
   /** What --json prints, when it is not the common event stream (validate prints one document). */
@@ -36,32 +47,61 @@ export interface ScriptSpec {
 }
 
 /** Flags every script has. */
-export const COMMON_FLAGS: readonly FlagSpec[] = [
+export const COMMON_FLAGS = [
   { name: 'help', type: 'boolean', alias: 'h', description: 'print this help and exit' },
   { name: 'json', type: 'boolean', description: 'print one JSON event per line (JSON Lines) on stdout instead of text' },
   { name: 'verbose', type: 'boolean', alias: 'v', description: 'echo every command run and its exit, paired by a short id (secrets masked)' },
   // Not --env-file: Node 20 reads that flag from anywhere in argv and would take it itself.
   { name: 'dotenv', type: 'string', placeholder: 'path', description: 'read configuration from this file instead of .env' },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** Which release on which cluster: deploy, validate and teardown take the same three. */
-export const RELEASE_FLAGS: readonly FlagSpec[] = [
+export const RELEASE_FLAGS = [
   { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
   { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
   { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
-];
+] as const satisfies readonly FlagSpec[];
 
-export type ParsedFlags = Record<string, string | boolean | string[] | undefined>;
+type AnyFlagValue = string | boolean | string[] | undefined;
 
-export interface ParsedArgs {
-  flags: ParsedFlags;
+/** One flag's parsed type, as node:util parseArgs types it: a default takes away the undefined. */
+export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }
+  ? boolean
+  : F extends { repeatable: true }
+    ? F extends { default: readonly string[] } ? string[] : string[] | undefined
+    : F extends { default: string } ? string : string | undefined;
+
+/** The parsed flags of a spec, by name; a spec whose names are not literals (plain FlagSpec[]) gets the loose bag. */
+export type FlagValues<Flags extends readonly FlagSpec[]> = string extends Flags[number]['name']
+  ? Record<string, AnyFlagValue>
+  : { [F in Flags[number] as F['name']]: FlagValue<F> };
+
+export type ParsedFlags<Flags extends readonly FlagSpec[] = readonly FlagSpec[]> = FlagValues<Flags> & FlagValues<typeof COMMON_FLAGS>;
+
+export interface ParsedArgs<Flags extends readonly FlagSpec[] = readonly FlagSpec[]> {
+  flags: ParsedFlags<Flags>;
   positionals: string[];
   /** Flag values by config key, for loadConfig. */
   configFlags: Record<string, string>;
 }
 
-export function parseArgs(spec: ScriptSpec, argv: readonly string[]): ParsedArgs {
-  const flags = [...COMMON_FLAGS, ...spec.flags];
+/**
+ * A script's spec with its flags' names and types kept, so that main reads
+ * `args.flags.only` as string | undefined and `args.flags.force` as boolean, no casts.
+ * Mistakes in the spec itself (a flag named twice, a default on a boolean) throw here.
+ */
+export function defineScript<const Flags extends readonly FlagSpec[]>(spec: ScriptSpec<Flags>): ScriptSpec<Flags> {
+  const all: readonly FlagSpec[] = [...COMMON_FLAGS, ...spec.flags];
+  const names = all.flatMap((f): string[] => (f.alias ? [f.name, f.alias] : [f.name]));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`${spec.name}: the flag or alias ${twice} is defined twice`);
+  const bad = spec.flags.find((f) => f.default !== undefined && (f.type === 'boolean' || Array.isArray(f.default) !== Boolean(f.repeatable)));
+  if (bad) throw new Error(`${spec.name}: --${bad.name} has a default that does not fit its type`);
+  return spec;
+}
+
+export function parseArgs<Flags extends readonly FlagSpec[]>(spec: ScriptSpec<Flags>, argv: readonly string[]): ParsedArgs<Flags> {
+  const flags: readonly FlagSpec[] = [...COMMON_FLAGS, ...spec.flags];
   const byName = new Map(flags.map((f) => [f.name, f]));
   const unknown: string[] = [];
   // zx's parseArgv reads `--no-x` as x=false, so a boolean flag that is itself
@@ -90,7 +130,7 @@ export function parseArgs(spec: ScriptSpec, argv: readonly string[]): ParsedArgs
     });
     throw new UsageError(problems.join('; '), `run \`${spec.name} --help\` for the options`);
   }
-  const result: ParsedFlags = {};
+  const result: Record<string, AnyFlagValue> = {};
   const configFlags: Record<string, string> = {};
   for (const flag of flags) {
     let value = (given.has(flag.name) ? true : parsed[flag.name]) as string | boolean | string[] | undefined;
@@ -100,21 +140,34 @@ export function parseArgs(spec: ScriptSpec, argv: readonly string[]): ParsedArgs
       if (!flag.repeatable && values.length > 1) throw new UsageError(`--${flag.name} was given ${values.length} times; give it once`);
       value = flag.repeatable ? values.map(String) : String(values[0]);
     }
+    if (value === undefined && flag.default !== undefined) value = typeof flag.default === 'string' ? flag.default : [...flag.default];
     result[flag.name] = value;
     if (flag.configKey && typeof value === 'string') configFlags[flag.configKey] = value;
   }
-  return { flags: result, positionals: parsed._.map(String), configFlags };
+  return { flags: result as ParsedFlags<Flags>, positionals: parsed._.map(String), configFlags };
+}
+
+/** A word where only options go: exit 2 naming it and the options there are (and the option it may have meant). */
+export function refuseUnexpectedPositionals(spec: ScriptSpec<readonly FlagSpec[]>, positionals: readonly string[]): void {
+  const first = positionals[0];
+  if (spec.positionals || first === undefined) return;
+  const flags: readonly FlagSpec[] = [...spec.flags, ...COMMON_FLAGS];
+  const near = closest(first.replace(/^-+/, ''), flags.map((f) => f.name));
+  throw new UsageError(
+    `unexpected argument "${first}": ${spec.name} takes options only, no arguments${near ? ` (did you mean --${near}?)` : ''}`,
+    `its options are ${flags.map((f) => `--${f.name}`).join(', ')}; run \`${spec.name} --help\` for what they do`,
+  );
 }
 
 /** --dotenv names a file on purpose: a missing one is a mistake, not "no settings" (a missing default .env is fine). */
-export function assertDotenvExists(value: ParsedFlags[string], cwd = process.cwd()): void {
+export function assertDotenvExists(value: AnyFlagValue, cwd = process.cwd()): void {
   if (typeof value !== 'string') return;
   const file = path.resolve(cwd, value);
   if (!existsSync(file)) throw new UsageError(`--dotenv ${value}: file not found (${file})`, 'give the path of an existing file (relative to the current folder), or leave --dotenv out to read .env');
 }
 
-export function renderHelp(spec: ScriptSpec): string {
-  const flags = [...spec.flags, ...COMMON_FLAGS.map((f) => (f.name === 'json' && spec.json ? { ...f, description: spec.json } : f))];
+export function renderHelp(spec: ScriptSpec<readonly FlagSpec[]>): string {
+  const flags: FlagSpec[] = [...spec.flags, ...COMMON_FLAGS.map((f) => (f.name === 'json' && spec.json ? { ...f, description: spec.json } : f))];
   const left = (f: FlagSpec) => `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'string' ? ` <${f.placeholder ?? 'value'}>` : ''}`;
   const width = Math.max(...flags.map((f) => left(f).length)) + 2;
   const lines = [
@@ -124,7 +177,8 @@ export function renderHelp(spec: ScriptSpec): string {
     `  ${spec.usage}`,
     '',
     'Options:',
-    ...flags.map((f) => `  ${left(f).padEnd(width)}${f.description}${f.configKey ? ` [${f.configKey}]` : ''}`),
+    ...flags.map((f) => `  ${left(f).padEnd(width)}${f.description}${f.default !== undefined ? ` (default: ${[f.default].flat().join(', ')})` : ''}${f.configKey ? ` [${f.configKey}]` : ''}`),
+    ...(spec.positionals ? ['', 'Arguments:', `  <${spec.positionals.name}>...`.padEnd(width + 2) + spec.positionals.description] : []),
     '',
     'Examples:',
     ...spec.examples.map((e) => `  ${e}`),
@@ -135,8 +189,8 @@ export function renderHelp(spec: ScriptSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-export interface ScriptContext {
-  args: ParsedArgs;
+export interface ScriptContext<Flags extends readonly FlagSpec[] = readonly FlagSpec[]> {
+  args: ParsedArgs<Flags>;
   log: Logger;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
@@ -148,9 +202,9 @@ export interface ScriptContext {
  * Runs a script's main function and exits with the right code. `main` returns
  * an exit code (or nothing for success); expected failures are ToolkitErrors.
  */
-export async function runScript(
-  spec: ScriptSpec,
-  main: (ctx: ScriptContext) => Promise<ExitCodeValue | void>,
+export async function runScript<Flags extends readonly FlagSpec[]>(
+  spec: ScriptSpec<Flags>,
+  main: (ctx: ScriptContext<Flags>) => Promise<ExitCodeValue | void>,
   argv: readonly string[] = scriptArgv(),
 ): Promise<never> {
   const exit = await runScriptForCode(spec, main, argv);
@@ -166,9 +220,9 @@ export function scriptArgv(argv: readonly string[] = process.argv): string[] {
   return rest.length > 0 && /\.(?:ts|mts|js|mjs)$/.test(rest[0] ?? '') && !rest[0]!.startsWith('-') ? rest.slice(1) : rest;
 }
 
-export async function runScriptForCode(
-  spec: ScriptSpec,
-  main: (ctx: ScriptContext) => Promise<ExitCodeValue | void>,
+export async function runScriptForCode<Flags extends readonly FlagSpec[]>(
+  spec: ScriptSpec<Flags>,
+  main: (ctx: ScriptContext<Flags>) => Promise<ExitCodeValue | void>,
   argv: readonly string[],
 ): Promise<ExitCodeValue> {
   const wantsJson = argv.includes('--json');
@@ -204,6 +258,7 @@ export async function runScriptForCode(
       return ExitCode.ok;
     }
     log = createLogger({ json: Boolean(args.flags.json), verbose: Boolean(args.flags.verbose) });
+    refuseUnexpectedPositionals(spec, args.positionals);
     assertDotenvExists(args.flags.dotenv);
     const code = await main({ args, log, signal: controller.signal, onCleanup: (fn) => cleanups.push(fn) });
     return interrupted ?? code ?? ExitCode.ok;

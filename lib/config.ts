@@ -121,7 +121,7 @@ const memoryMb: Parse = (raw) => {
 };
 
 // --- the keys ----------------------------------------------------------------
-export const KEYS: readonly KeySpec[] = [
+export const KEYS = [
   { key: 'KUBE_CONTEXT', field: 'kubeContext', default: '', example: 'minikube', description: 'kube context to deploy to (empty: the current context)', parse: optional(text) },
   { key: 'NAMESPACE', field: 'namespace', default: 'todo-chatbot', example: 'todo-chatbot', description: 'Kubernetes namespace of the release', parse: dnsLabel(63) },
   { key: 'RELEASE_NAME', field: 'releaseName', default: 'todo-chatbot', example: 'todo-chatbot', description: 'Helm release name', parse: dnsLabel(53) },
@@ -150,9 +150,20 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'OPENAI_API_KEY', field: 'openaiApiKey', default: '', example: 'sk-…', description: 'enables the OpenAI agent; empty: the offline agent; secret', parse: optional(text) },
   { key: 'OPENAI_MODEL', field: 'openaiModel', default: 'gpt-4o-mini', example: 'gpt-4o-mini', description: 'model for the OpenAI agent', parse: text },
   { key: 'OPENAI_BASE_URL', field: 'openaiBaseUrl', default: '', example: 'https://api.openai.com/v1', description: 'OpenAI-compatible endpoint', parse: optional(url) },
-];
+] as const satisfies readonly KeySpec[];
 
-const BY_KEY = new Map(KEYS.map((spec) => [spec.key, spec]));
+/** A configuration key (NAMESPACE, …): flags, sources and messages name keys by this type. */
+export type ConfigKey = (typeof KEYS)[number]['key'];
+
+/**
+ * Config and KEYS cannot drift: a KEYS entry's field must be a Config field (KeySpec),
+ * and a Config field that no KEYS entry sets makes this fail tsc, naming the field.
+ */
+export type KeysCoverConfig<C, Keys extends readonly { field: PropertyKey }[]> =
+  [Exclude<keyof C, Keys[number]['field']>] extends [never] ? true : { fieldsWithoutAKey: Exclude<keyof C, Keys[number]['field']> };
+true satisfies KeysCoverConfig<Config, typeof KEYS>;
+
+const BY_KEY = new Map<string, KeySpec>(KEYS.map((spec) => [spec.key, spec]));
 
 export interface ConfigProblem {
   key: string;
@@ -183,7 +194,7 @@ function formatProblem(p: ConfigProblem): string {
 
 export interface LoadConfigOptions {
   /** Values from CLI flags, by key (e.g. { NAMESPACE: 'demo' }). */
-  flags?: Partial<Record<string, string | undefined>>;
+  flags?: Partial<Record<ConfigKey, string | undefined>>;
   env?: NodeJS.ProcessEnv;
   /** Path of the .env file; missing is fine. */
   envFile?: string;
@@ -290,8 +301,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
 }
 
 function pick(
-  spec: KeySpec,
-  flags: Partial<Record<string, string | undefined>>,
+  spec: (typeof KEYS)[number],
+  flags: Partial<Record<ConfigKey, string | undefined>>,
   env: NodeJS.ProcessEnv,
   file: Record<string, string>,
   envFile: string,

@@ -1,4 +1,8 @@
 // Exit codes shared by every script (documented in README.md).
+import type { ErrorCode } from './error-codes.ts';
+
+export type { ErrorCode } from './error-codes.ts';
+
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -14,8 +18,8 @@ export class ToolkitError extends Error {
     message: string,
     readonly exitCode: ExitCodeValue = ExitCode.failed,
     readonly hint?: string,
-    /** A stable identifier (e.g. IMAGE_PULL) that docs/troubleshooting.md explains. */
-    readonly code?: string,
+    /** A stable identifier (e.g. IMAGE_PULL) that docs/troubleshooting.md explains; lib/error-codes.ts lists them. */
+    readonly code?: ErrorCode,
   ) {
     super(message);
     this.name = new.target.name;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
-import { isUnreachable, ClusterUnreachableError } from './kube.ts';
+import { ClusterUnreachableError } from './kube.ts';
+import { isUnreachable } from './unreachable.ts';
 import { allocatedPortIn, nodePortTaken } from './values-check.ts';
 
 export interface HelmInfo {
@@ -73,7 +74,7 @@ async function helmRun(run: Runner, helm: HelmInfo, ref: ReleaseRef, args: strin
   try {
     return await run(helm.bin, args, { timeoutMs });
   } catch (error) {
-    if (error instanceof CommandError && (/Kubernetes cluster unreachable/.test(error.stderrTail) || isUnreachable(error.stderrTail))) {
+    if (error instanceof CommandError && isUnreachable(error.stderrTail)) {
       throw new ClusterUnreachableError(ref.context, error.stderrTail.trim().split('\n').pop() ?? '');
     }
     throw error;
@@ -144,7 +145,7 @@ export async function upgrade(run: Runner, helm: HelmInfo, opts: UpgradeArgsOpti
     await run(helm.bin, upgradeArgs(opts), { timeoutMs: 5 * 60_000, signal });
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
-    if (/Kubernetes cluster unreachable/.test(error.stderrTail) || isUnreachable(error.stderrTail)) throw new ClusterUnreachableError(opts.context, error.stderrTail.trim().split('\n').pop() ?? '');
+    if (isUnreachable(error.stderrTail)) throw new ClusterUnreachableError(opts.context, error.stderrTail.trim().split('\n').pop() ?? '');
     // The API server refused a Service's NodePort: another Service took it after pre-flight looked.
     const allocated = allocatedPortIn(error.stderrTail);
     if (allocated) throw nodePortTaken([{ key: opts.nodePortKeys?.[allocated.port] ?? `the nodePort of Service ${allocated.service ?? '?'}`, component: allocated.service ?? '', port: allocated.port }]);

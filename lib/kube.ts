@@ -3,7 +3,7 @@
 // for JSON. An API server that does not answer is one typed error, exit 3.
 // (~380 lines: the client, the failure-cause table and the rollout state together, until
 // issue 16 splits the diagnosis out as lib/status/ in Skaffold's style.)
-import { ExitCode, ToolkitError } from './errors.ts';
+import { ExitCode, ToolkitError, type ErrorCode } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
 
 export interface KubeTarget {
@@ -331,7 +331,7 @@ export function workloadState(o: KubeObject): WorkloadState {
 
 export class RolloutError extends ToolkitError {
   constructor(readonly diagnosis: Diagnosis) {
-    super([diagnosis.message, ...(diagnosis.details ?? []).map((d) => `  ${d}`)].join('\n'), ExitCode.failed, diagnosis.hint, diagnosis.code);
+    super([diagnosis.message, ...(diagnosis.details ?? []).map((d) => `  ${d}`)].join('\n'), ExitCode.failed, diagnosis.hint, diagnosis.code as ErrorCode);
   }
 }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env zx
 // Build the frontend and backend images: npx zx scripts/build-images.ts --help
-import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { UsageError } from '../lib/errors.ts';
 import { buildPlanned, checkSizes, connectEngine, engineSummary, loadIntoCluster, parseOnly, planImages, testContainers, type ImageResult } from '../lib/images.ts';
 import { resolveProvider } from '../lib/providers/index.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'build-images',
   summary: 'build the frontend and backend images (skipped when unchanged), check their sizes, optionally test or load them',
   usage: 'npx zx scripts/build-images.ts [options]',
@@ -34,22 +34,20 @@ export const spec: ScriptSpec = {
     'engine\'s built-in BuildKit; DOCKER_CLI=<path> picks one. BUILD_CA_BUNDLE (else NODE_EXTRA_CA_CERTS / SSL_CERT_FILE)',
     'is passed to npm and pip as a build secret, never stored in a layer. HTTP(S)_PROXY / NO_PROXY are passed through.',
   ],
-};
+});
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
-  const stray = args.positionals;
-  if (stray.length) throw new UsageError(`unexpected argument ${stray[0]}`, 'run `build-images --help` for the options');
-  const only = parseOnly(args.flags.only as string | undefined);
-  const noCache = Boolean(args.flags.cold);
-  const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: args.flags.dotenv as string | undefined, root: REPO_ROOT });
+  const only = parseOnly(args.flags.only);
+  const noCache = args.flags.cold;
+  const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: args.flags.dotenv, root: REPO_ROOT });
   for (const warning of warnings) log.warn(warning);
-  const wantTest = Boolean(args.flags.test);
+  const wantTest = args.flags.test;
   const steps = ['Inputs', 'Docker engine', 'Build', 'Sizes', ...(args.flags.load ? ['Load'] : []), ...(wantTest ? ['Container test'] : [])];
   log.plan(steps.length);
 
   // --test runs both images, so both are planned; --only limits what is built.
   const plans = await log.step('Inputs', async (step) => {
-    const all = planImages({ config, only: wantTest ? undefined : only, dockerfilesDir: args.flags.dockerfiles as string | undefined });
+    const all = planImages({ config, only: wantTest ? undefined : only, dockerfilesDir: args.flags.dockerfiles });
     for (const plan of all) log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], { image: plan.name, ref: plan.ref, digest: plan.digest });
     step.summary = all.map((p) => p.ref).join(', ');
     return all;
@@ -64,7 +62,7 @@ await runScript(spec, async ({ args, log, signal, onCleanup }) => {
   });
 
   const images: ImageResult[] = await log.step('Build', async (step) => {
-    const built = await buildPlanned(engine, toBuild, config, { log, force: Boolean(args.flags.force) || noCache, noCache, signal });
+    const built = await buildPlanned(engine, toBuild, config, { log, force: args.flags.force || noCache, noCache, signal });
     step.summary = `${built.filter((r) => r.action === 'built').length} built, ${built.filter((r) => r.action === 'skipped').length} up to date`;
     return built;
   });

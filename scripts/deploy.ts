@@ -1,10 +1,9 @@
 #!/usr/bin/env zx
 // Deploy the Todo Chatbot to a local Kubernetes cluster: npx zx scripts/deploy.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
+import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { deploy } from '../lib/deploy.ts';
-import { UsageError } from '../lib/errors.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'deploy',
   summary: 'build the images and deploy the Todo Chatbot to a local Kubernetes cluster',
   usage: 'npx zx scripts/deploy.ts [options]',
@@ -30,20 +29,19 @@ export const spec: ScriptSpec = {
     'Secrets (OPENAI_API_KEY, DATABASE_URL) reach Helm only through a 0600 values file in a private temporary folder, removed afterwards.',
     'A second run with nothing changed builds, loads and upgrades nothing. Failure codes: docs/troubleshooting.md.',
   ],
-};
+});
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `deploy --help` for the options');
   return deploy(log, {
     configFlags: args.configFlags,
-    envFile: args.flags['dotenv'] as string | undefined,
+    envFile: args.flags['dotenv'],
     root: REPO_ROOT,
-    skipBuild: Boolean(args.flags['skip-build']),
-    noWait: Boolean(args.flags['no-wait']),
-    dryRun: Boolean(args.flags['dry-run']),
-    allowRemote: Boolean(args.flags['allow-remote']),
-    valuesFiles: (args.flags['values'] as string[] | undefined) ?? [],
-    dumpDir: args.flags['dump-dir'] as string | undefined,
+    skipBuild: args.flags['skip-build'],
+    noWait: args.flags['no-wait'],
+    dryRun: args.flags['dry-run'],
+    allowRemote: args.flags['allow-remote'],
+    valuesFiles: args.flags['values'] ?? [],
+    dumpDir: args.flags['dump-dir'],
     signal,
     onCleanup,
   }) as Promise<0>;

@@ -1,10 +1,9 @@
 #!/usr/bin/env zx
 // Reach the app from this host (NodePort, else a kept-up port-forward): npx zx scripts/open.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { UsageError } from '../lib/errors.ts';
+import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { openCommand } from '../lib/open.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'open',
   summary: 'make the frontend and backend reachable from this host (NodePort when it answers, else kubectl port-forward, reconnected across pod restarts) and print the URLs; runs until Ctrl-C',
   json: 'print one JSON event per line: {"type":"open",urls,via}, then "reconnected" events and warnings',
@@ -15,15 +14,14 @@ export const spec: ScriptSpec = {
   ],
   examples: ['npm run open', 'npx zx scripts/open.ts --browser', 'npx zx scripts/open.ts --json | head -1'],
   notes: ['Runs until Ctrl-C (exit 130) and then stops every port-forward it started. Exit 3 when the cluster does not answer, 1 when the release has no frontend/backend Service.'],
-};
+});
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `open --help` for the options');
   return openCommand(log, {
     configFlags: args.configFlags,
-    envFile: args.flags['dotenv'] as string | undefined,
+    envFile: args.flags['dotenv'],
     root: REPO_ROOT,
-    browser: Boolean(args.flags['browser']),
+    browser: args.flags['browser'],
     signal,
     onCleanup,
   });

@@ -1,11 +1,10 @@
 #!/usr/bin/env zx
 // Regenerates manifests/ from the Helm chart, or checks it with --check: npx zx scripts/render.ts --help
 import path from 'node:path';
-import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { UsageError } from '../lib/errors.ts';
+import { REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { CHART_PATH, MANIFESTS_DIR, MANIFESTS_VALUES_PATH, renderCommand } from '../lib/render.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'render',
   summary: `render ${CHART_PATH} into the raw manifests in ${MANIFESTS_DIR}/ (one file per object), or check them`,
   usage: 'npx zx scripts/render.ts [options]',
@@ -16,15 +15,14 @@ export const spec: ScriptSpec = {
   ],
   examples: ['npm run render:manifests', 'npm run render:check', 'npx zx scripts/render.ts --out /tmp/manifests --helm ~/bin/helm4'],
   notes: [`Values: ${MANIFESTS_VALUES_PATH}. Secrets are never rendered; ${MANIFESTS_DIR}/README.md says where they go.`],
-};
+});
 
 await runScript(spec, async ({ args, log }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `render --help` for the options');
-  const out = args.flags.out as string | undefined;
+  const out = args.flags.out;
   return renderCommand({
-    check: Boolean(args.flags.check),
+    check: args.flags.check,
     outDir: out ? path.resolve(out) : path.join(REPO_ROOT, MANIFESTS_DIR),
-    helmBin: (args.flags.helm as string | undefined) ?? (process.env.HELM_BIN || 'helm'),
+    helmBin: args.flags.helm ?? (process.env.HELM_BIN || 'helm'),
     log,
   });
 });

@@ -1,10 +1,9 @@
 #!/usr/bin/env zx
 // How is the deployment doing? One screen, changing nothing: npx zx scripts/status.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { UsageError } from '../lib/errors.ts';
+import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { statusCommand } from '../lib/status-view.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'status',
   summary: 'one screen on the deployment: release, images (and whether the sources changed), workloads, pods, Services, recent warnings; changes nothing',
   json: 'print one JSON document (the report) on stdout instead of the screen; with --watch one document per line',
@@ -16,18 +15,17 @@ export const spec: ScriptSpec = {
   ],
   examples: ['npx zx scripts/status.ts', 'npm run status -- --watch', 'npx zx scripts/status.ts --json | jq .workloads'],
   notes: ['Exit 0 when healthy, 1 when degraded (release not deployed, a workload not ready), 3 when the cluster does not answer.'],
-};
+});
 
 await runScript(spec, async ({ args, log, signal }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `status --help` for the options');
   const f = args.flags;
   return statusCommand(log, {
     configFlags: args.configFlags,
-    envFile: f['dotenv'] as string | undefined,
+    envFile: f['dotenv'],
     root: REPO_ROOT,
-    json: Boolean(f['json']),
-    watch: Boolean(f['watch']),
-    interval: f['interval'] as string | undefined,
+    json: f['json'],
+    watch: f['watch'],
+    interval: f['interval'],
     signal,
   });
 });

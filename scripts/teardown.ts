@@ -1,10 +1,9 @@
 #!/usr/bin/env zx
 // Remove the Todo Chatbot from the cluster: npx zx scripts/teardown.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { UsageError } from '../lib/errors.ts';
+import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { teardown } from '../lib/teardown.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'teardown',
   summary: 'uninstall the Todo Chatbot release; optionally delete its data and stop minikube',
   usage: 'npx zx scripts/teardown.ts [options]',
@@ -16,17 +15,16 @@ export const spec: ScriptSpec = {
     { name: 'allow-remote', type: 'boolean', description: 'allow a context that is not a local cluster (minikube, kind, k3d, docker-desktop, loopback API server)' },
   ],
   examples: ['npx zx scripts/teardown.ts', 'npx zx scripts/teardown.ts --purge --yes --stop-minikube'],
-};
+});
 
 await runScript(spec, async ({ args, log }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `teardown --help` for the options');
   return teardown(log, {
     configFlags: args.configFlags,
-    envFile: args.flags['dotenv'] as string | undefined,
+    envFile: args.flags['dotenv'],
     root: REPO_ROOT,
-    purge: Boolean(args.flags['purge']),
-    yes: Boolean(args.flags['yes']),
-    stopMinikube: Boolean(args.flags['stop-minikube']),
-    allowRemote: Boolean(args.flags['allow-remote']),
+    purge: args.flags['purge'],
+    yes: args.flags['yes'],
+    stopMinikube: args.flags['stop-minikube'],
+    allowRemote: args.flags['allow-remote'],
   }) as Promise<0>;
 });

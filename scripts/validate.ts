@@ -1,10 +1,9 @@
 #!/usr/bin/env zx
 // Is the deployment healthy and does the app work? npx zx scripts/validate.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { UsageError } from '../lib/errors.ts';
+import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { checkCount, validateCommand } from '../lib/validate.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'validate',
   summary: `check the cluster, the Helm release, workloads, config, network and the app itself (${checkCount()})`,
   json: 'print one JSON document (the report) on stdout at the end instead of the table; progress goes to stderr',
@@ -33,24 +32,23 @@ export const spec: ScriptSpec = {
     'Each check\'s row prints as it finishes: on a terminal under a `done/total running: …` counter line, in CI and pipes one line per check.',
     'With --json, stdout holds one JSON document at the end; with --json-lines, one event per check (progress goes to stderr). Failure codes: docs/troubleshooting.md.',
   ],
-};
+});
 
 await runScript(spec, async ({ args, log, signal }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `validate --help` for the options');
   const f = args.flags;
   return validateCommand(log, {
     configFlags: args.configFlags,
-    envFile: f['dotenv'] as string | undefined,
+    envFile: f['dotenv'],
     root: REPO_ROOT,
-    url: f['url'] as string | undefined,
-    only: f['only'] as string[] | undefined,
-    skip: f['skip'] as string[] | undefined,
-    junit: f['junit'] as string | undefined,
-    json: Boolean(f['json']),
-    jsonLines: Boolean(f['json-lines']),
-    disruptive: Boolean(f['disruptive']),
-    timeout: f['timeout'] as string | undefined,
-    restartWindow: f['restart-window'] as string | undefined,
+    url: f['url'],
+    only: f['only'],
+    skip: f['skip'],
+    junit: f['junit'],
+    json: f['json'],
+    jsonLines: f['json-lines'],
+    disruptive: f['disruptive'],
+    timeout: f['timeout'],
+    restartWindow: f['restart-window'],
     signal,
   });
 });

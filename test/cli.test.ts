@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, renderHelp, runScriptForCode, scriptArgv, type ScriptSpec } from '../lib/cli.ts';
+import { defineScript, parseArgs, RELEASE_FLAGS, refuseUnexpectedPositionals, renderHelp, runScriptForCode, scriptArgv, type ScriptSpec } from '../lib/cli.ts';
 import { tempDir } from './support/tmp.ts';
 import { ExitCode, PrereqError, ToolkitError } from '../lib/errors.ts';
 
@@ -142,6 +142,70 @@ test('--dotenv naming a missing file is bad usage (exit 2) before main runs; an 
   } finally {
     tmp.cleanup();
   }
+});
+
+test('defineScript types each flag as node:util parseArgs would: boolean, string | undefined, string[], a default removes undefined', async () => {
+  const typed = defineScript({
+    name: 'typed',
+    summary: 's',
+    usage: 'u',
+    flags: [
+      ...RELEASE_FLAGS,
+      { name: 'force', type: 'boolean', description: 'd' },
+      { name: 'only', type: 'string', description: 'd' },
+      { name: 'values', type: 'string', repeatable: true, description: 'd' },
+      { name: 'interval', type: 'string', default: '2s', description: 'd' },
+      { name: 'group', type: 'string', repeatable: true, default: ['all'], description: 'd' },
+    ],
+    examples: [],
+  });
+  let seen: unknown;
+  const code = await quietly(() =>
+    runScriptForCode(typed, async ({ args }) => {
+      const f = args.flags;
+      // Each line fails tsc if the flag's type is wider or narrower than written here.
+      const force: boolean = f.force;
+      const only: string | undefined = f.only;
+      const values: string[] | undefined = f.values;
+      const interval: string = f.interval;
+      const group: string[] = f.group;
+      const namespace: string | undefined = f.namespace;
+      const json: boolean = f.json;
+      // @ts-expect-error a string flag may be missing
+      const onlyAlways: string = f.only;
+      // @ts-expect-error a flag the spec does not define
+      void f.forse;
+      seen = { force, only, values, interval, group, namespace, json, onlyAlways };
+    }, ['--force', '-n', 'demo', '--values', 'a.yaml']),
+  );
+  assert.is(code, ExitCode.ok);
+  assert.equal(seen, { force: true, only: undefined, values: ['a.yaml'], interval: '2s', group: ['all'], namespace: 'demo', json: false, onlyAlways: undefined });
+  assert.match(renderHelp(typed), '--interval <value>  d (default: 2s)');
+});
+
+test('defineScript refuses a spec that names a flag twice or gives a boolean a default', () => {
+  assert.throws(() => defineScript({ name: 'x', summary: 's', usage: 'u', flags: [{ name: 'json', type: 'boolean', description: 'd' }], examples: [] }), /flag or alias json is defined twice/);
+  assert.throws(() => defineScript({ name: 'x', summary: 's', usage: 'u', flags: [{ name: 'quiet', type: 'boolean', alias: 'v', description: 'd' }], examples: [] }), /alias v is defined twice/);
+  assert.throws(() => defineScript({ name: 'x', summary: 's', usage: 'u', flags: [{ name: 'dry', type: 'boolean', default: 'yes', description: 'd' }], examples: [] }), /--dry has a default that does not fit/);
+});
+
+test('a word that is not an option is exit 2 naming it and the options, unless the script declares positionals', async () => {
+  let ran = 0;
+  const main = async () => { ran++; };
+  assert.is(await quietly(() => runScriptForCode(spec, main, ['--force', 'extra'])), ExitCode.usage);
+  assert.is(ran, 0, 'main does not run');
+  assert.throws(
+    () => refuseUnexpectedPositionals(spec, ['forse']),
+    (e: ToolkitError) =>
+      e.exitCode === 2 && e.code === 'USAGE' &&
+      e.message === 'unexpected argument "forse": demo takes options only, no arguments (did you mean --force?)' &&
+      /its options are --namespace, --force, --values, --help, --json, --verbose, --dotenv; run `demo --help`/.test(e.hint ?? ''),
+  );
+  const withWords = defineScript({ ...spec, name: 'words', flags: [], positionals: { name: 'component', description: 'which parts' } });
+  let words: string[] = [];
+  assert.is(await quietly(() => runScriptForCode(withWords, async ({ args }) => { words = args.positionals; }, ['frontend', 'backend'])), ExitCode.ok);
+  assert.equal(words, ['frontend', 'backend']);
+  assert.match(renderHelp(withWords), /Arguments:\n  <component>\.\.\. +which parts/);
 });
 
 test.run();

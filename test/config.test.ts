@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, DotenvError, KEYS, loadConfig, nearestKey, parseDuration, renderEnvExample } from '../lib/config.ts';
+import { ConfigError, DotenvError, KEYS, loadConfig, nearestKey, parseDuration, renderEnvExample, type Config, type ConfigKey, type KeySpec, type KeysCoverConfig } from '../lib/config.ts';
 import { ExitCode } from '../lib/errors.ts';
 import { clearSecrets, redact } from '../lib/redact.ts';
 import { REPO_ROOT } from './support/tools.ts';
@@ -181,6 +181,28 @@ test('NodePorts: "auto" leaves the port to the cluster (null), two autos do not 
   assert.is(auto.frontendNodePort, null);
   assert.is(auto.backendNodePort, null);
   assert.throws(() => loadConfig({ env: { FRONTEND_NODEPORT: '80' }, envFile: '/nonexistent/.env', root: '/srv/app' }), /FRONTEND_NODEPORT.*30000 to 32767/s);
+});
+
+test('Config and KEYS cannot drift: tsc refuses a field without a key and a key without a field', () => {
+  // lib/config.ts states `true satisfies KeysCoverConfig<Config, typeof KEYS>`; these show the check bites.
+  // @ts-expect-error a Config field that no KEYS entry sets (tsc names it: fieldsWithoutAKey: "newField")
+  true satisfies KeysCoverConfig<Config & { newField: string }, typeof KEYS>;
+  // @ts-expect-error KEYS without its last entry leaves openaiBaseUrl unset
+  true satisfies KeysCoverConfig<Config, typeof KEYS extends readonly [...infer Rest, unknown] ? Rest : never>;
+  // @ts-expect-error a KEYS entry whose field is not a Config field
+  ({ key: 'NEW_KEY', field: 'newField', default: '', example: 'x', description: 'd', parse: () => ({ value: 'x' }) }) satisfies KeySpec;
+  // @ts-expect-error ConfigKey is the union of KEYS' keys, not any string
+  const misspelt: ConfigKey = 'NAMESPCE';
+  const known: ConfigKey = 'NAMESPACE';
+  // @ts-expect-error flags are named by ConfigKey: a misspelt one fails tsc instead of being ignored
+  loadConfig({ env: {}, envFile: '/nonexistent/.env', flags: { NAMESPCE: 'x' } });
+  // At run time: one key per field, and loadConfig sets exactly the fields KEYS names.
+  const fields = KEYS.map((k) => k.field);
+  assert.is(new Set(fields).size, fields.length, 'two keys set the same field');
+  assert.is(new Set(KEYS.map((k) => k.key)).size, KEYS.length, 'a key listed twice');
+  const { config } = loadConfig({ env: {}, envFile: '/nonexistent/.env', root: '/srv/app' });
+  assert.equal(Object.keys(config).sort(), [...fields].sort());
+  assert.ok(KEYS.some((k) => k.key === known) && !KEYS.some((k) => k.key === misspelt));
 });
 
 test.run();

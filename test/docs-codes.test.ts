@@ -89,7 +89,7 @@ function emittedCodes(): Map<string, string[]> {
   // Functions that take a `code` and return a ToolkitError (e.g. accessError in lib/access.ts).
   const factories = new Set<string>();
   for (const text of texts.values()) {
-    for (const m of text.matchAll(/function (\w+)\([^)]*\bcode: string[^)]*\): ToolkitError/g)) factories.add(m[1]!);
+    for (const m of text.matchAll(/function (\w+)\([^)]*\bcode: (?:string|ErrorCode)[^)]*\): ToolkitError/g)) factories.add(m[1]!);
   }
   const calls = ['new ToolkitError', 'super', ...[...factories]].map((name) => name.replace(/\s+/g, '\\s+'));
   const callPattern = new RegExp(`(?:${calls.join('|')})\\s*\\(`, 'g');

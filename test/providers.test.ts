@@ -1,7 +1,11 @@
-// Provider detection rules that need no tool: which API server URLs count as this machine.
+// Provider rules that need no tool: which API server URLs count as this machine, and what the
+// kind and k3d providers (one factory, lib/providers/node-image.ts) run.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isLoopbackServer } from '../lib/providers/index.ts';
+import type { RunOptions, Runner } from '../lib/exec.ts';
+import { isLoopbackServer, providerFor, type ClusterTarget } from '../lib/providers/index.ts';
+import { K3dProvider } from '../lib/providers/k3d.ts';
+import { KindProvider } from '../lib/providers/kind.ts';
 
 const CASES: [string, boolean][] = [
   ['https://127.0.0.1:6443', true],
@@ -21,5 +25,51 @@ for (const [server, loopback] of CASES) {
     assert.is(isLoopbackServer(server), loopback);
   });
 }
+
+/** A runner that records each command and answers `kubectl get nodes` with nodes holding `images`. */
+function recorder(images: string[][]) {
+  const calls: { cmd: string; args: readonly string[]; opts?: RunOptions }[] = [];
+  const nodes = { items: images.map((names, i) => ({ status: { images: [{ names }], addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 2}` }] } })) };
+  const run: Runner = async (cmd, args, opts) => {
+    calls.push({ cmd, args, opts });
+    const stdout = cmd === 'kubectl' ? JSON.stringify(nodes) : '';
+    return { command: [cmd, ...args].join(' '), stdout, stderr: '', exitCode: 0, durationMs: 1 };
+  };
+  return { run, calls };
+}
+
+const ROWS = [
+  { provider: 'kind', context: 'kind-dev', cluster: 'dev', load: ['kind', 'load', 'docker-image', 'todo-frontend:abc', '--name', 'dev'], concurrentLoads: undefined },
+  { provider: 'k3d', context: 'k3d-dev', cluster: 'dev', load: ['k3d', 'image', 'import', 'todo-frontend:abc', '--cluster', 'dev'], concurrentLoads: false },
+] as const;
+
+for (const row of ROWS) {
+  test(`${row.provider}: the cluster is the context without its prefix, a load runs ${row.load.slice(0, 3).join(' ')}, and the node listing is cached until it`, async () => {
+    const { run, calls } = recorder([['docker.io/library/todo-frontend:abc'], []]);
+    const target: ClusterTarget = { context: row.context, provider: row.provider, local: true, server: 'https://127.0.0.1:6443', detectedBy: 'test' };
+    const provider = providerFor(run, target) as KindProvider | K3dProvider;
+    assert.is(provider.name, row.provider);
+    assert.is(provider.cluster, row.cluster);
+    assert.is(provider.concurrentLoads, row.concurrentLoads);
+    // One node of two has it: not loaded; asked twice, the nodes are listed once.
+    assert.is(await provider.hasImage('todo-frontend:abc'), false);
+    assert.is(await provider.hasImage('todo-backend:abc'), false);
+    assert.is(calls.filter((c) => c.cmd === 'kubectl').length, 1);
+    await provider.loadImage('todo-frontend:abc');
+    const load = calls.at(-1)!;
+    assert.equal([load.cmd, ...load.args], [...row.load]);
+    assert.is(load.opts?.timeoutMs, 600_000);
+    await provider.hasImage('todo-frontend:abc');
+    assert.is(calls.filter((c) => c.cmd === 'kubectl').length, 2, 'a load forgets the cached listing');
+    assert.is(await provider.nodeAddress(), process.platform === 'linux' ? '172.18.0.2' : undefined);
+  });
+}
+
+test('kind and k3d: a cluster name given explicitly wins over the context', () => {
+  const { run } = recorder([]);
+  assert.is(new KindProvider(run, 'my-context', 'named').cluster, 'named');
+  assert.is(new K3dProvider(run, 'k3d-a').cluster, 'a');
+  assert.is(new KindProvider(run, 'kindly').cluster, 'kindly', 'only a kind- prefix is taken off');
+});
 
 test.run();
