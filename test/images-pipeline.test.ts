@@ -20,7 +20,7 @@ import { deployFixture } from './support/deploy-fixture.ts';
 import { tempDir } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
 
-const SLOW_MS = 5000;
+const SLOW_MS = 8000; // generous: the other image's whole chain must fit in it on a busy machine
 
 /** A `docker` first on PATH that sleeps before a build of `<slow>.Dockerfile`, then runs the fake docker. */
 function slowBuildShim(slow: 'frontend' | 'backend'): { dir: string; cleanup: () => void } {

@@ -132,7 +132,9 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
   const sizeMode = opts.sizes ?? 'fail';
   const provider = opts.load === false ? undefined : opts.provider;
   if (provider && !needsLoad(engine)) log.ok(`built in ${engine.target}: nothing to load`);
-  const queue = provider ? createLoadQueue(provider) : undefined;
+  const serial = provider ? createLoadQueue(provider) : undefined;
+  // A load that waited its turn (k3d) does not start once the run is cancelled.
+  const queue = serial && (<T>(job: () => Promise<T>) => serial(() => { checkAborted(); return job(); }));
   const over: string[] = [];
   let loaded = 0;
 
