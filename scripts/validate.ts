@@ -2,7 +2,7 @@
 // Is the deployment healthy and does the app work? npx zx scripts/validate.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { UsageError } from '../lib/errors.ts';
-import { checkCount, validateCommand } from '../lib/validate.ts';
+import { checkCount, validateCommand } from '../lib/validate/index.ts';
 
 export const spec: ScriptSpec = {
   name: 'validate',

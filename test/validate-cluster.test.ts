@@ -12,7 +12,7 @@ import { CHECKS } from '../lib/checks/index.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
-import { validate, type ValidateReport } from '../lib/validate.ts';
+import { validate, type ValidateReport } from '../lib/validate/index.ts';
 import { createTodoChatbotCluster, type FakeCluster, type FakeObject } from './fakes/kit.ts';
 import { freePort, startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
 import { findAll, parseXml } from './support/xml.ts';

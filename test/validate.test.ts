@@ -14,7 +14,7 @@ import { createRunner } from '../lib/exec.ts';
 import { ClusterUnreachableError } from '../lib/kube.ts';
 import { ensureTools } from './support/tools.ts';
 import { tempDir } from './support/tmp.ts';
-import { checkCount, parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';
+import { checkCount, parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate/index.ts';
 
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
 const urls = { frontend: 'http://127.0.0.1:1', backend: 'http://127.0.0.1:2' };
