@@ -16,7 +16,7 @@ import { requirePrereqs, type ToolName } from '../prereqs.ts';
 import { resolveTarget } from '../providers/index.ts';
 import { checkContext } from './context.ts';
 import { toJUnit } from './junit.ts';
-import { countResults, type CheckGroup, type CheckTarget, type RunStart, type ValidateReport, type ValidateRenderer } from './report.ts';
+import { countResults, type CheckGroup, type CheckResult, type CheckTarget, type RunStart, type ValidateReport, type ValidateRenderer } from './report.ts';
 import { jsonDocumentRenderer, jsonLinesRenderer } from './render-json.ts';
 import { tableRenderer } from './render-table.ts';
 import { runChecks, startBudget } from './runner.ts';
@@ -57,7 +57,7 @@ export interface ValidateOptions {
   onBegin?(run: RunStart): void;
   onStart?(check: Check): void;
   /** Each result the moment it is known (finishing order), with how many are known of how many. */
-  onResult?(result: ValidateReport['results'][number], done: number, total: number): void;
+  onResult?(result: CheckResult, done: number, total: number): void;
 }
 
 const DEFAULT_BUDGET_MS = 120_000;
@@ -90,7 +90,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
     config: opts.config, run, target, signal: budget.signal, urls: opts.urls, cluster, openAccess: opts.openAccess, env: opts.env, log: opts.log,
     http: { timeoutMs: opts.requestTimeoutMs, retries: opts.retries }, restartWindowMs: opts.restartWindowMs,
   });
-  let results;
+  let results: CheckResult[];
   try {
     results = await runChecks({ checks, ctx, concurrency: opts.concurrency, onStart: opts.onStart, onResult: opts.onResult });
   } finally {
