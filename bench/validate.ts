@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
-import { validate } from '../lib/validate.ts';
+import { validate } from '../lib/validate/index.ts';
 import { createTodoChatbotCluster } from '../test/fakes/kit.ts';
 import { freePort, startBackend, startFrontend } from '../test/support/app-servers.ts';
 

@@ -5,14 +5,25 @@ import { ExitCode, ToolkitError, type ErrorCode } from './errors.ts';
 import { startBackground, type Background } from './exec.ts';
 import { releaseSelector, type Kubectl, type KubeList, type KubeObject } from './kube.ts';
 import type { Logger } from './log.ts';
-import type { BaseUrls } from './smoke.ts';
 
-export interface Access {
+/** Where the host reaches the app's two servers. */
+export interface BaseUrls {
+  frontend: string;
+  backend: string;
+}
+
+/** How the host reaches the app: found here (NodePort or port-forward), or the URLs given with --url. */
+export interface AppAccess {
   urls: BaseUrls;
-  via: 'nodeport' | 'port-forward';
+  via: 'nodeport' | 'port-forward' | 'given';
   /** A port-forward ends when its pod does (e.g. after a restart): start it again. NodePorts need nothing. */
   reconnect(): Promise<BaseUrls>;
   close(): Promise<void>;
+}
+
+/** URLs the caller already has (validate --url, build-images --test's containers): nothing to open or close. */
+export function givenAccess(urls: BaseUrls): AppAccess {
+  return { urls, via: 'given', reconnect: async () => urls, close: async () => undefined };
 }
 
 export interface OpenAccessOptions {
@@ -77,7 +88,7 @@ export async function answers(url: string, isOurs: (body: unknown) => boolean, t
   }
 }
 
-export async function openAccess(opts: OpenAccessOptions): Promise<Access> {
+export async function openAccess(opts: OpenAccessOptions): Promise<AppAccess> {
   const { kube, log } = opts;
   const services = (await kube.json<KubeList>(['services', '--selector', releaseSelector(opts.release)], { signal: opts.signal })).items;
   const pick = (name: string): { svc: KubeObject; port: { port: number; nodePort?: number } } => {
@@ -134,7 +145,7 @@ export async function openAccess(opts: OpenAccessOptions): Promise<Access> {
     return urls as BaseUrls;
   };
   const urls = await start();
-  const access: Access = {
+  const access: AppAccess = {
     urls,
     via: 'port-forward',
     async reconnect() {

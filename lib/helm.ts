@@ -93,19 +93,23 @@ export async function releaseStatus(run: Runner, helm: HelmInfo, ref: ReleaseRef
   }
 }
 
-export interface HistoryEntry {
+/** A row of `helm history --output json` (docker.ts's HistoryEntry is an image layer, not this). */
+export interface HelmRevision {
   revision: number;
+  updated: string;
   status: string;
+  chart: string;
+  app_version: string;
   description: string;
 }
 
-export async function releaseHistory(run: Runner, helm: HelmInfo, ref: ReleaseRef): Promise<HistoryEntry[]> {
+export async function releaseHistory(run: Runner, helm: HelmInfo, ref: ReleaseRef): Promise<HelmRevision[]> {
   const result = await helmRun(run, helm, ref, ['history', ref.release, ...scope(ref), '--output', 'json']);
-  return (JSON.parse(result.stdout) as HistoryEntry[]).sort((a, b) => a.revision - b.revision);
+  return (JSON.parse(result.stdout) as HelmRevision[]).sort((a, b) => a.revision - b.revision);
 }
 
 /** The revision to return to: the newest one that was ever deployed, other than `except`. */
-export function lastGood(history: readonly HistoryEntry[], except?: number): number | undefined {
+export function lastGood(history: readonly HelmRevision[], except?: number): number | undefined {
   return [...history].reverse().find((h) => h.revision !== except && (h.status === 'deployed' || h.status === 'superseded'))?.revision;
 }
 

@@ -3,14 +3,13 @@
 // port-forward, with the same identity checks validate uses); this module prints
 // the URLs, opens a browser when asked, and watches the URLs: a port-forward dies
 // with its pod, so when one stops answering it is started again on the same ports.
-import { answers, openAccess, type Access } from './access.ts';
+import { answers, openAccess, type AppAccess, type BaseUrls } from './access.ts';
 import { loadConfig } from './config.ts';
 import { ExitCode, type ExitCodeValue } from './errors.ts';
 import { createRunner, type Runner } from './exec.ts';
 import { Kubectl } from './kube.ts';
 import type { Logger } from './log.ts';
 import { providerFor, resolveTarget } from './providers/index.ts';
-import type { BaseUrls } from './smoke.ts';
 import { sleep } from './sleep.ts';
 
 /** The health route that proves each URL is our app (the ones lib/access.ts probes). */
@@ -54,7 +53,7 @@ async function healthy(urls: BaseUrls, signal: AbortSignal): Promise<boolean> {
   return ok.every(Boolean);
 }
 
-function announce(log: Logger, access: Access, again = false): void {
+function announce(log: Logger, access: AppAccess, again = false): void {
   const how = access.via === 'nodeport' ? 'NodePorts' : 'kubectl port-forward (kept open until Ctrl-C)';
   log.event(
     { type: again ? 'reconnected' : 'open', urls: access.urls, via: access.via },

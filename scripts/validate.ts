@@ -1,7 +1,7 @@
 #!/usr/bin/env zx
 // Is the deployment healthy and does the app work? npx zx scripts/validate.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
-import { checkCount, validateCommand } from '../lib/validate.ts';
+import { checkCount, validateCommand } from '../lib/validate/index.ts';
 
 export const spec = defineScript({
   name: 'validate',

@@ -286,7 +286,7 @@ test('smoke checks: a wrong page title and an unreachable backend fail with the 
   const deadPort = (closed.address() as AddressInfo).port;
   closed.close();
   try {
-    const byId = (id: string) => SMOKE_CHECKS.filter((c) => c.id === id);
+    const byId = (id: string) => SMOKE_CHECKS.filter((c) => c.id === `app.${id}`);
     const [home] = await runSmokeChecks({ frontend: app.url, backend: app.url }, byId('frontend-home'));
     assert.is(home!.ok, false);
     assert.match(home!.detail, 'has no <title>Todo Chatbot</title>');

@@ -2,9 +2,9 @@
 // cause and hint, skipped with the reason, everything escaped (checked by parsing).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { toJUnit, xmlEscape } from '../lib/junit.ts';
+import { toJUnit, xmlEscape } from '../lib/validate/junit.ts';
 import { registerSecret } from '../lib/redact.ts';
-import type { CheckResult, ValidateReport } from '../lib/validate.ts';
+import type { CheckResult, ValidateReport } from '../lib/validate/report.ts';
 import { findAll, parseXml } from './support/xml.ts';
 
 const result = (id: string, status: CheckResult['status'], detail: string, extra: Partial<CheckResult> = {}): CheckResult =>

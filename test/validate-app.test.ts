@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
-import { validate, type ValidateReport } from '../lib/validate.ts';
+import { validate, type ValidateReport } from '../lib/validate/index.ts';
 import { freePort, startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
 import { findAll, parseXml } from './support/xml.ts';
 

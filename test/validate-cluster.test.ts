@@ -11,8 +11,9 @@ import * as assert from 'uvu/assert';
 import { CHECKS } from '../lib/checks/index.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
+import { ToolkitError } from '../lib/errors.ts';
 import { createRunner } from '../lib/exec.ts';
-import { validate, type ValidateReport } from '../lib/validate.ts';
+import { validate, type ValidateReport } from '../lib/validate/index.ts';
 import { createTodoChatbotCluster, type FakeCluster, type FakeObject } from './fakes/kit.ts';
 import { freePort, startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
 import { findAll, parseXml } from './support/xml.ts';
@@ -117,6 +118,16 @@ test('a node that is not Ready fails cluster.node-ready', async () => {
   const r = byId(await check(fake, { only: ['cluster'] }));
   assert.is(r['cluster.node-ready']!.status, 'fail');
   assert.match(r['cluster.node-ready']!.detail, 'no node is Ready: docker-desktop (NodeStatusUnknown)');
+});
+
+test('the context is resolved as every command resolves it (providers\' resolveTarget): one not in the kubeconfig is a usage error before any check', async () => {
+  const fake = await cluster();
+  const error = await check(fake, { context: 'docker-desktp' }).then(() => undefined, (e: unknown) => e);
+  assert.instance(error, ToolkitError);
+  assert.is((error as ToolkitError).code, 'KUBE_CONTEXT_NOT_FOUND');
+  assert.is((error as ToolkitError).exitCode, 2);
+  assert.match((error as ToolkitError).hint!, 'did you mean docker-desktop?');
+  assert.not.ok(fake.calls('kubectl').some((c) => c.argv.includes('version')), 'no check ran');
 });
 
 test('failed release: release.deployed fails with helm\'s description; images then compare with the failed values', async () => {

@@ -15,8 +15,9 @@ import type { Check } from '../lib/checks/index.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
-import { validate, type CheckResult } from '../lib/validate.ts';
-import { jsonLinesRenderer, rowDetail, tableRenderer } from '../lib/validate-render.ts';
+import { validate, type CheckResult } from '../lib/validate/index.ts';
+import { jsonLinesRenderer } from '../lib/validate/render-json.ts';
+import { rowDetail, tableRenderer } from '../lib/validate/render-table.ts';
 import { ptyAvailable, shellLine } from './support/pty.ts';
 
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;

@@ -1,7 +1,9 @@
 // The validate runner with synthetic checks: concurrency of independent checks,
 // dependants skipped with the reason, "last" ordering, the total budget, exit
 // codes, flag parsing, and the table.
-import { readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -12,9 +14,10 @@ import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
 import { ClusterUnreachableError } from '../lib/kube.ts';
+import { runSmokeChecks, SMOKE_CHECKS } from '../lib/smoke.ts';
 import { ensureTools } from './support/tools.ts';
 import { tempDir } from './support/tmp.ts';
-import { checkCount, parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';
+import { checkCount, parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate/index.ts';
 
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
 const urls = { frontend: 'http://127.0.0.1:1', backend: 'http://127.0.0.1:2' };
@@ -180,6 +183,64 @@ test('every kubectl or helm command in a check hint names the context, and the n
     }
     assert.not.match(hint.replace(/`[^`]*`/g, ''), /\bkubectl (logs|describe)\b/, `${check.id}: a kubectl command outside backticks: ${hint}`);
   }
+});
+
+/** lib's relative imports (type imports too), file → files, from the sources. */
+function libImports(): Map<string, string[]> {
+  const lib = path.join(REPO_ROOT, 'lib');
+  const files = readdirSync(lib, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join('lib', f));
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom '(\.[^']+)'/gms)].map((m) => path.join(path.dirname(file), m[1]!));
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+test('validate in parts: no import cycle through validate, its checks, access or the smoke wrapper; the report types are a leaf; the grab-bag is gone', () => {
+  const graph = libImports();
+  const ours = (f: string) => /^lib\/(validate\/|checks\/|smoke\.ts|http\.ts|access\.ts)/.test(f);
+  const cycles: string[] = [];
+  const visit = (file: string, trail: string[]) => {
+    const at = trail.indexOf(file);
+    if (at >= 0) {
+      const cycle = trail.slice(at);
+      if (cycle.some(ours)) cycles.push([...cycle, file].join(' → '));
+      return;
+    }
+    if (trail.length > 40) return;
+    for (const next of graph.get(file) ?? []) visit(next, [...trail, file]);
+  };
+  for (const file of graph.keys()) if (ours(file)) visit(file, []);
+  assert.equal([...new Set(cycles)], [], 'import cycles');
+  const leaf = graph.get('lib/validate/report.ts')!;
+  assert.ok(leaf, 'lib/validate/report.ts exists');
+  assert.equal(leaf.filter((f) => /^lib\/(validate|checks)\//.test(f) || /smoke|http|junit/.test(f)), [], 'report.ts imports nothing of validate');
+  for (const gone of ['lib/validate.ts', 'lib/validate-render.ts', 'lib/junit.ts']) assert.not.ok(existsSync(path.join(REPO_ROOT, gone)), `${gone} is gone`);
+  const sources = [...graph.keys()].map((f) => readFileSync(path.join(REPO_ROOT, f), 'utf8')).join('\n');
+  assert.not.match(sources, /\binterface SmokeCheck\b|\binterface Access\b|type ResultStatus = 'pass'|\binterface HistoryEntry \{\n  revision/, 'one Check type, one access type, one meaning per name');
+});
+
+test('runSmokeChecks runs the app checks through the same runner: app.* ids, a dependant of a failure skipped with the reason', async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const dead = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const seen: string[] = [];
+  const results = await runSmokeChecks({ frontend: dead, backend: dead }, undefined, (r) => seen.push(r.id), { retries: 1, timeoutMs: 2000 });
+  assert.equal(results.map((r) => r.id), SMOKE_CHECKS.map((c) => c.id));
+  assert.equal([...seen].sort(), SMOKE_CHECKS.map((c) => c.id).sort(), 'each result reported once, as it is known');
+  assert.ok(seen.indexOf('app.backend-ready') < seen.indexOf('app.frontend-health'), 'a skip is reported the moment its dependency failed');
+  assert.ok(SMOKE_CHECKS.every((c) => c.group === 'app' && c.id.startsWith('app.') && CHECKS.includes(c)), 'the smoke checks are the app checks of validate');
+  const r = Object.fromEntries(results.map((x) => [x.id, x]));
+  assert.is(r['app.backend-health']!.ok, false);
+  assert.match(r['app.backend-health']!.detail, 'ECONNREFUSED');
+  assert.is(r['app.backend-health']!.name, r['app.backend-health']!.title);
+  assert.is(r['app.backend-health']!.hint, 'the backend process is not serving: look at the backend logs', 'no kubectl command without a cluster');
+  assert.is(r['app.backend-ready']!.status, 'skip');
+  assert.is(r['app.backend-ready']!.detail, 'needs app.backend-health, which failed');
+  assert.is(r['app.task-roundtrip']!.detail, 'needs app.backend-ready, which was skipped');
 });
 
 test.run();

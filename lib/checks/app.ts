@@ -1,22 +1,183 @@
-// app: the HTTP smoke checks of lib/smoke.ts through the URLs a user uses, and
-// with --disruptive a task that must survive a backend pod restart.
+// app: the HTTP checks of the app through the URLs a user uses (ctx.access():
+// NodePort or port-forward on a cluster, the given URLs with --url or in
+// build-images --test), and with --disruptive a task that must survive a backend
+// pod restart. Each check cleans up what it created under a dedicated smoke user.
+import { cleanupOptions, elapsed, expectStatus, getJson, joinUrl, json, request, smokeUser, tryJson, type HttpOptions } from '../http.ts';
 import { releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
-import { request, SMOKE_CHECKS, SmokeFailure, smokeUser } from '../smoke.ts';
 import { sleep } from '../sleep.ts';
 import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';
 
-/** Smoke checks become app checks; those that depend on nothing need the cluster (ignored with --url). */
-const SMOKE_AS_CHECKS: readonly Check[] = SMOKE_CHECKS.map((smoke) => ({
-  id: `app.${smoke.id}`,
-  group: 'app' as const,
-  title: smoke.name,
-  hint: (t: CheckTarget) => (smoke.logs ? `${smoke.hint}: \`${kubectlIn(t)} logs ${releasePods(t)},app.kubernetes.io/component=${smoke.logs} --all-containers --tail 50\`` : smoke.hint),
-  dependsOn: smoke.dependsOn?.length ? smoke.dependsOn.map((id) => `app.${id}`) : ['cluster.namespace'],
-  async run(ctx: CheckContext) {
-    const access = await ctx.access();
-    return pass(await smoke.run(access.urls, ctx.http));
+interface Task {
+  id: number;
+  user_id: string;
+  title: string;
+  completed: boolean;
+}
+
+/** The check's hint, with the command that shows the component's logs when there is a cluster to ask. */
+function logsHint(hint: string, component: 'backend' | 'frontend'): (t: CheckTarget) => string {
+  return (t) => (t.context ? `${hint}: \`${kubectlIn(t)} logs ${releasePods(t)},app.kubernetes.io/component=${component} --all-containers --tail 50\`` : hint);
+}
+
+/** The HTTP checks of the app, as build-images --test runs them against containers and validate against the cluster. */
+export const SMOKE_CHECKS: readonly Check[] = [
+  {
+    id: 'app.backend-health',
+    group: 'app',
+    title: 'backend /health',
+    hint: logsHint('the backend process is not serving: look at the backend logs', 'backend'),
+    // In cluster mode nothing answers without the namespace; with --url this is not selected, so ignored.
+    dependsOn: ['cluster.namespace'],
+    async run(ctx) {
+      const { backend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      const { body, answer } = await getJson<{ status?: string; version?: string }>(joinUrl(backend, '/health'), 'GET /health', opts);
+      if (body.status !== 'ok') throw new CheckFailure(`GET /health answered status "${body.status}", expected "ok"`);
+      return pass(`ok, version ${body.version ?? '?'} (${elapsed(answer)})`);
+    },
   },
-}));
+  {
+    id: 'app.backend-ready',
+    group: 'app',
+    title: 'backend /ready (database)',
+    hint: logsHint('the backend cannot reach its database: check DATABASE_URL and the database pod or file', 'backend'),
+    dependsOn: ['app.backend-health'],
+    async run(ctx) {
+      const { backend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      // A 503 is the backend's own verdict, retried while it may still change; then quoted.
+      const answer = await request('GET', joinUrl(backend, '/ready'), opts);
+      if (answer.status === 503) {
+        const body = tryJson<{ status?: string; reason?: string }>(answer.text);
+        throw new CheckFailure(`GET /ready → 503 ${body?.status ?? ''}: ${body?.reason ?? answer.text.slice(0, 200)}`.replace(/ +:/, ':'));
+      }
+      expectStatus(answer, 200, 'GET /ready');
+      const body = json<{ status?: string; reason?: string }>(answer, 'GET /ready');
+      if (body.status !== 'ready') throw new CheckFailure(`GET /ready answered "${body.status}"${body.reason ? `: ${body.reason}` : ''}`);
+      return pass(`ready (${elapsed(answer)})`);
+    },
+  },
+  {
+    id: 'app.frontend-health',
+    group: 'app',
+    title: 'frontend /api/health',
+    hint: logsHint('the frontend server is not serving: look at the frontend logs', 'frontend'),
+    // In cluster mode nothing answers without the namespace; with --url this is not selected, so ignored.
+    dependsOn: ['cluster.namespace'],
+    async run(ctx) {
+      const { frontend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      const { body, answer } = await getJson<{ status?: string }>(joinUrl(frontend, '/api/health'), 'GET /api/health', opts);
+      if (body.status !== 'ok') throw new CheckFailure(`GET /api/health answered status "${body.status}", expected "ok"`);
+      return pass(`ok (${elapsed(answer)})`);
+    },
+  },
+  {
+    id: 'app.frontend-home',
+    group: 'app',
+    title: 'home page',
+    hint: logsHint('the page does not render: look at the frontend logs for a server error', 'frontend'),
+    dependsOn: ['app.frontend-health'],
+    async run(ctx) {
+      const { frontend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      const answer = await request('GET', joinUrl(frontend, '/'), { ...opts, headers: { accept: 'text/html' } });
+      expectStatus(answer, 200, 'GET /');
+      if (!/text\/html/.test(answer.headers.get('content-type') ?? '')) throw new CheckFailure(`GET / answered ${answer.headers.get('content-type')}, expected text/html`);
+      if (!answer.text.includes('<title>Todo Chatbot</title>')) throw new CheckFailure('GET / has no <title>Todo Chatbot</title>');
+      return pass(`HTML with <title>Todo Chatbot</title>, ${Math.round(answer.text.length / 1024)} KiB (${elapsed(answer)})`);
+    },
+  },
+  {
+    id: 'app.frontend-proxy',
+    group: 'app',
+    title: 'frontend → backend proxy',
+    hint: logsHint('the frontend cannot reach the backend: check BACKEND_URL in the frontend and the backend Service', 'frontend'),
+    // Not on backend-health: with the backend down, the proxy's 502 is the cause worth showing.
+    dependsOn: ['app.frontend-health'],
+    async run(ctx) {
+      const { frontend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      const user = smokeUser();
+      // The frontend names the user by the todo_user cookie and forwards to /api/<user>/tasks.
+      // No retry on 502: the proxy's "Backend unavailable" is the answer to report.
+      const answer = await request('GET', joinUrl(frontend, '/api/tasks'), { ...opts, retryOn: [503, 504], headers: { cookie: `todo_user=${user}` } });
+      expectStatus(answer, 200, 'GET /api/tasks through the frontend');
+      const body = json<unknown>(answer, 'GET /api/tasks through the frontend');
+      if (!Array.isArray(body)) throw new CheckFailure('GET /api/tasks through the frontend did not answer a list');
+      return pass(`backend reached, ${body.length} tasks for ${user} (${elapsed(answer)})`);
+    },
+  },
+  {
+    id: 'app.task-roundtrip',
+    group: 'app',
+    title: 'task create/read/complete/delete',
+    hint: logsHint('the task API fails: look at the backend logs and /ready', 'backend'),
+    dependsOn: ['app.backend-ready'],
+    async run(ctx) {
+      const { backend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      const user = smokeUser();
+      const base = joinUrl(backend, `/api/${user}/tasks`);
+      const title = `smoke test ${new Date().toISOString()}`;
+      let created: Task | undefined;
+      try {
+        const post = await request('POST', base, { ...opts, body: { title, description: 'created by the smoke checks' } });
+        expectStatus(post, 201, `POST /api/${user}/tasks`);
+        created = json<Task>(post, 'POST tasks');
+        if (created.title !== title || created.completed !== false) throw new CheckFailure(`POST tasks returned ${post.text.slice(0, 200)}`);
+        const read = await getJson<Task>(`${base}/${created.id}`, `GET tasks/${created.id}`, opts);
+        if (read.body.title !== title) throw new CheckFailure(`GET tasks/${created.id} returned title "${read.body.title}"`);
+        const done = await request('PATCH', `${base}/${created.id}/complete`, { ...opts, body: { completed: true } });
+        expectStatus(done, 200, `PATCH tasks/${created.id}/complete`);
+        if (json<Task>(done, 'PATCH complete').completed !== true) throw new CheckFailure('PATCH complete did not mark the task completed');
+        const del = await request('DELETE', `${base}/${created.id}`, opts);
+        expectStatus(del, 204, `DELETE tasks/${created.id}`);
+        const gone = await request('GET', `${base}/${created.id}`, opts);
+        expectStatus(gone, 404, `GET tasks/${created.id} after DELETE`);
+        const id = created.id;
+        created = undefined;
+        return pass(`task ${id} created, read, completed and deleted as ${user}`);
+      } finally {
+        // Cleanup gets its own short budget: it must run even when the caller's ran out.
+        if (created) await request('DELETE', `${base}/${created.id}`, cleanupOptions(opts)).catch(() => undefined);
+      }
+    },
+  },
+  {
+    id: 'app.chat-roundtrip',
+    group: 'app',
+    title: 'chat adds a task',
+    hint: logsHint('the chat agent fails: look at the backend logs (with OPENAI_API_KEY set, check the key and OPENAI_BASE_URL)', 'backend'),
+    dependsOn: ['app.backend-ready'],
+    async run(ctx) {
+      const { backend } = (await ctx.access()).urls;
+      const opts = ctx.http;
+      const user = smokeUser();
+      const tasksUrl = joinUrl(backend, `/api/${user}/tasks`);
+      const leftovers = async (o?: HttpOptions) => (await getJson<Task[]>(tasksUrl, `GET /api/${user}/tasks`, o)).body;
+      try {
+        const chat = await request('POST', joinUrl(backend, `/api/${user}/chat`), { ...opts, body: { message: 'add smoke-test task' } });
+        expectStatus(chat, 200, `POST /api/${user}/chat`);
+        const reply = json<{ conversation_id?: number; response?: string; tool_calls?: { name: string }[] }>(chat, 'POST chat');
+        if (!reply.tool_calls?.some((c) => c.name === 'add_task')) {
+          throw new CheckFailure(`chat "add smoke-test task" called ${JSON.stringify(reply.tool_calls?.map((c) => c.name) ?? [])}, expected add_task; reply: ${String(reply.response).slice(0, 120)}`);
+        }
+        const tasks = await leftovers(opts);
+        const task = tasks.find((t) => /smoke-test/.test(t.title));
+        if (!task) throw new CheckFailure(`chat reported add_task but ${user} has no task titled like "smoke-test task"`);
+        const del = await request('DELETE', `${tasksUrl}/${task.id}`, opts);
+        expectStatus(del, 204, `DELETE tasks/${task.id}`);
+        return pass(`conversation ${reply.conversation_id}: add_task created task ${task.id} ("${task.title}"), deleted`);
+      } finally {
+        // Whatever happened above, leave no smoke tasks behind.
+        const cleanup = cleanupOptions(opts);
+        const rest = await leftovers(cleanup).catch(() => [] as Task[]);
+        await Promise.all(rest.map((t) => request('DELETE', `${tasksUrl}/${t.id}`, cleanup).catch(() => undefined)));
+      }
+    },
+  },
+];
 
 const ready = (p: KubeObject) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
 
@@ -61,7 +222,7 @@ const RESTART: Check = {
       const took = ((performance.now() - started) / 1000).toFixed(1);
       urls = await access.reconnect();
       const read = await request('GET', `${tasks(urls.backend)}/${task.id}`, ctx.http);
-      if (read.status !== 200) throw new SmokeFailure(`task ${task.id} is gone after the restart: GET → ${read.status} ${read.text.slice(0, 120)}`);
+      if (read.status !== 200) throw new CheckFailure(`task ${task.id} is gone after the restart: GET → ${read.status} ${read.text.slice(0, 120)}`);
       return pass(`task ${task.id} read back after ${victim} was replaced by ${fresh.metadata.name} (Ready in ${took}s)`);
     } finally {
       await request('DELETE', `${tasks(urls.backend)}/${task.id}`, { timeoutMs: 5000, retries: 2 }).catch(() => undefined);
@@ -69,4 +230,4 @@ const RESTART: Check = {
   },
 };
 
-export const APP_CHECKS: readonly Check[] = [...SMOKE_AS_CHECKS, RESTART];
+export const APP_CHECKS: readonly Check[] = [...SMOKE_CHECKS, RESTART];

@@ -2,7 +2,7 @@
 // ones and no other Service holds them, and the URLs a user uses answer.
 import type { Config } from '../config.ts';
 import type { KubeObject } from '../kube.ts';
-import { request } from '../smoke.ts';
+import { request } from '../http.ts';
 import { allServices, component, endpointSlices, list, ofKind } from './readers.ts';
 import { fail, pass, warn, type Check } from './types.ts';
 

@@ -1,5 +1,6 @@
 // Reads shared by the checks, each memoized in the context: one kubectl or
 // helm call however many checks look at its answer.
+import type { HelmRevision } from '../helm.ts';
 import { ClusterUnreachableError, releaseSelector, type Kubectl, type KubeList, type KubeObject } from '../kube.ts';
 import type { CheckContext } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface KeyRef {
   key: string;
   optional?: boolean;
 }
+
+export type { HelmRevision } from '../helm.ts';
 
 export const RELEASE_KINDS = 'deployments,statefulsets,pods,services,configmaps,persistentvolumeclaims';
 
@@ -94,15 +97,6 @@ export function named(ctx: CheckContext, kind: string, names: readonly string[])
     const parsed = JSON.parse(text) as KubeObject & Partial<KubeList>;
     return Array.isArray(parsed.items) ? parsed.items : [parsed];
   });
-}
-
-export interface HelmRevision {
-  revision: number;
-  updated: string;
-  status: string;
-  chart: string;
-  app_version: string;
-  description: string;
 }
 
 /** The latest revision of the release (helm history: status, chart and app version in one call). */

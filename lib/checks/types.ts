@@ -1,13 +1,16 @@
-// The shape of a validate check. Checks are data: an id, a group, a title, a
-// hint for when it fails, what it depends on, and one async run(ctx).
+// The shape of a check, the one for cluster checks and the app's HTTP checks
+// alike. Checks are data: an id, a group, a title, a hint for when it fails,
+// what it depends on, and one async run(ctx).
+import type { AppAccess } from '../access.ts';
 import type { Config } from '../config.ts';
 import type { Runner } from '../exec.ts';
+import type { HttpOptions } from '../http.ts';
 import type { Kubectl } from '../kube.ts';
 import type { Logger } from '../log.ts';
-import type { BaseUrls, SmokeOptions } from '../smoke.ts';
+import type { CheckGroup, CheckTarget } from '../validate/report.ts';
 
-export const GROUPS = ['cluster', 'release', 'workloads', 'config', 'network', 'app'] as const;
-export type CheckGroup = (typeof GROUPS)[number];
+export { CheckFailure, GROUPS, type CheckGroup, type CheckTarget } from '../validate/report.ts';
+export type { AppAccess, BaseUrls } from '../access.ts';
 
 /** What run() returns; a thrown error is a failure whose message is the cause. */
 export interface CheckOutcome {
@@ -24,27 +27,12 @@ export interface Check {
   run(ctx: CheckContext): Promise<CheckOutcome>;
   /** What to do when it fails; a function when its commands name the context, namespace and release. */
   hint: string | ((target: CheckTarget) => string);
-  /** Checks that must pass (or warn) first; when one fails this one is skipped with the reason. Ids outside the selection are ignored. */
+  /** Checks that must pass (or warn) first; when one fails or is skipped this one is skipped with the reason. Ids outside the selection are ignored. */
   dependsOn?: readonly string[];
   /** Only with --disruptive (it restarts a pod). */
   disruptive?: boolean;
   /** Runs after every other selected check has finished (it disturbs what they look at). */
   last?: boolean;
-}
-
-/** How the host reaches the app (lib/access.ts), or the URLs given with --url. */
-export interface AppAccess {
-  urls: BaseUrls;
-  via: 'nodeport' | 'port-forward' | 'given';
-  /** After a pod restart a port-forward dies with its pod: start it again. */
-  reconnect(): Promise<BaseUrls>;
-  close(): Promise<void>;
-}
-
-export interface CheckTarget {
-  context: string;
-  namespace: string;
-  release: string;
 }
 
 /** `kubectl --context C -n NS`: the start of every command a hint gives, so it can be pasted as it is. */
@@ -64,16 +52,13 @@ export interface CheckContext {
   /** Aborted when the total time budget runs out. */
   readonly signal: AbortSignal;
   /** Request timeout and retries for HTTP calls, bound to `signal`. */
-  readonly http: SmokeOptions;
+  readonly http: HttpOptions;
   /** A restart that finished within this window fails workloads.restarts. */
   readonly restartWindowMs: number;
   /** Memoizes a read shared by several checks (one kubectl call, many checks). */
   once<T>(key: string, fn: () => Promise<T>): Promise<T>;
   readonly log?: Logger;
 }
-
-/** A failure with a cause worded for people (thrown by checks; any Error works too). */
-export class CheckFailure extends Error {}
 
 export const pass = (detail: string): CheckOutcome => ({ status: 'pass', detail });
 export const warn = (detail: string): CheckOutcome => ({ status: 'warn', detail });

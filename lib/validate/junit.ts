@@ -1,8 +1,8 @@
 // JUnit XML for CI systems (the de-facto schema Jenkins, GitLab and the GitHub
 // test-reporter actions read): one testsuite per check group, one testcase per
 // check, <failure> with the cause and the hint, <skipped> with the reason.
-import { redact } from './redact.ts';
-import type { CheckResult, ValidateReport } from './validate.ts';
+import { redact } from '../redact.ts';
+import type { CheckResult, ValidateReport } from './report.ts';
 
 /** Characters XML 1.0 forbids outright (control characters other than tab, LF, CR; lone surrogates; U+FFFE/U+FFFF). */
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -1,34 +1,16 @@
-// validate's output, kept apart from the runner: the runner reports each check as
-// it starts and finishes, and one renderer turns that into the streaming table
-// (a live `n/23` counter on a TTY, one line per check in CI and pipes), the one
-// --json document at the end, or --json-lines (one event per check).
+// validate's table, kept apart from the runner: the runner reports each check as
+// it starts and finishes, and this renderer streams the rows (a live `n/23`
+// counter on a TTY, one line per check in CI and pipes), or renders a whole report.
 import { Writable } from 'node:stream';
 import pc from 'picocolors';
-import type { CheckTarget } from './checks/index.ts';
-import { ExitCode } from './errors.ts';
-import { formatDuration } from './log.ts';
-import { redact, redactDeep } from './redact.ts';
-import type { CheckResult, ResultStatus, ValidateReport } from './validate.ts';
+import { ExitCode } from '../errors.ts';
+import { formatDuration } from '../log.ts';
+import { redact } from '../redact.ts';
+import type { CheckResult, CheckStatus, CheckTarget, RunStart, ValidateReport, ValidateRenderer } from './report.ts';
 
-/** What is known once the target is resolved, before the first check runs. */
-export interface RunStart {
-  mode: ValidateReport['mode'];
-  target?: CheckTarget;
-  /** The selected check ids, in table order. */
-  ids: readonly string[];
-}
+export type { RunStart, ValidateRenderer } from './report.ts';
 
-/** The runner's callbacks, as a renderer sees them. */
-export interface ValidateRenderer {
-  begin(run: RunStart): void;
-  started(id: string): void;
-  finished(result: CheckResult, done: number, total: number): void;
-  end(report: ValidateReport): void;
-  /** Where log lines go while checks run (on a TTY: above the counter line, which is then redrawn). */
-  readonly logStream?: Writable;
-}
-
-const SYMBOL: Record<ResultStatus, string> = { pass: '✓', warn: '⚠', fail: '✗', skip: '-' };
+const SYMBOL: Record<CheckStatus, string> = { pass: '✓', warn: '⚠', fail: '✗', skip: '-' };
 
 interface RowLayout {
   idWidth: number;
@@ -58,7 +40,7 @@ function renderHeader(mode: RunStart['mode'], target: CheckTarget | undefined, l
 }
 
 function renderRow(r: CheckResult, l: RowLayout): string {
-  const paint: Record<ResultStatus, (s: string) => string> = { pass: (s) => s, warn: l.c.yellow, fail: l.c.red, skip: l.c.dim };
+  const paint: Record<CheckStatus, (s: string) => string> = { pass: (s) => s, warn: l.c.yellow, fail: l.c.red, skip: l.c.dim };
   const line = rowDetail(r);
   const cut = line.length > l.resultWidth ? `${line.slice(0, l.resultWidth - 1)}…` : line;
   const symbol = r.status === 'pass' ? l.c.green(SYMBOL.pass) : paint[r.status](SYMBOL[r.status]);
@@ -162,50 +144,5 @@ export function tableRenderer(opts: { out: NodeJS.WritableStream; live: boolean;
           },
         })
       : undefined,
-  };
-}
-
-/** The --json document: the report with rounded durations. */
-export function reportJson(report: ValidateReport): Record<string, unknown> {
-  return {
-    ok: report.exitCode === ExitCode.ok,
-    exitCode: report.exitCode,
-    mode: report.mode,
-    ...(report.target ? { target: report.target } : {}),
-    ...(report.urls ? { urls: report.urls, via: report.via } : {}),
-    counts: report.counts,
-    durationMs: Math.round(report.durationMs),
-    budgetMs: report.budgetMs,
-    checks: report.results.map((r) => ({ ...r, durationMs: Math.round(r.durationMs) })),
-  };
-}
-
-/** --json: nothing while checks run, one document at the end. */
-export function jsonDocumentRenderer(out: NodeJS.WritableStream): ValidateRenderer {
-  return {
-    begin() {},
-    started() {},
-    finished() {},
-    end(report) {
-      out.write(`${JSON.stringify(redactDeep(reportJson(report)), null, 2)}\n`);
-    },
-  };
-}
-
-/** --json-lines: a `start` event, one `check` event per check as it finishes, a `summary` event (the document without its checks). */
-export function jsonLinesRenderer(out: NodeJS.WritableStream, clock: () => Date = () => new Date()): ValidateRenderer {
-  const emit = (event: Record<string, unknown>) => out.write(`${JSON.stringify(redactDeep({ ts: clock().toISOString(), ...event }))}\n`);
-  return {
-    begin(run) {
-      emit({ type: 'start', mode: run.mode, ...(run.target ? { target: run.target } : {}), total: run.ids.length });
-    },
-    started() {},
-    finished(result, done, total) {
-      emit({ type: 'check', ...result, durationMs: Math.round(result.durationMs), done, total });
-    },
-    end(report) {
-      const { checks: _checks, ...summary } = reportJson(report);
-      emit({ type: 'summary', ...summary });
-    },
   };
 }
