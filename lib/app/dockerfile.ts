@@ -81,7 +81,8 @@ export function readDockerfile(text: string, overrides: Record<string, string | 
       const m = /^(\w+)(?:=(.*))?$/.exec(ins.args);
       if (!m) continue;
       const value = m[2]?.replace(/^["']|["']$/g, '');
-      if (!seenFrom) globalArgs[m[1]!] = overrides[m[1]!] ?? value;
+      // A default may use an earlier ARG: ARG BASE=python:${PY}-slim
+      if (!seenFrom) globalArgs[m[1]!] = overrides[m[1]!] ?? (value === undefined ? undefined : substitute(value, globalArgs) ?? value);
       else stageArgs[m[1]!] = value ?? globalArgs[m[1]!];
     } else if (ins.keyword === 'FROM') {
       seenFrom = true;

@@ -106,7 +106,8 @@ export function analyzeFrontend(config: AnalyzeConfig, settings: Settings, backe
     if (r.name.startsWith('NEXT_PUBLIC_') || !SERVER_URL_NAME.test(r.name) || r.name === 'NODE_ENV') continue;
     buildTime.push({ name: r.name, audience: 'server', from: `${configFile}:${r.line}`, value: serviceUrl, why: `${configFile} ${r.in} reads ${r.name} during \`next build\` (Next.js bakes the result in): it gets the backend's in-cluster Service URL` });
   }
-  const proxies = [...next.proxies.map((p) => ({ source: fixedPrefix(p.source), kept: fixedPrefix(p.destinationPath) === fixedPrefix(p.source) })), ...(routePaths.some((r) => r.path.startsWith(`${basePath}/api/`)) ? [{ source: `${basePath}/api`, kept: true }] : [])];
+  // Only a rewrites() proxy to the backend counts: the app's own /api routes (a health route) say nothing about where the backend is.
+  const proxies = next.proxies.map((p) => ({ source: fixedPrefix(p.source), kept: fixedPrefix(p.destinationPath) === fixedPrefix(p.source) }));
   const publicReads = [...reads, ...next.buildTimeReads.map((r) => ({ ...r, hasDefault: false, orFallback: false, from: `${configFile}:${r.line}` }))].filter((r) => r.name.startsWith('NEXT_PUBLIC_') && BROWSER_URL_NAME.test(r.name));
   for (const r of publicReads) {
     if (buildTime.some((b) => b.name === r.name)) continue;
