@@ -320,6 +320,23 @@ test('blocking problems: no entry, no requirements, no fastapi, no lockfile, not
   assert.equal(broken((d) => { writeFileSync(path.join(d, 'frontend/Dockerfile'), 'FROM node:22\nCMD ["npm", "start"]\n'); writeFileSync(path.join(d, 'frontend/next.config.mjs'), 'export default {};\n'); }).codes, ['frontend APP_NOT_STANDALONE']);
 });
 
+test('frontend env reads: server and browser names, defaults, destructuring; NEXT_PUBLIC_ fix says build time', () => {
+  const { a } = broken((d) => {
+    mkdirSync(path.join(d, 'frontend/lib'));
+    writeFileSync(path.join(d, 'frontend/lib/site.js'), [
+      'export const name = process.env.NEXT_PUBLIC_SITE_NAME;',
+      'export const level = process.env.LOG_LEVEL ?? "info";',
+      'const { SESSION_TOKEN, REGION = "eu" } = process.env;',
+      '// process.env.COMMENTED_OUT',
+      'export const env = process.env.NODE_ENV;',
+    ].join('\n'));
+  });
+  assert.equal(a.frontend.env.map((e) => [e.name, e.secretLike, e.suppliedBy]), [['NEXT_PUBLIC_SITE_NAME', false, 'missing'], ['LOG_LEVEL', false, 'default-in-code'], ['SESSION_TOKEN', true, 'missing'], ['REGION', false, 'default-in-code'], ['NODE_ENV', false, 'toolkit']]);
+  const fixes = a.problems.filter((p) => p.code === 'APP_ENV_MISSING').map((p) => p.fix);
+  assert.match(fixes[0]!, /APP_ENV=NEXT_PUBLIC_SITE_NAME; `next build` inlines NEXT_PUBLIC_ values/);
+  assert.match(fixes[1]!, /APP_SECRETS=SESSION_TOKEN/);
+});
+
 test('src layout: src/<pkg>/main.py → <pkg>.main:app with appDir src', () => {
   const { a } = broken((d) => {
     rmSync(path.join(d, 'backend/main.py'));
