@@ -86,6 +86,8 @@ test('python: routes with APIRouter and include_router prefixes', () => {
   assert.equal(routes.routers, { router: '/ops' });
   assert.equal(routes.routes.map((r) => `${r.owner} ${r.path}`), ['router /healthz', 'app /ready']);
   assert.equal(scanPython('app.include_router(health.router, prefix="/api")\n').includes, [{ router: 'health.router', prefix: '/api' }]);
+  assert.equal(scanPython('@app.get(path="/livez")\nasync def l(): ...\n').routes.map((r) => r.path), ['/livez'], 'the path as a keyword');
+  assert.equal(scanPython('# @app.get("/health")\n').routes, [], 'a commented-out route');
 });
 
 // --- dependencies ----------------------------------------------------------------
@@ -244,7 +246,7 @@ test('public-api-url: NEXT_PUBLIC_API_URL is a browser build-time value (the acc
   const given = analyzeApps(config('public-api-url'), { browserBackendUrl: 'http://127.0.0.1:30800' });
   assert.equal(given.frontend.buildTime.map((b) => [b.name, b.audience, b.value, b.from]), [['NEXT_PUBLIC_API_URL', 'browser', 'http://127.0.0.1:30800', 'lib/api.js:2']]);
   assert.equal(codes('public-api-url', { browserBackendUrl: 'http://127.0.0.1:30800' }), ['backend APP_NO_READINESS']);
-  assert.equal(codes('public-api-url'), ['backend APP_NO_READINESS', 'frontend APP_BROWSER_URL']);
+  assert.equal(codes('public-api-url'), ['frontend APP_BROWSER_URL', 'backend APP_NO_READINESS']);
   assert.is(given.backend.healthPath.value, '/healthz');
   assert.equal(given.backend.env.map((e) => [e.name, e.suppliedBy]), [['CORS_ORIGINS', 'toolkit']]);
 });
@@ -265,7 +267,7 @@ test('a NEXT_PUBLIC_ URL behind the app\'s own rewrites() proxy gets the same-or
 test('no-health: the backend falls back to /openapi.json, the frontend to /, each said once', () => {
   const a = analyzeApps(config('no-health'));
   assert.equal([a.backend.healthPath.value, a.backend.healthPath.source, a.frontend.healthPath.value], ['/openapi.json', 'default', '/']);
-  assert.equal(codes('no-health'), ['backend APP_NO_HEALTH_ROUTE', 'backend APP_NO_READINESS', 'frontend APP_NO_HEALTH_ROUTE']);
+  assert.equal(codes('no-health'), ['frontend APP_NO_HEALTH_ROUTE', 'backend APP_NO_HEALTH_ROUTE', 'backend APP_NO_READINESS']);
   const set = analyzeApps(config('no-health'), { backendHealthPath: '/api/tasks', frontendHealthPath: '/', backendReadyPath: '/api/tasks' });
   assert.equal([set.backend.healthPath, set.frontend.healthPath.source], [{ value: '/api/tasks', source: 'setting', from: 'BACKEND_HEALTH_PATH' }, 'setting']);
   assert.equal(set.problems, []);

@@ -24,7 +24,8 @@ export function analyzeApps(config: AnalyzeConfig, opts: AnalyzeOptions = {}): A
       problems.push({ app: which, code: 'APP_ENV_MISSING', message: `${read.from} reads ${read.name} without a default, and nothing sets it in the cluster`, fix, blocking: false });
     }
   }
-  // Blocking first, then by app, keeping the order found within each.
-  problems.sort((a, b) => Number(b.blocking) - Number(a.blocking));
+  // Blocking first, then the frontend's before the backend's, keeping the order found within each.
+  const appOrder = { frontend: 0, backend: 1 } as const;
+  problems.sort((a, b) => Number(b.blocking) - Number(a.blocking) || appOrder[a.app] - appOrder[b.app]);
   return { frontend, backend, problems, deployable: !problems.some((p) => p.blocking) };
 }

@@ -121,7 +121,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FASTAPI_CALL = /^(\w+)\s*(?::[^=]+)?=\s*(?:fastapi\.)?FastAPI\(/;
 const CALL_ASSIGN = /^(\w+)\s*(?::[^=]+)?=\s*(\w+)\(/;
 const DEF = /^(?:async\s+)?def\s+(\w+)\s*\(/;
-const ROUTE_DECORATOR = new RegExp(String.raw`^@(\w+)\.(get|head|api_route)\(\s*${STRING}`);
+const ROUTE_DECORATOR = new RegExp(String.raw`^@(\w+)\.(get|head|api_route)\(\s*(?:path\s*=\s*)?${STRING}`);
 const ADD_ROUTE = new RegExp(String.raw`^(\w+)\.add_api_route\(\s*${STRING}`);
 const ROUTER = /^(\w+)\s*(?::[^=]+)?=\s*(?:fastapi\.)?APIRouter\((.*)\)\s*$/;
 const INCLUDE = /\b\w+\.include_router\(\s*([\w.]+)\s*(?:,(.*))?\)/;
