@@ -2,6 +2,7 @@
 // requirements/pyproject, Dockerfile, next.config through the TypeScript parser, lockfiles), then the
 // fixture shapes under test/fixtures/apps and the reference app, and the chart's Service name.
 //   node --import tsx test/app-analyze.test.ts
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -15,8 +16,10 @@ import { readNodePackage } from '../lib/app/node-package.ts';
 import { parsePyprojectDeps, parseRequirementsTxt } from '../lib/app/python-deps.ts';
 import { scanPython } from '../lib/app/python.ts';
 import { PROBLEM_CODES } from '../lib/app/problems.ts';
+import { createRunner } from '../lib/exec.ts';
+import { CHART_PATH, helmTemplate, splitHelmOutput } from '../lib/render.ts';
 import { tempDir } from './support/tmp.ts';
-import { REPO_ROOT } from './support/tools.ts';
+import { ensureTools, REPO_ROOT } from './support/tools.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/apps');
 const config = (shape: string, extra: Partial<AnalyzeConfig> = {}): AnalyzeConfig => ({
@@ -187,6 +190,23 @@ test('the backend Service URL uses the chart\'s naming (_helpers.tpl componentNa
   assert.is(chartComponentName('my-todo-chatbot-2', 'backend'), 'my-todo-chatbot-2-backend');
   assert.is(chartComponentName('a'.repeat(53), 'backend').length, 63);
   assert.is(backendServiceUrl('demo', 'apps', 8080), 'http://demo-todo-chatbot-backend.apps.svc.cluster.local:8080');
+});
+
+test('chartComponentName names the backend Service as the chart does (helm template, several release names)', async () => {
+  const helm = (await ensureTools()).HELM3_BIN!;
+  const password = tempDir('tck-svc-');
+  try {
+    const values = path.join(password.dir, 'values.yaml');
+    writeFileSync(values, `postgresql:\n  auth:\n    password: ${randomBytes(12).toString('hex')}\n`);
+    const run = createRunner();
+    for (const release of ['todo-chatbot', 'demo', 'my-todo-chatbot-2', `r${'x'.repeat(51)}`]) {
+      const docs = splitHelmOutput(await helmTemplate(run, { helmBin: helm, chartDir: path.join(REPO_ROOT, CHART_PATH), releaseName: release, valuesFiles: [values], skipTests: true }));
+      const services = docs.filter((d) => (d.object as { kind?: string })?.kind === 'Service').map((d) => (d.object as { metadata: { name: string } }).metadata.name);
+      assert.ok(services.includes(chartComponentName(release, 'backend')), `${chartComponentName(release, 'backend')} in ${services}`);
+    }
+  } finally {
+    password.cleanup();
+  }
 });
 
 test('the env names the chart sets are read from its templates', () => {
