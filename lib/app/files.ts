@@ -8,7 +8,7 @@ const SKIPPED_DIRS = new Set([
   '.ruff_cache', '.tox', 'dist', 'build', 'out', 'coverage', 'test', 'tests', 'e2e', '__tests__', '.turbo', '.vercel',
   'site-packages',
 ]);
-/** A user's folder may be big: stop listing here rather than stall doctor (the rest is not scanned, and said so). */
+/** A user's folder may be big (a checked-in virtualenv under another name): stop listing here rather than stall doctor. */
 const MAX_FILES = 5000;
 
 export interface SourceTree {
@@ -71,11 +71,4 @@ export function isDirectory(dir: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** 1-based line of a character offset. */
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
