@@ -51,6 +51,22 @@ export const ERROR_CODES = {
   ACCESS_NO_SERVICE: ExitCode.failed,
   ACCESS_PORT_FORWARD: ExitCode.failed,
   CONFIRMATION_REQUIRED: ExitCode.usage,
+  // the user's app (lib/app/, doctor): blocking problems end with exit 2, warnings leave it 0
+  APP_DIR_NOT_FOUND: ExitCode.usage,
+  APP_DOCKERFILE_NOT_FOUND: ExitCode.usage,
+  APP_BASE_IMAGE_UNRESOLVED: ExitCode.ok,
+  APP_ENTRY_NOT_FOUND: ExitCode.usage,
+  APP_ENTRY_INVALID: ExitCode.usage,
+  APP_NO_REQUIREMENTS: ExitCode.usage,
+  APP_MISSING_DEPENDENCY: ExitCode.usage,
+  APP_NO_PACKAGE_JSON: ExitCode.usage,
+  APP_NO_LOCKFILE: ExitCode.usage,
+  APP_YARN_BERRY: ExitCode.usage,
+  APP_NOT_STANDALONE: ExitCode.usage,
+  APP_NO_HEALTH_ROUTE: ExitCode.ok,
+  APP_NO_READINESS: ExitCode.ok,
+  APP_ENV_MISSING: ExitCode.ok,
+  APP_BROWSER_URL: ExitCode.ok,
 } as const satisfies Record<string, ExitCodeValue>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

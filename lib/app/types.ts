@@ -1,6 +1,7 @@
 // What the toolkit found in the user's app folders (issue: "your own app").
 // Computed once by analyzeApps() (lib/app/analyze.ts); read by doctor, build-images and deploy, so every
 // command acts on the same facts. Each fact says where it came from, because doctor must explain itself.
+import type { ErrorCode } from '../error-codes.ts';
 
 /** Where a fact came from: found in the app's files, set in .env/flags, or the toolkit's default. */
 export type FactSource = 'detected' | 'setting' | 'default';
@@ -50,7 +51,7 @@ export interface BuildTimeValue {
 export interface AppProblem {
   app: AppName;
   /** An error code documented in docs/troubleshooting.md. */
-  code: string;
+  code: ErrorCode;
   message: string;
   fix: string;
   /** true: the app cannot be deployed until fixed (doctor exits 2). */
