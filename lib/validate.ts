@@ -12,7 +12,7 @@ import { loadConfig, parseDuration, type Config } from './config.ts';
 import { ExitCode, ToolkitError, UsageError, type ExitCodeValue } from './errors.ts';
 import { CommandError, createRunner, type Runner } from './exec.ts';
 import { toJUnit } from './junit.ts';
-import { ClusterUnreachableError, Kubectl, isUnreachable } from './kube.ts';
+import { ClusterUnreachableError, Kubectl, isUnreachable } from './kubectl.ts';
 import { createLogger, type Logger } from './log.ts';
 import { requirePrereqs, type ToolName } from './prereqs.ts';
 import { BudgetExceeded, type BaseUrls } from './smoke.ts';

@@ -11,7 +11,7 @@ import { CHECKS, GROUPS } from '../lib/checks/index.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
-import { ClusterUnreachableError } from '../lib/kube.ts';
+import { ClusterUnreachableError } from '../lib/kubectl.ts';
 import { ensureTools } from './support/tools.ts';
 import { tempDir } from './support/tmp.ts';
 import { checkCount, parseUrlFlag, renderReport, selectChecks, validate } from '../lib/validate.ts';

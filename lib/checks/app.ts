@@ -1,6 +1,6 @@
 // app: the HTTP smoke checks of lib/smoke.ts through the URLs a user uses, and
 // with --disruptive a task that must survive a backend pod restart.
-import { releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
+import { releaseSelector, type KubeList, type KubeObject } from '../kubectl.ts';
 import { request, SMOKE_CHECKS, SmokeFailure, smokeUser } from '../smoke.ts';
 import { sleep } from '../sleep.ts';
 import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';

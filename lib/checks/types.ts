@@ -2,7 +2,7 @@
 // hint for when it fails, what it depends on, and one async run(ctx).
 import type { Config } from '../config.ts';
 import type { Runner } from '../exec.ts';
-import type { Kubectl } from '../kube.ts';
+import type { Kubectl } from '../kubectl.ts';
 import type { Logger } from '../log.ts';
 import type { BaseUrls, SmokeOptions } from '../smoke.ts';
 
