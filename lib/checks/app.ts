@@ -3,6 +3,7 @@
 import { releaseSelector, type KubeList, type KubeObject } from '../kubectl.ts';
 import { request, SMOKE_CHECKS, SmokeFailure, smokeUser } from '../smoke.ts';
 import { sleep } from '../sleep.ts';
+import { podReady as ready } from '../status/progress.ts';
 import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';
 
 /** Smoke checks become app checks; those that depend on nothing need the cluster (ignored with --url). */
@@ -17,8 +18,6 @@ const SMOKE_AS_CHECKS: readonly Check[] = SMOKE_CHECKS.map((smoke) => ({
     return pass(await smoke.run(access.urls, ctx.http));
   },
 }));
-
-const ready = (p: KubeObject) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
 
 async function backendPods(ctx: CheckContext): Promise<KubeObject[]> {
   const selector = `${releaseSelector(ctx.target.release)},app.kubernetes.io/component=backend`;
