@@ -65,6 +65,20 @@ for (const [name, workload, done] of ROLLOUT_CASES) {
   });
 }
 
+const statefulSet = (status: Record<string, unknown>): Workload => ({ kind: 'StatefulSet', metadata: { name: 'db', generation: 1 }, spec: { replicas: 1 }, status: { observedGeneration: 1, replicas: 1, ...status } });
+const STATEFULSET_CASES: [string, Workload, { done: boolean; available: number }][] = [
+  ['ready on its current revision', statefulSet({ readyReplicas: 1, updatedReplicas: 1, currentRevision: 'db-1', updateRevision: 'db-1', availableReplicas: 1 }), { done: true, available: 1 }],
+  ['ready, but the update revision not rolled out', statefulSet({ readyReplicas: 1, updatedReplicas: 1, currentRevision: 'db-1', updateRevision: 'db-2' }), { done: false, available: 1 }],
+  ['no availableReplicas (before 1.22): its ready ones count', statefulSet({ readyReplicas: 1, updatedReplicas: 1 }), { done: true, available: 1 }],
+  ['not ready yet', statefulSet({ readyReplicas: 0, updatedReplicas: 1 }), { done: false, available: 0 }],
+];
+for (const [name, workload, want] of STATEFULSET_CASES) {
+  test(`StatefulSet rolled out: ${name} → ${want.done}`, () => {
+    const p = workloadProgress(workload);
+    assert.equal({ done: p.done, available: p.available }, want);
+  });
+}
+
 test('the rollout diagnoses only the pods of the ReplicaSet the deployment names as new', () => {
   const web: Workload = { kind: 'Deployment', metadata: { name: 'web' }, status: { conditions: [{ type: 'Progressing', message: 'ReplicaSet "web-new1" is progressing.' }] } };
   const pod = (name: string, rs: string): Pod => ({ kind: 'Pod', metadata: { name, ownerReferences: [{ kind: 'ReplicaSet', name: rs }] } });
