@@ -3,7 +3,7 @@
 // started here, used, and always stopped by close().
 import { ExitCode, ToolkitError, type ErrorCode } from './errors.ts';
 import { startBackground, type Background } from './exec.ts';
-import { releaseSelector, type Kubectl, type KubeList, type KubeObject } from './kube.ts';
+import { releaseSelector, type Kubectl, type KubeList, type KubeObject } from './kubectl.ts';
 import type { Logger } from './log.ts';
 
 /** Where the host reaches the app's two servers. */

@@ -14,8 +14,8 @@ import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
 import { buildPipeline } from './images/pipeline.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
-import { Kubectl, releaseSelector, RolloutError } from './kube.ts';
-import { watchRollout } from './rollout.ts';
+import { Kubectl, releaseSelector } from './kubectl.ts';
+import { RolloutError, watchRollout } from './rollout.ts';
 import { checkDumpDir, failureReport, writeDump } from './failure-dump.ts';
 import { Logger } from './log.ts';
 import { pollIntervalMs, RolloutProgress } from './rollout-progress.ts';

@@ -7,7 +7,9 @@ import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync }
 import path from 'node:path';
 import { ExitCode, ToolkitError } from './errors.ts';
 import { CommandError } from './exec.ts';
-import { releaseSelector, type Diagnosis, type KubeObject, type Kubectl } from './kube.ts';
+import { releaseSelector, type Kubectl, type KubeList } from './kubectl.ts';
+import type { Diagnosis } from './status/advice.ts';
+import type { KubeEvent, Pod } from './status/types.ts';
 import { redact } from './redact.ts';
 
 const LOG_LINES = 20;
@@ -32,13 +34,13 @@ export function checkDumpDir(dir: string, root: string): string {
 }
 
 /** One event as a line: `Warning BackOff: Back-off restarting failed container (×12)`. */
-const eventLine = (e: KubeObject) => `${e['type'] ?? ''} ${e['reason'] ?? ''}: ${String(e['message'] ?? '').trim()}${Number(e['count'] ?? 1) > 1 ? ` (×${e['count']})` : ''}`.trim();
+const eventLine = (e: KubeEvent) => `${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}${Number(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`.trim();
 
 const lastLines = (text: string, n = LOG_LINES) => text.trimEnd().split('\n').filter(Boolean).slice(-n);
 
 async function podEvents(kubectl: Kubectl, pod: string): Promise<string[]> {
-  const list = await kubectl.json(['events', '--field-selector', `involvedObject.name=${pod}`]).catch(() => ({ items: [] as KubeObject[] }));
-  return list.items.filter((e: any) => e.involvedObject?.name === pod).map(eventLine);
+  const list = await kubectl.json<KubeList<KubeEvent>>(['events', '--field-selector', `involvedObject.name=${pod}`]).catch(() => ({ items: [] as KubeEvent[] }));
+  return list.items.filter((e) => e.involvedObject?.name === pod).map(eventLine);
 }
 
 /** The last log lines, or kubectl's reason there are none ("container … is waiting to start: ContainerCreating"). */
@@ -96,9 +98,9 @@ export async function writeDump(kubectl: Kubectl, release: string, dir: string):
   const selector = ['--selector', releaseSelector(release)];
   const failed = (what: string, error: unknown) => `${what} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
   put('describe.txt', await kubectl.exec(['describe', 'deployments,statefulsets,replicasets,pods,services,persistentvolumeclaims', ...selector]).catch((e: unknown) => failed('kubectl describe', e)));
-  const events = await kubectl.json(['events']).catch((e: unknown) => failed('kubectl get events', e));
-  put('events.txt', typeof events === 'string' ? events : events.items.map((e: any) => `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''} ${eventLine(e)}`.trim()).join('\n') || '(no events)');
-  const pods = await kubectl.json(['pods', ...selector]).catch(() => ({ items: [] as KubeObject[] }));
+  const events = await kubectl.json<KubeList<KubeEvent>>(['events']).catch((e: unknown) => failed('kubectl get events', e));
+  put('events.txt', typeof events === 'string' ? events : events.items.map((e) => `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''} ${eventLine(e)}`.trim()).join('\n') || '(no events)');
+  const pods = await kubectl.json<KubeList<Pod>>(['pods', ...selector]).catch(() => ({ items: [] as Pod[] }));
   for (const pod of pods.items) {
     for (const status of pod.status?.containerStatuses ?? []) {
       const base = `logs/${pod.metadata.name}.${status.name}`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
-import { ClusterUnreachableError } from './kube.ts';
+import { ClusterUnreachableError } from './kubectl.ts';
 import { isUnreachable } from './unreachable.ts';
 import { allocatedPortIn, nodePortTaken } from './values-check.ts';
 
@@ -52,7 +52,7 @@ export interface UpgradeArgsOptions extends ReleaseRef {
  * `helm upgrade --install` argv. Values only by file: argv is world-readable (ps, /proc).
  * No --wait/--atomic (Helm 3) or --wait=watcher/--rollback-on-failure (Helm 4): helm's
  * wait cannot fail fast on a pod that will never start, so deploy watches the rollout
- * itself (lib/kube.ts) and rolls back with `helm rollback` when it fails, on both majors.
+ * itself (lib/rollout.ts) and rolls back with `helm rollback` when it fails, on both majors.
  */
 export function upgradeArgs(opts: UpgradeArgsOptions): string[] {
   return [

@@ -9,7 +9,7 @@ import type { Config } from './config.ts';
 import { parseDuration } from './config.ts';
 import { ExitCode, UsageError, type ExitCodeValue } from './errors.ts';
 import { startBackground, type Background, type Runner } from './exec.ts';
-import { ClusterUnreachableError, Kubectl, type KubeObject } from './kube.ts';
+import { ClusterUnreachableError, Kubectl, type KubeObject } from './kubectl.ts';
 import type { Logger } from './log.ts';
 import { redact } from './redact.ts';
 import { sleep } from './sleep.ts';

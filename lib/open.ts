@@ -7,7 +7,7 @@ import { answers, openAccess, type AppAccess, type BaseUrls } from './access.ts'
 import { loadConfig } from './config.ts';
 import { ExitCode, type ExitCodeValue } from './errors.ts';
 import { createRunner, type Runner } from './exec.ts';
-import { Kubectl } from './kube.ts';
+import { Kubectl } from './kubectl.ts';
 import type { Logger } from './log.ts';
 import { providerFor, resolveTarget } from './providers/index.ts';
 import { sleep } from './sleep.ts';

@@ -1,7 +1,7 @@
 // The rollout watch's progress, for people and machines: on a TTY one live line per
 // workload redrawn in place; in CI or a pipe a line on every change and at least every
 // 10 s; with --json one event per change; at the end one summary line per workload.
-import type { WorkloadState } from './kube.ts';
+import type { WorkloadProgress } from './status/progress.ts';
 import { formatDuration, type Logger } from './log.ts';
 
 /** A plain (CI, pipe) run repeats an unchanged state this often, so a long image pull is not silence. */
@@ -13,7 +13,7 @@ export function pollIntervalMs(log: Logger): number {
 }
 
 /** `backend 0/1 ContainerCreating (pulling image, 12s)`, `frontend 2/2 ready`. */
-export function workloadLine(w: WorkloadState, sinceMs?: number): string {
+export function workloadLine(w: WorkloadProgress, sinceMs?: number): string {
   if (w.done) return `${w.name} ${w.ready}/${w.desired} ready`;
   const why = w.why ?? 'updating';
   const elapsed = sinceMs === undefined ? '' : `${Math.floor(sinceMs / 1000)}s`;
@@ -21,7 +21,7 @@ export function workloadLine(w: WorkloadState, sinceMs?: number): string {
   return `${w.name} ${w.ready}/${w.desired} ${detail}`;
 }
 
-const stateKey = (w: WorkloadState) => `${w.name} ${w.ready}/${w.desired} ${w.done ? 'done' : (w.why ?? '')}`;
+const stateKey = (w: WorkloadProgress) => `${w.name} ${w.ready}/${w.desired} ${w.done ? 'done' : (w.why ?? '')}`;
 
 export class RolloutProgress {
   private readonly started: number;
@@ -29,7 +29,7 @@ export class RolloutProgress {
   private readonly since = new Map<string, { key: string; at: number }>();
   private lastKey = '';
   private lastPrinted = -Infinity;
-  private last: WorkloadState[] = [];
+  private last: WorkloadProgress[] = [];
 
   constructor(
     private readonly log: Logger,
@@ -39,7 +39,7 @@ export class RolloutProgress {
   }
 
   /** One look of the watch. */
-  update(workloads: readonly WorkloadState[]): void {
+  update(workloads: readonly WorkloadProgress[]): void {
     const at = this.now();
     for (const w of workloads) {
       const key = stateKey(w);
@@ -61,9 +61,9 @@ export class RolloutProgress {
   }
 
   /** The rollout completed: one summary line per workload (replacing the live lines on a TTY). */
-  finish(workloads: readonly WorkloadState[] = this.last): void {
+  finish(workloads: readonly WorkloadProgress[] = this.last): void {
     const took = formatDuration(this.now() - this.started);
-    const summary = (w: WorkloadState) => `${workloadLine(w)} (rollout ${took})`;
+    const summary = (w: WorkloadProgress) => `${workloadLine(w)} (rollout ${took})`;
     if (this.log.mode === 'pretty') this.log.live(workloads.map((w) => `✓ ${summary(w)}`));
     else for (const w of workloads) this.log.result('ok', summary(w), [], { workload: w.name, kind: w.kind, ready: w.ready, desired: w.desired });
   }

@@ -3,27 +3,42 @@
 // when a cause will not fix itself, and the deadline.
 import { workloads as workloadObjects, ofKind, readContext } from './checks/readers.ts';
 import { ExitCode, ToolkitError } from './errors.ts';
-import {
-  currentPods, FAILURE_CAUSES, podWhy, releaseSelector, RolloutError, shortResource, unschedulable, workloadState,
-  type Diagnosis, type KubeObject, type Kubectl, type KubeTarget, type PodFacts, type WatchOptions, type WorkloadState,
-} from './kube.ts';
+import { releaseSelector, type Kubectl, type KubeTarget } from './kubectl.ts';
+import { explain, type DiagnoseContext, type Diagnosis } from './status/advice.ts';
+import { detect, schedulingProblem } from './status/detect.ts';
+import { currentPods, podReady, podWhy, workloadProgress, type WorkloadProgress } from './status/progress.ts';
+import { isWorkload, type KubeEvent, type Pod } from './status/types.ts';
 import { sleep } from './sleep.ts';
 
+export class RolloutError extends ToolkitError {
+  constructor(readonly diagnosis: Diagnosis) {
+    super([diagnosis.message, ...(diagnosis.details ?? []).map((d) => `  ${d}`)].join('\n'), ExitCode.failed, diagnosis.hint, diagnosis.code);
+  }
+}
+
+export interface WatchOptions extends DiagnoseContext {
+  release: string;
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (workloads: WorkloadProgress[]) => void;
+}
+
 /** One look at the release: workload states, and a diagnosis when something will not recover. */
-export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Promise<{ workloads: WorkloadState[]; diagnosis?: Diagnosis; pending: string[]; stuck?: { pod: string; container?: string } }> {
+export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Promise<{ workloads: WorkloadProgress[]; diagnosis?: Diagnosis; pending: string[]; stuck?: { pod: string; container?: string } }> {
   // The release's objects through the readers validate and status use: one list call per look.
   const ctx = readContext(kubectl, opts.release, opts.signal);
-  const objects = await workloadObjects(ctx);
-  const workloads = objects.map(workloadState);
+  const objects = (await workloadObjects(ctx)).filter(isWorkload);
+  const workloads = objects.map(workloadProgress);
   const notDone = workloads.filter((w) => !w.done);
   if (!notDone.length) return { workloads, pending: [] };
-  const allPods = await ofKind(ctx, 'Pod');
+  const allPods: Pod[] = await ofKind(ctx, 'Pod');
   const pods = objects
     .filter((o) => notDone.some((w) => w.name === o.metadata.name))
     .flatMap((w) => currentPods(w, allPods).map((pod) => ({ pod, workload: w.metadata.name })));
-  const events = pods.some(({ pod }) => !pod.status?.containerStatuses?.every((s: any) => s.ready)) ? (await kubectl.json(['events'], { signal: opts.signal })).items : [];
+  const events: KubeEvent[] = pods.some(({ pod }) => !podReady(pod)) ? (await kubectl.json(['events'], { signal: opts.signal })).items : [];
   // A pod's own events only: an earlier pod's Unhealthy count says nothing about this one.
-  const eventsOf = (pod: KubeObject) => events.filter((e: any) => e.involvedObject?.kind === 'Pod' && e.involvedObject.name === pod.metadata.name);
+  const eventsOf = (pod: Pod) => events.filter((e) => e.involvedObject?.kind === 'Pod' && e.involvedObject.name === pod.metadata.name);
   const pending: string[] = [];
   let stuck: { pod: string; container?: string } | undefined;
   for (const { pod, workload } of pods) {
@@ -33,19 +48,15 @@ export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Prom
       const why = podWhy(pod, podEvents);
       if (why !== 'ready') state.why = why;
     }
-    const sched = unschedulable(pod, podEvents);
+    const finding = detect(pod, podEvents, { othersDone: workloads.every((w) => w.done || w.name === workload) });
+    if (finding) return { workloads, pending, diagnosis: await explain(finding, workload, opts) };
+    const sched = schedulingProblem(pod, podEvents);
     if (sched) {
-      const short = shortResource(sched);
-      if (short) return { workloads, pending, diagnosis: { pod: pod.metadata.name, code: 'UNSCHEDULABLE', message: `${workload}: pod ${pod.metadata.name} cannot be scheduled: not enough ${short} (${sched})`, hint: `lower <component>.resources.requests (${short}) in your values, or give the cluster more (minikube start --cpus/--memory, or delete other workloads)` } };
       pending.push(`${workload}: pod ${pod.metadata.name} is Pending: ${sched}`);
       stuck ??= { pod: pod.metadata.name };
       continue;
     }
     for (const status of pod.status?.containerStatuses ?? []) {
-      const othersDone = workloads.every((w) => w.done || w.name === workload);
-      const facts: PodFacts = { pod, workload, container: status.name, image: status.image, status, spec: (pod.spec?.containers ?? []).find((c: any) => c.name === status.name), events: podEvents, othersDone };
-      const cause = FAILURE_CAUSES.find((c) => c.matches(facts));
-      if (cause) return { workloads, pending, diagnosis: { pod: pod.metadata.name, container: status.name, ...(await cause.explain(facts, opts)) } };
       if (!status.ready) {
         const why = status.state?.waiting ? `${status.state.waiting.reason}${status.state.waiting.message ? `: ${status.state.waiting.message}` : ''}` : status.state?.running ? 'running, not ready yet' : 'not started';
         pending.push(`${workload}: pod ${pod.metadata.name} container ${status.name}: ${why}`);
@@ -70,7 +81,7 @@ export function noWorkloads(target: KubeTarget, release: string): ToolkitError {
 }
 
 /** Polls until every workload of the release is ready; RolloutError with the cause otherwise. */
-export async function watchRollout(kubectl: Kubectl, opts: WatchOptions): Promise<WorkloadState[]> {
+export async function watchRollout(kubectl: Kubectl, opts: WatchOptions): Promise<WorkloadProgress[]> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     if (opts.signal?.aborted) throw new ToolkitError('interrupted during the rollout watch', ExitCode.interrupted);

@@ -1,15 +1,18 @@
 // `status`: one look at the deployment, changing nothing. It reads the cluster
 // through validate's readers (lib/checks/readers.ts: one kubectl call for the
 // release's objects, helm history for the release) and judges readiness with the
-// rollout watch's workloadState(), so the three never disagree on "ready".
+// rollout watch's workloadProgress() (lib/status/progress.ts), so the three never disagree on "ready".
 import { component, latestRevision, readContext, releaseObjects, servingPods } from './checks/readers.ts';
 import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
 import { parseImageRef } from './image-ref.ts';
 import { planImages } from './images/plan.ts';
-import { ClusterUnreachableError, Kubectl, workloadState, type KubeList, type KubeObject } from './kube.ts';
+import { ClusterUnreachableError, Kubectl, type KubeList, type KubeObject } from './kubectl.ts';
 import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
+import { workloadProgress } from './status/progress.ts';
+import { containerStatuses as statuses, isWorkload, type KubeEvent, type Pod, type Workload } from './status/types.ts';
+import { isUnreachable } from './unreachable.ts';
 
 export type Health = 'healthy' | 'degraded' | 'unreachable';
 
@@ -37,7 +40,7 @@ export interface WorkloadStatus {
   ready: number;
   desired: number;
   updated: number;
-  /** Rolled out by `kubectl rollout status`'s rules (workloadState). */
+  /** Rolled out by `kubectl rollout status`'s rules (workloadProgress). */
   done: boolean;
   images: ImageStatus[];
   /** Pod phases of the workload's serving pods, with a waiting reason in place of "Pending"/"Running" when a container waits (CrashLoopBackOff). */
@@ -94,8 +97,6 @@ export interface StatusOptions {
 }
 
 const EVENT_WINDOW_MS = 10 * 60_000;
-const isWorkload = (o: KubeObject) => o.kind === 'Deployment' || o.kind === 'StatefulSet';
-const statuses = (pod: KubeObject): any[] => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
 /** The tag of an image reference (none for `repo@sha256:…`), by the one ImageRef parser. */
 const tagOf = (image: string) => {
   try {
@@ -121,15 +122,15 @@ function podsOf(workload: KubeObject, pods: readonly KubeObject[]): KubeObject[]
 }
 
 /** A pod's phase as people read it: the waiting reason of a container that waits (CrashLoopBackOff), else the phase. */
-function phaseOf(pod: KubeObject): string {
-  const waiting = statuses(pod).find((s) => s.state?.waiting?.reason)?.state.waiting.reason;
+function phaseOf(pod: Pod): string {
+  const waiting = statuses(pod).find((s) => s.state?.waiting?.reason)?.state?.waiting?.reason;
   if (waiting && waiting !== 'ContainerCreating') return waiting;
-  if ((pod.metadata as { deletionTimestamp?: string }).deletionTimestamp) return 'Terminating';
+  if (pod.metadata.deletionTimestamp) return 'Terminating';
   return pod.status?.phase ?? 'Unknown';
 }
 
-function workloadStatus(w: KubeObject, pods: readonly KubeObject[], tags: Record<string, string>, releaseTags: Record<string, string> = {}): WorkloadStatus {
-  const state = workloadState(w);
+function workloadStatus(w: Workload & KubeObject, pods: readonly KubeObject[], tags: Record<string, string>, releaseTags: Record<string, string> = {}): WorkloadStatus {
+  const state = workloadProgress(w);
   const mine = podsOf(w, pods);
   const name = component(w);
   const phases: Record<string, number> = {};
@@ -161,10 +162,10 @@ function workloadStatus(w: KubeObject, pods: readonly KubeObject[], tags: Record
   return { component: name, kind: state.kind, name: state.name, ready: state.ready, desired: state.desired, updated: state.updated, done: state.done, images, phases, restarts, lastRestart };
 }
 
-function warningEvents(events: readonly KubeObject[], sinceMs: number): WarningEvent[] {
+function warningEvents(events: readonly KubeEvent[], sinceMs: number): WarningEvent[] {
   return events
-    .map((e: any) => ({ e, at: e.lastTimestamp ?? e.eventTime ?? e.series?.lastObservedTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp }))
-    .filter(({ e, at }) => e.type === 'Warning' && Date.parse(at ?? '') >= sinceMs)
+    .map((e) => ({ e, at: e.lastTimestamp ?? e.eventTime ?? e.series?.lastObservedTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp }))
+    .filter((x): x is { e: KubeEvent; at: string } => x.e.type === 'Warning' && Date.parse(x.at ?? '') >= sinceMs)
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
     .map(({ e, at }) => ({ at, object: `${e.involvedObject?.kind ?? '?'}/${e.involvedObject?.name ?? '?'}`, reason: e.reason ?? '', message: String(e.message ?? '').trim(), count: e.count ?? e.series?.count ?? 1 }));
 }
@@ -209,7 +210,7 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
       latestRevision(ctx),
       releaseObjects(ctx),
       servingPods(ctx),
-      kube.json<KubeList>(['events'], { signal: opts.signal }).then((l) => l.items),
+      kube.json<KubeList<KubeEvent>>(['events'], { signal: opts.signal }).then((l) => l.items),
       provider.nodeAddress().catch(() => undefined),
     ]);
     // Only a release deployed by digest (a registry) needs its values to know the content tags: one more helm call.
@@ -239,7 +240,7 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
       accessHint: nodePorts && !address ? 'the NodePorts are not reachable from this host: `npm run open` tunnels to the app' : undefined,
     };
   } catch (error) {
-    if (error instanceof ClusterUnreachableError || (error instanceof CommandError && /Kubernetes cluster unreachable/.test(error.stderrTail))) {
+    if (error instanceof ClusterUnreachableError || (error instanceof CommandError && isUnreachable(error.stderrTail))) {
       return { ...base, context: target.context, provider: target.provider, problems: [error instanceof ClusterUnreachableError ? error.message : `the cluster of context ${target.context} does not answer: ${error.stderrTail.trim().split('\n').pop()}`], health: 'unreachable', exitCode: ExitCode.prereq };
     }
     throw missingTool(error);

@@ -8,7 +8,7 @@ import { loadConfig } from './config.ts';
 import { ExitCode, ToolkitError } from './errors.ts';
 import { createRunner } from './exec.ts';
 import { detectHelm, releaseStatus, uninstall } from './helm.ts';
-import { Kubectl, releaseSelector } from './kube.ts';
+import { Kubectl, releaseSelector } from './kubectl.ts';
 import type { Logger } from './log.ts';
 import { requirePrereqs } from './prereqs.ts';
 import { resolveTarget } from './providers/index.ts';

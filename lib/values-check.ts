@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { ExitCode, ToolkitError } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
-import type { Kubectl, KubeList, KubeObject } from './kube.ts';
+import type { Kubectl, KubeList, KubeObject } from './kubectl.ts';
 import { helmTemplate } from './render.ts';
 
 export interface SchemaProblem {

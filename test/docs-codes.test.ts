@@ -4,12 +4,13 @@
 // - the last argument (a code, or a `cond ? 'A' : 'B'` choice of codes) of
 //   `new ToolkitError(…)`, of `super(…)` in a ToolkitError subclass, and of calls to a
 //   function that takes a `code` and returns a ToolkitError;
-// - `code: 'X'` properties (the rollout diagnoses of lib/kube.ts);
+// - `code: 'X'` properties (the failure table of lib/status/detect.ts, the rollout's own codes);
 // - UsageError and PrereqError (USAGE, PREREQ), whose codes errors.ts fixes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { FAILURE_CODES } from '../lib/status/detect.ts';
 import { REPO_ROOT } from './support/tools.ts';
 
 const CODE = /^'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)'$/;
@@ -143,6 +144,18 @@ test('every documented code has its section, and none twice in the table', () =>
   assert.equal(codes.filter((c, i) => codes.indexOf(c) !== i), [], 'a code listed twice');
   const sections = new Set([...doc.matchAll(/^## ([A-Z][A-Z0-9_]+)$/gm)].map((m) => m[1]!));
   assert.equal(codes.filter((c) => !sections.has(c)), [], 'codes without a "## CODE" section');
+});
+
+test('the failure codes of lib/status/ are the rollout codes the docs list (besides the watch\'s own), each with a row and a section', () => {
+  const doc = readFileSync(path.join(REPO_ROOT, 'docs/troubleshooting.md'), 'utf8');
+  const sections = new Set([...doc.matchAll(/^## ([A-Z][A-Z0-9_]+)$/gm)].map((m) => m[1]!));
+  const rows = new Set(documentedCodes());
+  assert.equal(FAILURE_CODES.filter((c) => !rows.has(c) || !sections.has(c)), [], 'failure codes without a row and a "## CODE" section');
+  // The rows whose meaning says "rollout:" are the failure table's codes and the codes lib/rollout.ts emits itself.
+  const watchOwn = new Set([...emittedCodes()].filter(([, files]) => files.includes('lib/rollout.ts')).map(([code]) => code));
+  const rolloutRows = [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| \d+ \| rollout: /gm)].map((m) => m[1]!);
+  assert.ok(watchOwn.has('ROLLOUT_TIMEOUT'), 'the scan finds the watch\'s own codes');
+  assert.equal(rolloutRows.filter((c) => !(FAILURE_CODES as readonly string[]).includes(c) && !watchOwn.has(c)), [], 'documented as rollout failures, but neither lib/status/ nor the watch emits them');
 });
 
 test.run();

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { podWhy, type KubeObject, type WorkloadState } from '../lib/kube.ts';
+import { podWhy, type WorkloadProgress } from '../lib/status/progress.ts';
+import type { KubeEvent, Pod } from '../lib/status/types.ts';
 import { createLogger, type LogMode } from '../lib/log.ts';
 import { RolloutProgress, workloadLine } from '../lib/rollout-progress.ts';
 import { todoChatbotObjects, type FakeObject } from './fakes/kit.ts';
@@ -15,7 +16,7 @@ import { Capture } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
 import { ptyAvailable, shellLine } from './support/pty.ts';
 
-const backend = (over: Partial<WorkloadState> = {}): WorkloadState => ({ kind: 'Deployment', name: 'backend', desired: 1, ready: 0, updated: 1, done: false, why: 'ContainerCreating (pulling image)', ...over });
+const backend = (over: Partial<WorkloadProgress> = {}): WorkloadProgress => ({ kind: 'Deployment', name: 'backend', desired: 1, ready: 0, updated: 1, available: 0, done: false, why: 'ContainerCreating (pulling image)', ...over });
 
 function progress(mode: LogMode) {
   const out = new Capture();
@@ -32,11 +33,11 @@ test('a workload line says replicas, why and for how long', () => {
 });
 
 test('podWhy: the waiting reason of the first not-ready container, "pulling image" while the last pull event is Pulling', () => {
-  const pod = { metadata: { name: 'b-1' }, status: { phase: 'Pending', containerStatuses: [{ name: 'backend', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }] } } as KubeObject;
-  const ev = (reason: string) => ({ metadata: { name: reason }, reason }) as unknown as KubeObject;
+  const pod: Pod = { metadata: { name: 'b-1' }, status: { phase: 'Pending', containerStatuses: [{ name: 'backend', image: 'b', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }] } };
+  const ev = (reason: string): KubeEvent => ({ metadata: { name: reason }, reason });
   assert.is(podWhy(pod, [ev('Scheduled'), ev('Pulling')]), 'ContainerCreating (pulling image)');
   assert.is(podWhy(pod, [ev('Pulling'), ev('Pulled')]), 'ContainerCreating');
-  assert.is(podWhy({ metadata: { name: 'p' }, status: { phase: 'Pending' } } as KubeObject, []), 'Pending');
+  assert.is(podWhy({ metadata: { name: 'p' }, status: { phase: 'Pending' } }, []), 'Pending');
 });
 
 test('plain: a line on every change and at least every 10 s; a summary line per workload at the end', () => {
@@ -76,7 +77,7 @@ test('--json: one rollout event per change, none for an unchanged look; summary 
 
 test('pretty: the block is redrawn in place (cursor up, clear line), never over other output', () => {
   const { p, out, log, tick } = progress('pretty');
-  const frontend: WorkloadState = { ...backend({ name: 'frontend', desired: 2, why: 'ContainerCreating' }) };
+  const frontend: WorkloadProgress = { ...backend({ name: 'frontend', desired: 2, why: 'ContainerCreating' }) };
   p.update([backend(), frontend]);
   tick(1000);
   p.update([backend(), frontend]);
@@ -114,12 +115,28 @@ function slowFrontend(fake: DeployFixture): () => void {
     });
 }
 
+/**
+ * Waits until the rollout watch has looked at the waiting frontend twice (each look at a pod
+ * that is not ready reads the events), however loaded the machine: a fixed sleep raced the
+ * helm upgrade (started before it, the frontend never started; after the watch, nothing waited).
+ */
+async function watchedTwice(fake: DeployFixture, before: number): Promise<void> {
+  const looks = () => fake.calls('kubectl').filter((c) => c.argv.includes('events')).length - before;
+  const deadline = Date.now() + 90_000;
+  while (looks() < 2) {
+    if (Date.now() > deadline) throw new Error('the rollout watch never looked at the waiting frontend');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const eventReads = (fake: DeployFixture) => fake.calls('kubectl').filter((c) => c.argv.includes('events')).length;
+
 test('deploy in a pipe: the waiting workload is named with its reason, then a summary line per workload', async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
     const start = slowFrontend(fake);
+    const before = eventReads(fake);
     const deploying = fake.script('deploy', ['--skip-build', '--timeout', '2m']);
-    await new Promise((r) => setTimeout(r, 4000));
+    await watchedTwice(fake, before);
     start();
     const r = await deploying;
     assert.is(r.code, 0, r.stdout + r.stderr);
@@ -135,8 +152,9 @@ test('deploy --json: one rollout event per change, each different from the one b
   const fake = await deployFixture({ provider: 'kind' });
   try {
     const again = slowFrontend(fake);
+    const before = eventReads(fake);
     const json = fake.script('deploy', ['--skip-build', '--timeout', '2m', '--json']);
-    await new Promise((res) => setTimeout(res, 4000));
+    await watchedTwice(fake, before);
     again();
     const j = await json;
     assert.is(j.code, 0, j.stdout + j.stderr);

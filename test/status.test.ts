@@ -8,20 +8,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CheckContext } from '../lib/checks/types.ts';
 import { WORKLOAD_CHECKS } from '../lib/checks/workloads.ts';
-import { workloadState, type KubeObject } from '../lib/kube.ts';
+import type { KubeObject } from '../lib/kubectl.ts';
+import { workloadProgress } from '../lib/status/progress.ts';
+import type { Deployment } from '../lib/status/types.ts';
 import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
 import { ptyAvailable, shellLine } from './support/pty.ts';
 
-test('one definition of ready: validate\'s workloads.available follows workloadState (a spec the controller has not seen, old replicas left)', async () => {
+test('one definition of ready: validate\'s workloads.available follows workloadProgress (a spec the controller has not seen, old replicas left)', async () => {
   const check = WORKLOAD_CHECKS.find((c) => c.id === 'workloads.available')!;
-  const deployment = (generation: number, status: Record<string, number>): KubeObject => ({
+  const deployment = (generation: number, status: Record<string, number>): Deployment & KubeObject => ({
     kind: 'Deployment', metadata: { name: 'todo-chatbot-frontend', generation, labels: { 'app.kubernetes.io/component': 'frontend' } } as KubeObject['metadata'],
     spec: { replicas: 2 }, status: { observedGeneration: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, ...status },
   });
-  const verdict = async (o: KubeObject) => {
+  const verdict = async (o: Deployment & KubeObject) => {
     const ctx = { target: { context: 'c', namespace: 'todo', release: 'todo-chatbot' }, once: async (key: string) => (key === 'release-objects' ? [o] : []) } as unknown as CheckContext;
-    return { validate: (await check.run(ctx)).status, rollout: workloadState(o).done };
+    return { validate: (await check.run(ctx)).status, rollout: workloadProgress(o).done };
   };
   assert.equal(await verdict(deployment(2, {})), { validate: 'pass', rollout: true });
   assert.equal(await verdict(deployment(3, {})), { validate: 'fail', rollout: false }, 'the controller has not seen generation 3 yet');
@@ -158,8 +160,13 @@ test('usage: --interval without --watch, a bad duration, an unknown flag: exit 2
 /** Runs status --watch for a few looks, then Ctrl-C (SIGINT). */
 async function watchFor(fake: DeployFixture, args: string[], done: (out: string) => boolean): Promise<{ code: number | null; stdout: string }> {
   let pid = 0;
+  const looks = () => fake.calls('kubectl').filter((c) => c.argv.includes('events')).length;
+  const before = looks();
   const running = fake.script('status', ['--watch', '--interval', '300ms', ...args], { onSpawn: (p) => (pid = p) });
-  await new Promise((r) => setTimeout(r, 3500));
+  // A fourth look has started, so three were printed: counted by the fake's calls (each look reads
+  // the events once), not by a fixed sleep, which a loaded machine outran.
+  const deadline = Date.now() + 60_000;
+  while (looks() - before < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   process.kill(pid, 'SIGINT');
   const result = await running;
   assert.ok(done(result.stdout), result.stdout);

@@ -1,7 +1,6 @@
 // One "the cluster does not answer" test for kubectl's and helm's words (lib/unreachable.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isUnreachable as kubeIsUnreachable } from '../lib/kube.ts';
 import { isUnreachable } from '../lib/unreachable.ts';
 
 const KUBECTL_UNREACHABLE = [
@@ -26,10 +25,6 @@ test("kubectl's and helm's words for an API server that does not answer are unre
 
 test('an answer from the API server, even an error, is not unreachable', () => {
   for (const stderr of ANSWERED) assert.not.ok(isUnreachable(stderr), stderr);
-});
-
-test("lib/kube.ts's copy (until the split moves it here) agrees on every kubectl sample", () => {
-  for (const stderr of [...KUBECTL_UNREACHABLE, ...ANSWERED]) assert.is(kubeIsUnreachable(stderr), isUnreachable(stderr), stderr);
 });
 
 test.run();

@@ -18,7 +18,7 @@ import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { ToolkitError } from '../lib/errors.ts';
 import { createRunner } from '../lib/exec.ts';
-import type { Kubectl } from '../lib/kube.ts';
+import type { Kubectl } from '../lib/kubectl.ts';
 import { validate, type ValidateReport } from '../lib/validate/index.ts';
 import { createTodoChatbotCluster, type FakeCluster, type RecordedCall } from './fakes/kit.ts';
 import { freePort, startBackend, startFrontend, type AppServer } from './support/app-servers.ts';

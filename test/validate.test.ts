@@ -13,7 +13,7 @@ import { CHECKS, GROUPS } from '../lib/checks/index.ts';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
-import { ClusterUnreachableError } from '../lib/kube.ts';
+import { ClusterUnreachableError } from '../lib/kubectl.ts';
 import { runSmokeChecks, SMOKE_CHECKS } from '../lib/smoke.ts';
 import { ensureTools } from './support/tools.ts';
 import { tempDir } from './support/tmp.ts';

@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FAILURE_CAUSES, type PodFacts } from '../lib/kube.ts';
 import { allocatedPortIn, parseSchemaErrors, sourceOf, wantedNodePorts } from '../lib/values-check.ts';
 
 // Printed by helm v3.17.3 and v4.1.4 for the same bad values file.
@@ -70,18 +69,6 @@ test("allocatedPortIn reads the API server's refusal as Helm prints it", () => {
   const stderr = 'Error: UPGRADE FAILED: failed to create resource: Service "todo-chatbot-frontend" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated\n';
   assert.equal(allocatedPortIn(stderr), { service: 'todo-chatbot-frontend', port: 30080 });
   assert.is(allocatedPortIn('Error: UPGRADE FAILED: context deadline exceeded'), undefined);
-});
-
-test('the crash-loop hint names the namespace, the pod and the container (and the context when known)', async () => {
-  const crash = FAILURE_CAUSES.find((c) => c.code === 'CRASH_LOOP')!;
-  const facts = {
-    pod: { metadata: { name: 'todo-chatbot-backend-7d9f-abcde', namespace: 'todo' } },
-    workload: 'todo-chatbot-backend', container: 'backend', image: 'todo-backend:1',
-    status: { restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } },
-    spec: {}, events: [],
-  } as unknown as PodFacts;
-  const diagnosis = await crash.explain(facts, { context: 'kind-todo' });
-  assert.match(diagnosis.hint, '`kubectl --context kind-todo -n todo logs pod/todo-chatbot-backend-7d9f-abcde --container backend --previous`');
 });
 
 test.run();

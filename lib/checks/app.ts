@@ -3,8 +3,9 @@
 // build-images --test), and with --disruptive a task that must survive a backend
 // pod restart. Each check cleans up what it created under a dedicated smoke user.
 import { cleanupOptions, elapsed, expectStatus, getJson, joinUrl, json, request, smokeUser, tryJson, type HttpOptions } from '../http.ts';
-import { releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
+import { releaseSelector, type KubeList, type KubeObject } from '../kubectl.ts';
 import { sleep } from '../sleep.ts';
+import { podReady as ready } from '../status/progress.ts';
 import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';
 
 interface Task {
@@ -178,8 +179,6 @@ export const SMOKE_CHECKS: readonly Check[] = [
     },
   },
 ];
-
-const ready = (p: KubeObject) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
 
 async function backendPods(ctx: CheckContext): Promise<KubeObject[]> {
   const selector = `${releaseSelector(ctx.target.release)},app.kubernetes.io/component=backend`;

@@ -1,6 +1,6 @@
 // config: the ConfigMap keys the apps need, the Secret keys the pods reference
 // (names only: a value is never read into a message), PVCs Bound.
-import type { KubeObject } from '../kube.ts';
+import type { KubeObject } from '../kubectl.ts';
 import { component, list, named, ofKind, templateContainers, workloads, type KeyRef } from './readers.ts';
 import { fail, kubectlIn, pass, releasePods, type Check } from './types.ts';
 

@@ -1,7 +1,7 @@
 // network: every Service has ready endpoints, the NodePorts are the configured
 // ones and no other Service holds them, and the URLs a user uses answer.
 import type { Config } from '../config.ts';
-import type { KubeObject } from '../kube.ts';
+import type { KubeObject } from '../kubectl.ts';
 import { request } from '../http.ts';
 import { allServices, component, endpointSlices, list, ofKind } from './readers.ts';
 import { fail, pass, warn, type Check } from './types.ts';

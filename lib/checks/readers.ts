@@ -1,7 +1,7 @@
 // Reads shared by the checks, each memoized in the context: one kubectl or
 // helm call however many checks look at its answer.
 import type { HelmRevision } from '../helm.ts';
-import { ClusterUnreachableError, releaseSelector, type Kubectl, type KubeList, type KubeObject } from '../kube.ts';
+import { ClusterUnreachableError, releaseSelector, type Kubectl, type KubeList, type KubeObject } from '../kubectl.ts';
 import type { CheckContext } from './types.ts';
 
 export interface Container {

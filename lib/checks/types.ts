@@ -5,7 +5,7 @@ import type { AppAccess } from '../access.ts';
 import type { Config } from '../config.ts';
 import type { Runner } from '../exec.ts';
 import type { HttpOptions } from '../http.ts';
-import type { Kubectl } from '../kube.ts';
+import type { Kubectl } from '../kubectl.ts';
 import type { Logger } from '../log.ts';
 import type { CheckGroup, CheckTarget } from '../validate/report.ts';
 

@@ -1,30 +1,16 @@
 // workloads: Deployments and StatefulSets available, pods Ready, no recent
 // restarts, no OOMKilled container, and the images running are the release's.
-import { workloadState, type KubeObject } from '../kube.ts';
+import type { KubeObject } from '../kubectl.ts';
 import { sameImage } from '../providers/shared.ts';
+import { podReady, workloadProgress } from '../status/progress.ts';
+import { containerStatuses as statuses, isWorkload, type Pod } from '../status/types.ts';
 import { ago, component, list, releaseValues, servingPods, workloads } from './readers.ts';
 import { fail, kubectlIn, pass, releasePods, warn, type Check } from './types.ts';
 
-interface ContainerStatus {
-  name: string;
-  image: string;
-  /** The image's repository digest (e.g. 127.0.0.1:5000/todo-backend@sha256:…), or its ID. */
-  imageID?: string;
-  ready: boolean;
-  restartCount: number;
-  state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; exitCode?: number; finishedAt?: string }; running?: object };
-  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
-}
-
-const statuses = (pod: KubeObject): ContainerStatus[] => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
 const kindName = (o: KubeObject) => `${o.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${o.metadata.name}`;
 
-function podReady(pod: KubeObject): boolean {
-  return (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-}
-
 /** Why a pod is not Ready, in kubelet's words (waiting reason, terminated reason, else the condition). */
-function whyNotReady(pod: KubeObject): string {
+function whyNotReady(pod: Pod): string {
   const reasons = statuses(pod)
     .filter((s) => !s.ready)
     .map((s) => {
@@ -50,13 +36,12 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     dependsOn: ['cluster.namespace'],
     hint: (t) => `\`${kubectlIn(t)} describe deployments,statefulsets ${releasePods(t)}\` and \`${kubectlIn(t)} get events --sort-by=.lastTimestamp\` show scheduling and image problems`,
     async run(ctx) {
-      const all = await workloads(ctx);
+      const all = (await workloads(ctx)).filter(isWorkload);
       if (!all.length) return fail(`no Deployment or StatefulSet of release ${ctx.target.release} in namespace ${ctx.target.namespace}`);
       const rows = all.map((w) => {
-        // Rolled out by the rollout watch's rules (workloadState): one definition of "ready" for deploy, validate and status.
-        const state = workloadState(w);
-        const available = w.kind === 'StatefulSet' ? (w.status?.availableReplicas ?? state.ready) : (w.status?.availableReplicas ?? 0);
-        return { w, want: state.desired, ok: state.done && state.ready >= state.desired, text: `${component(w)} ${Math.min(state.ready, available)}/${state.desired}` };
+        // Rolled out by the rollout watch's rules (workloadProgress): one definition of "ready" for deploy, validate and status.
+        const state = workloadProgress(w);
+        return { w, want: state.desired, ok: state.done, text: `${component(w)} ${Math.min(state.ready, state.available)}/${state.desired}` };
       });
       const bad = rows.filter((r) => !r.ok);
       if (bad.length) {

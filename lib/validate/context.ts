@@ -8,7 +8,7 @@ import type { CheckContext } from '../checks/types.ts';
 import type { Config } from '../config.ts';
 import type { Runner } from '../exec.ts';
 import type { HttpOptions } from '../http.ts';
-import { Kubectl } from '../kube.ts';
+import { Kubectl } from '../kubectl.ts';
 import type { Logger } from '../log.ts';
 import { providerFor, type ClusterTarget } from '../providers/index.ts';
 import type { CheckTarget } from './report.ts';

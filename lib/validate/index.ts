@@ -10,7 +10,7 @@ import type { Check } from '../checks/index.ts';
 import { loadConfig, parseDuration, type Config } from '../config.ts';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.ts';
 import { createRunner, type Runner } from '../exec.ts';
-import type { Kubectl } from '../kube.ts';
+import type { Kubectl } from '../kubectl.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { requirePrereqs, type ToolName } from '../prereqs.ts';
 import { resolveTarget } from '../providers/index.ts';

@@ -8,7 +8,7 @@ import type { Check, CheckContext } from '../checks/types.ts';
 import { ToolkitError } from '../errors.ts';
 import { CommandError } from '../exec.ts';
 import { BudgetExceeded } from '../http.ts';
-import { ClusterUnreachableError } from '../kube.ts';
+import { ClusterUnreachableError } from '../kubectl.ts';
 import { isUnreachable } from '../unreachable.ts';
 import type { CheckResult } from './report.ts';
 

@@ -16,7 +16,7 @@ if (!recordFile) throw new Error('TODO_RECORD is not set: run this file through 
 const calls = readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded);
 
 /**
- * The fields the toolkit reads, per kind (lib/kube.ts, lib/checks/*, lib/access.ts,
+ * The fields the toolkit reads, per kind (lib/kubectl.ts, lib/status/, lib/checks/*, lib/access.ts,
  * lib/providers/*, lib/helm.ts). A path is dot-separated; `[]` is any array element.
  */
 export const READ_FIELDS: Record<string, string[]> = {
