@@ -157,7 +157,8 @@ it('--test passes and leaves no container or network behind', async () => {
   const run = await runBuildImages(['--test', ...JSON_ARGS], env());
   assert.is(run.code, 0, explain(run));
   const checks = run.events.filter((e) => e.type === 'result' && typeof e.check === 'string');
-  assert.equal(checks.map((c) => c.check), ['backend-health', 'backend-ready', 'frontend-health', 'frontend-home', 'frontend-proxy', 'task-roundtrip', 'chat-roundtrip']);
+  // The same app checks, under the same ids, as validate --url runs.
+  assert.equal(checks.map((c) => c.check), ['app.backend-health', 'app.backend-ready', 'app.frontend-health', 'app.frontend-home', 'app.frontend-proxy', 'app.task-roundtrip', 'app.chat-roundtrip']);
   assert.ok(checks.every((c) => c.ok === true), JSON.stringify(checks));
   const containers = await docker.exec(['ps', '--all', '--quiet', '--filter', 'label=dev.todo-chatbot.test'], { timeoutMs: 15_000 });
   const networks = await docker.exec(['network', 'ls', '--quiet', '--filter', 'label=dev.todo-chatbot.test'], { timeoutMs: 15_000 });
