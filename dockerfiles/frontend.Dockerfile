@@ -12,6 +12,10 @@
 # The final stage runs no package manager (no apk, no apt), so alpine and Debian
 # based Node 22 images both work.
 ARG NODE_IMAGE=node:22-alpine
+# The port the server listens on and its liveness path (the toolkit passes them from its settings
+# or the app analysis).
+ARG FRONTEND_PORT=3000
+ARG FRONTEND_HEALTH_PATH=/api/health
 
 # --- deps: node_modules from the lockfile only, so source edits reuse this layer.
 FROM ${NODE_IMAGE} AS deps
@@ -32,6 +36,10 @@ RUN --mount=type=secret,id=build_ca \
 FROM deps AS builder
 ENV NEXT_TELEMETRY_DISABLED=1 \
     NODE_ENV=production
+# Values Next.js bakes into the build, as `NAME=value NAME2=value` (no spaces in a value): the
+# backend URL next.config's rewrites() read (the in-cluster Service) and NEXT_PUBLIC_* (the URL a
+# browser reaches). Exported for `next build` only; they are part of the image's content tag.
+ARG NEXT_BUILD_ENV=""
 COPY . .
 # After the build, the standalone folder is made self-contained: static files
 # and public/ go next to server.js (where the server looks for them; copied even
@@ -46,6 +54,7 @@ RUN --mount=type=secret,id=build_ca \
     --mount=type=cache,id=todo-next-build-cache,target=/app/.next/cache,sharing=locked \
     set -e; \
     if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi; \
+    set -f; for pair in $NEXT_BUILD_ENV; do export "$pair"; done; set +f; \
     npm run build; \
     if [ ! -f .next/standalone/server.js ]; then echo 'no .next/standalone/server.js: set output: "standalone" in next.config' >&2; exit 1; fi; \
     rm -rf .next/standalone/.next/static .next/standalone/public .next/standalone/.next/cache; \
@@ -58,11 +67,14 @@ RUN --mount=type=secret,id=build_ca \
 
 # --- runner: only the standalone server, its static files and public/.
 FROM ${NODE_IMAGE} AS runner
+ARG FRONTEND_PORT
+ARG FRONTEND_HEALTH_PATH
 WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
-    PORT=3000 \
-    HOSTNAME=0.0.0.0
+    PORT=${FRONTEND_PORT} \
+    HOSTNAME=0.0.0.0 \
+    HEALTH_PATH=${FRONTEND_HEALTH_PATH}
 # The app user (uid 1001) is written straight into passwd/group: no adduser or
 # useradd, which differ between alpine and Debian.
 RUN grep -q '^[^:]*:[^:]*:1001:' /etc/passwd || echo 'nextjs:x:1001:1001:Next.js:/app:/sbin/nologin' >> /etc/passwd; \
@@ -70,8 +82,8 @@ RUN grep -q '^[^:]*:[^:]*:1001:' /etc/passwd || echo 'nextjs:x:1001:1001:Next.js
 # Files stay owned by root: the app cannot rewrite its own code.
 COPY --from=builder /app/.next/standalone ./
 USER 1001:1001
-EXPOSE 3000
-# node itself checks /api/health: the image needs no curl or wget.
+EXPOSE ${FRONTEND_PORT}
+# node itself checks the liveness path: the image needs no curl or wget.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+(process.env.HEALTH_PATH||'/api/health'),{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "server.js"]
