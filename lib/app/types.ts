@@ -29,8 +29,9 @@ export interface EnvRead {
   from: string;
   /** The name looks like a credential (…SECRET, …KEY, …TOKEN, …PASSWORD). */
   secretLike: boolean;
-  /** How it reaches the container: set by the toolkit/chart, declared in APP_SECRETS / APP_ENV, or not at all. */
-  suppliedBy: 'toolkit' | 'APP_SECRETS' | 'APP_ENV' | 'default-in-code' | 'missing';
+  /** How it reaches the container: set by the toolkit/chart, declared in APP_SECRETS / APP_ENV, or not at all.
+   * `dockerfile`: an ENV line of the user's own Dockerfile sets it. */
+  suppliedBy: 'toolkit' | 'APP_SECRETS' | 'APP_ENV' | 'dockerfile' | 'default-in-code' | 'missing';
 }
 
 /** A value Next.js bakes into the build (rewrites()/redirects() env reads, NEXT_PUBLIC_*). */
@@ -61,6 +62,9 @@ export interface BackendFacts {
   dockerfile: Fact<DockerfileChoice>;
   /** ASGI entry, `module:attribute` (e.g. `app.main:app`, `main:app`). */
   entry: Fact<string>;
+  /** Folder (relative to `dir`) the entry module is imported from, when not `dir` itself: `src` for a
+   * src layout (`src/<pkg>/main.py` → entry `<pkg>.main:app`, run with `uvicorn --app-dir src`). */
+  appDir?: string;
   port: Fact<number>;
   /** Liveness path. */
   healthPath: Fact<string>;
