@@ -128,6 +128,25 @@ for (const helm of HELMS) {
     assert.equal(await validateObjects(docs.map((d) => d.object), { bin: validator.bin }), []);
   });
 
+  test(`${helm.name}: a secret both apps read is one key of the Secret, referenced by both; the frontend's pods roll when it changes`, async () => {
+    const shared = `auth-${randomBytes(12).toString('hex')}`;
+    const values = (value: string) => ({ frontend: { extraSecretEnv: { BETTER_AUTH_SECRET: value } }, backend: { extraSecretEnv: { BETTER_AUTH_SECRET: value } } });
+    const docs = await render(helm.bin, values(shared));
+    for (const doc of docs.filter((d) => d.object.kind !== 'Secret')) assert.not.ok(doc.text.includes(shared) || doc.text.includes(b64(shared)), `${doc.object.kind}/${doc.object.metadata.name}`);
+    const secret = docs.map((d) => d.object as Any).find((o) => o.kind === 'Secret' && o.data?.BETTER_AUTH_SECRET);
+    assert.is(Buffer.from(secret.data.BETTER_AUTH_SECRET, 'base64').toString(), shared);
+    for (const side of ['frontend', 'backend']) {
+      const c = one(docs, 'Deployment', side).spec.template.spec.containers[0];
+      assert.equal(c.env.find((e: Any) => e.name === 'BETTER_AUTH_SECRET').valueFrom.secretKeyRef, { name: secret.metadata.name, key: 'BETTER_AUTH_SECRET' });
+    }
+    const changed = await render(helm.bin, values(`${shared}-2`));
+    const checksum = (d: RenderedDoc[]) => one(d, 'Deployment', 'frontend').spec.template.metadata.annotations['checksum/secret'];
+    assert.ok(checksum(docs));
+    assert.is.not(checksum(changed), checksum(docs));
+    assert.match(await renderError(helm.bin, { frontend: { extraSecretEnv: { S: 'a' } }, backend: { extraSecretEnv: { S: 'b' } } }), /frontend\.extraSecretEnv and backend\.extraSecretEnv give S different values/);
+    assert.equal(await validateObjects(docs.map((d) => d.object), { bin: validator.bin }), []);
+  });
+
   test(`${helm.name}: the chart refuses a variable it sets itself, one name in both lists, a bad name and a path without /`, async () => {
     assert.match(await renderError(helm.bin, { backend: { extraSecretEnv: { DATABASE_URL: 'x' } } }), /backend\.extraSecretEnv sets DATABASE_URL, which the chart sets itself in the backend container/);
     assert.match(await renderError(helm.bin, { frontend: { extraEnv: { BACKEND_URL: 'http://x' } } }), /frontend\.extraEnv sets BACKEND_URL, which the chart sets itself/);

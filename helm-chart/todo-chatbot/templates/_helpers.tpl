@@ -109,7 +109,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* True (non-empty) when the chart must create its own Secret. */}}
 {{- define "todo-chatbot.needsSecret" -}}
-{{- if or (and .Values.secrets.openaiApiKey (not .Values.secrets.existingSecret)) (and (eq .Values.database.mode "external") .Values.database.external.url (not .Values.database.external.existingSecret)) .Values.backend.extraSecretEnv }}true{{ end }}
+{{- if or (and .Values.secrets.openaiApiKey (not .Values.secrets.existingSecret)) (and (eq .Values.database.mode "external") .Values.database.external.url (not .Values.database.external.existingSecret)) .Values.backend.extraSecretEnv .Values.frontend.extraSecretEnv }}true{{ end }}
 {{- end }}
 
 {{- define "todo-chatbot.postgresql.secretName" -}}
@@ -198,7 +198,10 @@ Included by the backend Deployment, which every render has.
 {{- fail (printf "%s.%s sets %s, which the chart sets itself in the %s container: rename the variable in your app (or drop it from %s.%s)." $component $field $name $component $component $field) }}
 {{- end }}
 {{- if and (eq $field "extraSecretEnv") (hasKey $values.extraEnv $name) }}
-{{- fail (printf "backend.extraEnv and backend.extraSecretEnv both set %s: a variable is either a secret or not; keep it in extraSecretEnv only." $name) }}
+{{- fail (printf "%s.extraEnv and %s.extraSecretEnv both set %s: a variable is either a secret or not; keep it in extraSecretEnv only." $component $component $name) }}
+{{- end }}
+{{- if and (eq $field "extraSecretEnv") (eq $component "frontend") (hasKey $.Values.backend.extraSecretEnv $name) (ne (toString (index $.Values.backend.extraSecretEnv $name)) (toString (index $values.extraSecretEnv $name))) }}
+{{- fail (printf "frontend.extraSecretEnv and backend.extraSecretEnv give %s different values: the release's Secret holds one value per name; give both the same value or rename one." $name) }}
 {{- end }}
 {{- end }}
 {{- end }}
