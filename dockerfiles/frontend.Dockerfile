@@ -22,15 +22,31 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 # Optional package mirror (e.g. an internal npm proxy); empty = npm's default.
 ARG NPM_REGISTRY=""
-COPY package.json package-lock.json ./
+# The lockfile of whichever package manager the app uses (npm, pnpm or Yarn classic).
+COPY package.json package-lock.json* pnpm-lock.yaml* yarn.lock* ./
 # build_ca: an extra CA bundle for TLS-intercepting proxies. It is mounted for
 # this step only and never written to a layer; NODE_EXTRA_CA_CERTS adds it to
-# Node's own roots. The npm cache mount keeps downloads across lockfile changes.
+# Node's own roots. The cache mounts keep downloads across lockfile changes.
+# pnpm (the version package.json's packageManager names) and Yarn classic, when
+# the image has no yarn, are installed with npm first, from the same registry.
 RUN --mount=type=secret,id=build_ca \
     --mount=type=cache,id=todo-npm-cache,target=/root/.npm,sharing=locked \
+    --mount=type=cache,id=todo-pnpm-store,target=/root/.local/share/pnpm/store,sharing=locked \
+    set -e; \
     if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi; \
     if [ -n "$NPM_REGISTRY" ]; then export npm_config_registry="$NPM_REGISTRY"; fi; \
-    npm ci --no-audit --no-fund --loglevel=warn
+    if [ -f package-lock.json ]; then \
+      npm ci --no-audit --no-fund --loglevel=warn; \
+    elif [ -f pnpm-lock.yaml ]; then \
+      pm="$(node -p "((require('./package.json').packageManager || '').match(/^pnpm@[^+]+/) || ['pnpm@9'])[0]")"; \
+      npm install --global --no-audit --no-fund --loglevel=warn "$pm"; \
+      pnpm install --frozen-lockfile; \
+    elif [ -f yarn.lock ]; then \
+      command -v yarn >/dev/null || npm install --global --no-audit --no-fund --loglevel=warn yarn@1; \
+      yarn install --frozen-lockfile --non-interactive; \
+    else \
+      echo 'no lockfile (package-lock.json, pnpm-lock.yaml or yarn.lock): commit the one your package manager writes' >&2; exit 1; \
+    fi
 
 # --- builder: the app's own build (next build → .next/standalone + .next/static).
 FROM deps AS builder

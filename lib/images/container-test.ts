@@ -1,6 +1,9 @@
 // Running both images locally the way a restricted pod would, then the app's
 // HTTP checks against them (build-images --test).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Docker } from '../docker.ts';
 import { ExitCode, ToolkitError } from '../errors.ts';
 import { formatDuration, type Logger } from '../log.ts';
@@ -28,6 +31,26 @@ export interface OwnAppUnderTest {
   ports: { frontend: number; backend: number };
   paths: AppPaths;
   backendAliases: string[];
+  /** APP_ENV / APP_SECRETS per app: passed in private env files (0600, removed after), never on the command line. */
+  env?: { frontend: Record<string, string>; backend: Record<string, string> };
+}
+
+/** A private folder with one env file per app (values may be secrets: never argv); `remove` deletes it. */
+function privateEnvFiles(env: OwnAppUnderTest['env']): { args: (side: 'frontend' | 'backend') => string[]; remove: () => void } {
+  const sides = (['frontend', 'backend'] as const).filter((side) => Object.keys(env?.[side] ?? {}).length);
+  if (!sides.length) return { args: () => [], remove: () => undefined };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'todo-test-env-'));
+  for (const side of sides) {
+    const lines = Object.entries(env![side]).map(([name, value]) => {
+      if (/[\r\n]/.test(value)) throw new ToolkitError(`${name}: a value with a line break cannot go into a container's env file`, ExitCode.usage, `put ${name} on one line in .env`, 'CONFIG');
+      return `${name}=${value}`;
+    });
+    writeFileSync(path.join(dir, `${side}.env`), `${lines.join('\n')}\n`, { mode: 0o600 });
+  }
+  return {
+    args: (side) => (sides.includes(side) ? ['--env-file', path.join(dir, `${side}.env`)] : []),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** The users the chart runs the pods as (podSecurityContext): the test runs the images the same way. */
@@ -137,18 +160,19 @@ export async function testContainers(docker: Docker, refs: { frontend: string; b
   const app = opts.app;
   const ports = app?.ports ?? { frontend: 3000, backend: 8000 };
   // Own apps run as the pods will (the chart's users; Next.js's cache on a writable volume, as the chart mounts it).
+  const envFiles = privateEnvFiles(app?.env);
   const asPod = (side: 'frontend' | 'backend') => (app ? ['--user', POD_USERS[side], ...(side === 'frontend' ? ['--tmpfs', '/app/.next/cache:uid=1001,gid=1001'] : [])] : []);
   try {
     await track(() => docker.createNetwork(network, { 'dev.todo-chatbot.test': id }));
     await track(() => docker.runDetached([
       '--name', names.backend, '--label', label, '--network', network, '--network-alias', 'backend',
       ...(app?.backendAliases ?? []).flatMap((alias) => ['--network-alias', alias]),
-      '--publish', `127.0.0.1::${ports.backend}`, ...restricted, ...asPod('backend'), '--tmpfs', '/data:uid=1000,gid=1000,mode=0750',
+      '--publish', `127.0.0.1::${ports.backend}`, ...restricted, ...asPod('backend'), ...envFiles.args('backend'), '--tmpfs', '/data:uid=1000,gid=1000,mode=0750',
       refs.backend,
     ]));
     await track(() => docker.runDetached([
       '--name', names.frontend, '--label', label, '--network', network, '--network-alias', 'frontend',
-      '--publish', `127.0.0.1::${ports.frontend}`, ...restricted, ...asPod('frontend'), '--env', `BACKEND_URL=http://backend:${ports.backend}`,
+      '--publish', `127.0.0.1::${ports.frontend}`, ...restricted, ...asPod('frontend'), ...envFiles.args('frontend'), '--env', `BACKEND_URL=http://backend:${ports.backend}`,
       refs.frontend,
     ]));
     const timeout = opts.healthTimeoutMs ?? 120_000;
@@ -175,6 +199,7 @@ export async function testContainers(docker: Docker, refs: { frontend: string; b
     }
     return { network, urls, results };
   } finally {
+    envFiles.remove();
     await cleanup();
   }
 }

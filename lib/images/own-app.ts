@@ -57,7 +57,7 @@ export function appBuildInputs(app: AppAnalysis, name: ImageName): AppBuildInput
     if (kind === 'ours') {
       Object.assign(buildArgs, {
         BACKEND_APP: backend.entry.value,
-        BACKEND_APP_DIR: (backend as typeof backend & { appDir?: string }).appDir ?? '.',
+        BACKEND_APP_DIR: backend.appDir ?? '.',
         BACKEND_PORT: String(backend.port.value),
         BACKEND_HEALTH_PATH: backend.healthPath.value,
       });

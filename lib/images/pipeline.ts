@@ -12,6 +12,7 @@ import type { ClusterProvider } from '../providers/types.ts';
 import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, inspectPlanned, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
 import { testContainers, type ContainerTestReport } from './container-test.ts';
 import { createLoadQueue, loadOne, needsLoad } from './load.ts';
+import { appRuntimeEnv } from '../own-app.ts';
 import { isReferenceApp, ownAppUnderTest } from './own-app.ts';
 import { planImages, type ImageName, type ImagePlan } from './plan.ts';
 import { measureSize, overBudgetText, sizeError, type SizeMode, type SizeReport } from './sizes.ts';
@@ -124,7 +125,7 @@ export async function buildPipeline(opts: PipelineOptions): Promise<PipelineRepo
     if (missing.length) throw new UsageError(`--test needs ${missing.map((p) => p.ref).join(', ')}, which is not built`, 'run build-images --test without --only');
     const ref = (name: ImageName) => plans.find((p) => p.name === name)!.ref;
     // An own app is checked on its own ports and paths; ours with our app's full smoke checks.
-    const app = opts.app && !isReferenceApp(config) ? ownAppUnderTest(opts.app, plans) : undefined;
+    const app = opts.app && !isReferenceApp(config) ? { ...ownAppUnderTest(opts.app, plans), env: appRuntimeEnv(config, opts.app) } : undefined;
     test = await phase('Container test', () => testContainers(engine.docker, { frontend: ref('frontend'), backend: ref('backend') }, { log, signal: opts.signal, onCleanup: opts.onCleanup, app }), (r) =>
       `${r.results.length} smoke checks passed`);
   }

@@ -1,0 +1,92 @@
+// The app analysis as the first step of build-images and deploy: analyzeApps() once, its warnings
+// printed, its blocking problems one exit-2 error before anything changes; and, for deploy, the
+// chart values its facts give (ports, probe paths, APP_ENV / APP_SECRETS for the apps that read them).
+import { analyzeApps } from './app/analyze.ts';
+import type { AppAnalysis, AppName } from './app/types.ts';
+import type { Config } from './config.ts';
+import { ExitCode, ToolkitError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { isReferenceApp } from './images/own-app.ts';
+
+export interface AnalyzeStepOptions {
+  /** --use-our-dockerfiles: ignore the app folders' own Dockerfiles. */
+  useOurDockerfiles?: boolean;
+}
+
+/** analyzeApps with the settings from Config; non-blocking problems are ⚠ lines, blocking ones exit 2 (the first one's code). */
+export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOptions = {}): AppAnalysis {
+  // The name lists go in opts: Config holds APP_SECRETS as name → value, and values stay out of the analysis.
+  const { appSecrets: _secrets, appEnv: _env, ...settings } = config;
+  const app = analyzeApps(settings, {
+    useOurs: Boolean(opts.useOurDockerfiles),
+    appSecrets: Object.keys(config.appSecrets),
+    appEnv: Object.keys(config.appEnv),
+  });
+  const blocking = app.problems.filter((p) => p.blocking);
+  for (const p of app.problems.filter((q) => !q.blocking)) log.warn(`${p.app}: ${p.message}`, [`fix: ${p.fix}`, `code: ${p.code}`]);
+  if (blocking.length) {
+    throw new ToolkitError(
+      blocking.length === 1
+        ? `${blocking[0]!.app}: ${blocking[0]!.message}`
+        : `${blocking.length} problems stop the ${blocking.some((p) => p.app === 'frontend') && blocking.some((p) => p.app === 'backend') ? 'apps' : `${blocking[0]!.app}`} from being built:\n${blocking.map((p) => `  ${p.app}: ${p.message} (${p.code})`).join('\n')}`,
+      ExitCode.usage,
+      blocking.map((p) => p.fix).join('\n  '),
+      blocking[0]!.code,
+    );
+  }
+  for (const side of ['frontend', 'backend'] as const) {
+    const facts = app[side];
+    log.debug(`${side}: ${facts.dockerfile.value.kind === 'user' ? `your Dockerfile ${facts.dockerfile.value.path}` : 'our Dockerfile'}, port ${facts.port.value}, liveness ${facts.healthPath.value ?? '/'}`);
+  }
+  return app;
+}
+
+/**
+ * Which app gets each APP_SECRETS / APP_ENV variable: the ones whose code reads it (the analysis
+ * saw the read), else the backend (a read the analysis cannot see, e.g. a settings class by prefix).
+ */
+function readersOf(app: AppAnalysis, name: string): AppName[] {
+  const readers = (['frontend', 'backend'] as const).filter((side) => app[side].env.some((read) => read.name === name));
+  return readers.length ? readers : ['backend'];
+}
+
+function split(app: AppAnalysis, values: Readonly<Record<string, string>>): Record<AppName, Record<string, string>> {
+  const out: Record<AppName, Record<string, string>> = { frontend: {}, backend: {} };
+  for (const [name, value] of Object.entries(values)) for (const side of readersOf(app, name)) out[side][name] = value;
+  return out;
+}
+
+/** APP_ENV and APP_SECRETS as each app's container gets them (the container test passes them in private env files). */
+export function appRuntimeEnv(config: Config, app: AppAnalysis): Record<AppName, Record<string, string>> {
+  const env = split(app, config.appEnv);
+  const secrets = split(app, config.appSecrets);
+  return { frontend: { ...env.frontend, ...secrets.frontend }, backend: { ...env.backend, ...secrets.backend } };
+}
+
+/**
+ * The chart values the analysed app needs: container ports, probe paths, the backend Service on the
+ * backend's port (the in-cluster URL baked into the frontend uses it), APP_ENV into the ConfigMaps and
+ * APP_SECRETS into the Secret (only through the private values file). Our reference app keeps the
+ * chart's helm test proxy check; an own app has no known read-only route, so that check is off.
+ */
+export function appValues(config: Config, app: AppAnalysis): Record<string, unknown> {
+  const env = split(app, config.appEnv);
+  const secrets = split(app, config.appSecrets);
+  const reference = isReferenceApp(config);
+  return {
+    frontend: {
+      containerPort: app.frontend.port.value,
+      probes: { livenessPath: app.frontend.healthPath.value ?? '/', readinessPath: app.frontend.readyPath.value, startupPath: null },
+      extraEnv: env.frontend,
+      extraSecretEnv: secrets.frontend,
+    },
+    backend: {
+      containerPort: app.backend.port.value,
+      service: { port: app.backend.port.value },
+      probes: { livenessPath: app.backend.healthPath.value, readinessPath: app.backend.readyPath.value, startupPath: null },
+      extraEnv: env.backend,
+      extraSecretEnv: secrets.backend,
+    },
+    ...(reference ? {} : { tests: { proxyPath: '' } }),
+  };
+}
