@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import { ExitCode, ToolkitError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { isReferenceApp } from './images/own-app.ts';
+import { planImages, type ImagePlan } from './images/plan.ts';
 
 export interface AnalyzeStepOptions {
   /** --use-our-dockerfiles: ignore the app folders' own Dockerfiles. */
@@ -39,6 +40,18 @@ export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOpti
     log.debug(`${side}: ${facts.dockerfile.value.kind === 'user' ? `your Dockerfile ${facts.dockerfile.value.path}` : 'our Dockerfile'}, port ${facts.port.value}, liveness ${facts.healthPath.value ?? '/'}`);
   }
   return app;
+}
+
+/**
+ * The plans deploy would make (the tags it would build), without printing anything: for readers that
+ * compare the cluster with the sources (status, tests). Blocking problems throw like analyzeOrFail.
+ */
+export function plannedImages(config: Config, opts: AnalyzeStepOptions = {}): ImagePlan[] {
+  const { appSecrets: _secrets, appEnv: _env, ...settings } = config;
+  const app = analyzeApps(settings, { useOurs: Boolean(opts.useOurDockerfiles), appSecrets: Object.keys(config.appSecrets), appEnv: Object.keys(config.appEnv) });
+  const blocking = app.problems.find((p) => p.blocking);
+  if (blocking) throw new ToolkitError(`${blocking.app}: ${blocking.message}`, ExitCode.usage, blocking.fix, blocking.code);
+  return planImages({ config, app });
 }
 
 /**

@@ -66,7 +66,7 @@ test('the app folder\'s own Dockerfile is used by default (said in the plan), wi
   assert.is(backend.port, 8080);
   assert.is(backend.base, 'python:3.12-slim', 'the final stage\'s FROM');
   assert.not.ok('BACKEND_APP' in backend.buildArgs || 'PYTHON_IMAGE' in backend.buildArgs, JSON.stringify(backend.buildArgs));
-  assert.match(backend.explain![0]!, /building with your Dockerfile .*own-dockerfiles\/backend\/Dockerfile \(the app folder's own Dockerfile; --use-our-dockerfiles uses ours instead\)/);
+  assert.match(backend.explain![0]!, /image from your Dockerfile .*own-dockerfiles\/backend\/Dockerfile \(the app folder's own Dockerfile; --use-our-dockerfiles uses ours instead\)/);
   const ours = plan(config, 'backend', true);
   assert.is(ours.dockerfileKind, 'ours');
   assert.is(ours.buildArgs.BACKEND_APP, 'server:app');

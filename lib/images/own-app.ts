@@ -48,8 +48,8 @@ export function appBuildInputs(app: AppAnalysis, name: ImageName): AppBuildInput
   const kind = choice.value.kind;
   const explain = [
     kind === 'user'
-      ? `${name}: building with your Dockerfile ${choice.value.path} (${choice.source === 'setting' ? `set by ${choice.from}` : 'the app folder\'s own Dockerfile'}; --use-our-dockerfiles uses ours instead)`
-      : `${name}: building with our Dockerfile ${path.basename(choice.value.path)}${choice.source === 'setting' ? ` (${choice.from})` : ''}`,
+      ? `${name}: image from your Dockerfile ${choice.value.path} (${choice.source === 'setting' ? `set by ${choice.from}` : 'the app folder\'s own Dockerfile'}; --use-our-dockerfiles uses ours instead)`
+      : `${name}: image from our Dockerfile ${path.basename(choice.value.path)}${choice.source === 'setting' ? ` (${choice.from})` : ''}`,
   ];
   const buildArgs: Record<string, string> = {};
   if (name === 'backend') {
