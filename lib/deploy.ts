@@ -256,9 +256,9 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     return outcome;
   });
 
-  const values = deployValues(config, images.refs);
+  const values = deployValues(config, images.refs, app);
   // A rendered Secret carries them base64-encoded (dry-run prints it): mask that form too.
-  for (const secret of [config.openaiApiKey, config.databaseUrl]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
+  for (const secret of [config.openaiApiKey, config.databaseUrl, ...Object.values(config.appSecrets)]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
   const wanted = userValues.reduce(mergeValues, values);
   const description = deployDescription({ chartDigest: chartDigest(CHART_DIR) });
   const ref = { context: cluster?.target.context ?? '', namespace: config.namespace, release: config.releaseName };
