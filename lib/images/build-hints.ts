@@ -7,6 +7,8 @@ export type BuildCause = 'tls' | 'registry-unreachable';
 
 export interface BuildHint {
   cause: BuildCause;
+  /** The error code (docs/troubleshooting.md). */
+  code: string;
   /** One line: what went wrong. */
   reason: string;
   /** What to do, in order. */
@@ -15,6 +17,7 @@ export interface BuildHint {
 
 interface HintRow {
   cause: BuildCause;
+  code: string;
   patterns: RegExp[];
   reason: string;
   /** Advice for a Dockerfile the toolkit wrote (dockerfiles/*.Dockerfile). */
@@ -30,6 +33,7 @@ const PIP_CA = 'if [ -s /run/secrets/build_ca ]; then export PIP_CERT=/run/secre
 export const BUILD_FAILURE_HINTS: readonly HintRow[] = [
   {
     cause: 'tls',
+    code: 'IMAGE_BUILD_TLS',
     patterns: [
       /x509: certificate/i,
       /certificate verify failed/i,
@@ -51,6 +55,7 @@ export const BUILD_FAILURE_HINTS: readonly HintRow[] = [
   },
   {
     cause: 'registry-unreachable',
+    code: 'IMAGE_BUILD_UNREACHABLE',
     patterns: [
       /getaddrinfo (ENOTFOUND|EAI_AGAIN)/,
       /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|ERR_SOCKET_TIMEOUT)\b/,
@@ -78,5 +83,5 @@ export function diagnoseBuildFailure(output: string, dockerfile: { kind: 'user' 
   const row = BUILD_FAILURE_HINTS.find((r) => r.patterns.some((p) => p.test(output)));
   if (!row) return undefined;
   const advice = (dockerfile.kind === 'user' ? row.user : row.ours).map((line) => line.replaceAll('{dockerfile}', dockerfile.path));
-  return { cause: row.cause, reason: row.reason, advice };
+  return { cause: row.cause, code: row.code, reason: row.reason, advice };
 }

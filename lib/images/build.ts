@@ -100,9 +100,6 @@ export interface BuildFailure {
   hint?: BuildHint;
 }
 
-/** The error code of a known cause; IMAGE_BUILD otherwise. */
-const CAUSE_CODES: Record<BuildHint['cause'], string> = { tls: 'IMAGE_BUILD_TLS', 'registry-unreachable': 'IMAGE_BUILD_UNREACHABLE' };
-
 export class ImageBuildError extends ToolkitError {
   constructor(readonly failures: BuildFailure[]) {
     const hinted = failures.filter((f) => f.hint);
@@ -113,7 +110,8 @@ export class ImageBuildError extends ToolkitError {
       hinted.length
         ? [...new Set(hinted.flatMap((f) => f.hint!.advice))].join('\n  ')
         : 'the failing step and its output are shown above; fix it and run again (unchanged images are not rebuilt)',
-      causes.size === 1 && hinted.length ? CAUSE_CODES[hinted[0]!.hint!.cause] : 'IMAGE_BUILD',
+      // A known cause's own code (build-hints.ts) when every failure has it; IMAGE_BUILD otherwise.
+      causes.size === 1 && hinted.length ? hinted[0]!.hint!.code : 'IMAGE_BUILD',
     );
   }
 }
