@@ -1,9 +1,25 @@
 // app: the HTTP smoke checks of lib/smoke.ts through the URLs a user uses, and
 // with --disruptive a task that must survive a backend pod restart.
+import { ownAppChecks, type AppPaths } from '../app-checks.ts';
+import { isReferenceApp } from '../images/own-app.ts';
 import { releaseSelector, type KubeList, type KubeObject } from '../kube.ts';
 import { request, SMOKE_CHECKS, SmokeFailure, smokeUser } from '../smoke.ts';
 import { sleep } from '../sleep.ts';
 import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';
+
+/**
+ * An own app's probe paths, as its release runs them: the liveness and readiness paths of each
+ * Deployment's container (what deploy set from the app analysis), read once.
+ */
+async function releasePaths(ctx: CheckContext): Promise<AppPaths> {
+  const list = await ctx.kube.json<KubeList>(['deployments', '--selector', releaseSelector(ctx.target.release)], { signal: ctx.signal });
+  const side = (component: string) => {
+    const container = list.items.find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === component)?.spec?.template?.spec?.containers?.[0];
+    const healthPath = (container?.livenessProbe?.httpGet?.path as string | undefined) ?? '/';
+    return { healthPath, readyPath: (container?.readinessProbe?.httpGet?.path as string | undefined) ?? null };
+  };
+  return { frontend: side('frontend'), backend: side('backend') };
+}
 
 /** Smoke checks become app checks; those that depend on nothing need the cluster (ignored with --url). */
 const SMOKE_AS_CHECKS: readonly Check[] = SMOKE_CHECKS.map((smoke) => ({
@@ -14,7 +30,11 @@ const SMOKE_AS_CHECKS: readonly Check[] = SMOKE_CHECKS.map((smoke) => ({
   dependsOn: smoke.dependsOn?.length ? smoke.dependsOn.map((id) => `app.${id}`) : ['cluster.namespace'],
   async run(ctx: CheckContext) {
     const access = await ctx.access();
-    return pass(await smoke.run(access.urls, ctx.http));
+    if (isReferenceApp(ctx.config)) return pass(await smoke.run(access.urls, ctx.http));
+    // Your own app: the same check on the paths its release probes; our app's API checks do not apply.
+    const own = ownAppChecks(await ctx.once('app.release-paths', () => releasePaths(ctx))).find((c) => c.id === smoke.id);
+    if (!own) return pass('not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app\'s API');
+    return pass(`${own.name}: ${await own.run(access.urls, ctx.http)}`);
   },
 }));
 
@@ -34,6 +54,7 @@ const RESTART: Check = {
   dependsOn: ['app.task-roundtrip'],
   hint: 'the task was lost with the pod: the database is not persistent (database.mode=sqlite needs its PVC; postgres needs its StatefulSet volume)',
   async run(ctx) {
+    if (!isReferenceApp(ctx.config)) return pass('not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app\'s task API');
     const access = await ctx.access();
     const user = smokeUser();
     const tasks = (base: string) => `${base.replace(/\/+$/, '')}/api/${user}/tasks`;

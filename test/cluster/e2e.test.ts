@@ -270,7 +270,7 @@ const ownApp = (shape: string, release: string, ports: [number, number], extra: 
   FRONTEND_IMAGE: `todo-own-${shape}-frontend`,
   BACKEND_IMAGE: `todo-own-${shape}-backend`,
   RELEASE_NAME: release,
-  NAMESPACE: `todo-own-h${helmMajor}`,
+  NAMESPACE: `todo-own-${release}-h${helmMajor}`,
   FRONTEND_NODEPORT: String(ports[0]),
   BACKEND_NODEPORT: String(ports[1]),
   // The fixtures keep no data: one SQLite volume instead of a PostgreSQL per release.
@@ -283,17 +283,23 @@ ownAppTest(`helm ${helmMajor}: your own app (rewrites-url): BACKEND_URL baked in
   try {
     const r = await h.script('deploy', DEPLOY, env);
     assert.is(r.code, 0, show(r));
-    assert.match(r.stdout, /build arg BACKEND_URL=http:\/\/rw-todo-chatbot-backend\.todo-own-h\d\.svc\.cluster\.local:8000/);
+    assert.match(r.stdout, /build arg BACKEND_URL=http:\/\/rw-todo-chatbot-backend\.todo-own-rw-h\d\.svc\.cluster\.local:8000/);
     // Browser → frontend NodePort → rewrite (baked in) → backend Service → the backend's task list.
     const tasks = await eventually('the frontend proxies /api/tasks to its backend', async () => {
       const res = await fetch('http://127.0.0.1:30180/api/tasks', { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
       return res?.status === 200 ? ((await res.json()) as unknown) : undefined;
     }, 60_000);
     assert.equal(tasks, []);
-    // The chart's test pod reads the detected probe paths through the Services.
-    const helmTest = await spawnHelm(['test', 'rw', '--namespace', env.NAMESPACE!, '--kube-context', 'todo-local', '--logs']);
+    // The chart's test pod reads the detected probe paths through the Services (/health, /ready, /api/health).
+    const helmTest = await spawnHelm(['test', 'rw', '--namespace', env.NAMESPACE!, '--kube-context', 'todo-local']);
     assert.is(helmTest.code, 0, show(helmTest));
-    assert.match(helmTest.stdout, /ok {3}200 http:\/\/rw-todo-chatbot-backend:8000\/ready/);
+    assert.match(helmTest.stdout, /Phase: +Succeeded/);
+    // validate's app checks: the release's own probe paths; our app's API checks are not applicable.
+    const v = await h.script('validate', ['--only', 'app', '--json'], env);
+    assert.is(v.code, 0, show(v));
+    const checks = Object.fromEntries((JSON.parse(v.stdout) as { checks: { id: string; status: string; detail: string }[] }).checks.map((c) => [c.id, c]));
+    assert.match(checks['app.backend-ready']!.detail, /^backend \/ready: 200/);
+    assert.match(checks['app.task-roundtrip']!.detail, /not applicable/);
   } finally {
     await h.script('teardown', ['--purge', '--yes'], env);
   }
