@@ -74,7 +74,9 @@ test('the app folder\'s own Dockerfile is used by default (said in the plan), wi
 });
 
 test('a user Dockerfile gets each build-time value as its own build arg; ours gets them in NEXT_BUILD_ENV (no spaces allowed)', () => {
-  const dir = tempDir('own-app-plan-').dir;
+  const tmp = tempDir('own-app-plan-');
+  cleanups.push(tmp.cleanup);
+  const dir = tmp.dir;
   cpSync(path.join(FIXTURES, 'rewrites-url'), dir, { recursive: true });
   writeFileSync(path.join(dir, 'frontend/Dockerfile'), 'FROM node:22-alpine\nARG BACKEND_URL\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["node", ".next/standalone/server.js"]\n');
   const config = loadConfig({ env: { FRONTEND_DIR: path.join(dir, 'frontend'), BACKEND_DIR: path.join(dir, 'backend'), RELEASE_NAME: 'mine' }, envFile: '/none', root: REPO_ROOT }).config;
@@ -131,7 +133,9 @@ test('build failure hints: TLS and unreachable-registry output get advice for th
 });
 
 test('build-images: the analysis runs first; a blocking problem exits 2 naming it, before any Docker engine is needed', async () => {
-  const dir = tempDir('own-app-blocked-').dir;
+  const tmp = tempDir('own-app-blocked-');
+  cleanups.push(tmp.cleanup);
+  const dir = tmp.dir;
   mkdirSync(path.join(dir, 'frontend'));
   cpSync(path.join(FIXTURES, 'root-main/backend'), path.join(dir, 'backend'), { recursive: true });
   // Only node on PATH and no Docker CLI: reaching the engine step would be exit 3, not 2.
