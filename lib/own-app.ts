@@ -14,15 +14,16 @@ export interface AnalyzeStepOptions {
   useOurDockerfiles?: boolean;
 }
 
-/** analyzeApps with the settings from Config; non-blocking problems are ⚠ lines, blocking ones exit 2 (the first one's code). */
-export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOptions = {}): AppAnalysis {
+/** analyzeApps with the settings from Config. */
+function analyze(config: Config, opts: AnalyzeStepOptions): AppAnalysis {
   // The name lists go in opts: Config holds APP_SECRETS as name → value, and values stay out of the analysis.
   const { appSecrets: _secrets, appEnv: _env, ...settings } = config;
-  const app = analyzeApps(settings, {
-    useOurs: Boolean(opts.useOurDockerfiles),
-    appSecrets: Object.keys(config.appSecrets),
-    appEnv: Object.keys(config.appEnv),
-  });
+  return analyzeApps(settings, { useOurs: Boolean(opts.useOurDockerfiles), appSecrets: Object.keys(config.appSecrets), appEnv: Object.keys(config.appEnv) });
+}
+
+/** The analysis as a step: non-blocking problems are ⚠ lines, blocking ones exit 2 (the first one's code). */
+export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOptions = {}): AppAnalysis {
+  const app = analyze(config, opts);
   const blocking = app.problems.filter((p) => p.blocking);
   for (const p of app.problems.filter((q) => !q.blocking)) log.warn(`${p.app}: ${p.message}`, [`fix: ${p.fix}`, `code: ${p.code}`]);
   if (blocking.length) {
@@ -47,8 +48,7 @@ export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOpti
  * compare the cluster with the sources (status, tests). Blocking problems throw like analyzeOrFail.
  */
 export function plannedImages(config: Config, opts: AnalyzeStepOptions = {}): ImagePlan[] {
-  const { appSecrets: _secrets, appEnv: _env, ...settings } = config;
-  const app = analyzeApps(settings, { useOurs: Boolean(opts.useOurDockerfiles), appSecrets: Object.keys(config.appSecrets), appEnv: Object.keys(config.appEnv) });
+  const app = analyze(config, opts);
   const blocking = app.problems.find((p) => p.blocking);
   if (blocking) throw new ToolkitError(`${blocking.app}: ${blocking.message}`, ExitCode.usage, blocking.fix, blocking.code);
   return planImages({ config, app });
