@@ -46,8 +46,17 @@ for (const [shape, want] of Object.entries(SHAPES)) {
       const dockerfiles = builds(fake).map((c) => c.argv[c.argv.indexOf('--file') + 1]!);
       assert.is(dockerfiles.length, 2);
       for (const file of dockerfiles) assert.is(file.startsWith(path.join(FIXTURES, shape)), Boolean(want.userDockerfiles), file);
-      if (want.userDockerfiles) assert.match(r.stdout, /image from your Dockerfile .*own-dockerfiles\/backend\/Dockerfile/);
       assert.equal(fake.leftovers(), []);
+      if (want.userDockerfiles) {
+        assert.match(r.stdout, /image from your Dockerfile .*own-dockerfiles\/backend\/Dockerfile/);
+        // --use-our-dockerfiles: ours build the same folders (new tags, a new release revision).
+        fake.clearCalls();
+        const ours = await fake.script('deploy', ['--use-our-dockerfiles']);
+        assert.is(ours.code, 0, ours.stdout + ours.stderr);
+        for (const c of builds(fake)) assert.match(c.argv[c.argv.indexOf('--file') + 1]!, /dockerfiles\/(frontend|backend)\.Dockerfile$/);
+        assert.is(builds(fake).length, 2);
+        assert.is.not(latestRevision(fake).values.backend.image.tag, values.backend.image.tag);
+      }
     } finally {
       fake.cleanup();
     }
