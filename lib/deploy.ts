@@ -15,7 +15,7 @@ import { formatImageRef, imageValues, underRegistry, type ImageRef } from './ima
 import { buildPipeline } from './images/pipeline.ts';
 import { explainPlan } from './images/pipeline.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
-import { analyzeOrFail, appValues } from './own-app.ts';
+import { analyzeOrFail, appValues, needsBrowserUrl, quietPlan, type BrowserUrls } from './own-app.ts';
 import type { AppAnalysis } from './app/types.ts';
 import { Kubectl, releaseSelector, RolloutError } from './kube.ts';
 import { watchRollout } from './rollout.ts';
@@ -87,7 +87,7 @@ export async function checkStage(log: Logger, opts: DeployOptions, run: Runner):
 export const DEPLOY_STEPS = ['Prerequisites and configuration', 'Cluster', 'Images', 'Release', 'Rollout', 'Done'] as const;
 
 /** The values deploy generates: image refs, ports, settings and (only here) the secrets; with the app analysis, its ports, paths and variables. */
-export function deployValues(config: Config, refs: { frontend: ImageRef; backend: ImageRef }, app?: AppAnalysis): Record<string, unknown> {
+export function deployValues(config: Config, refs: { frontend: ImageRef; backend: ImageRef }, app?: AppAnalysis, browser?: BrowserUrls): Record<string, unknown> {
   const base = {
     frontend: { image: imageValues(refs.frontend), service: { nodePort: config.frontendNodePort } },
     backend: { image: imageValues(refs.backend), service: { nodePort: config.backendNodePort } },
@@ -95,7 +95,7 @@ export function deployValues(config: Config, refs: { frontend: ImageRef; backend
     secrets: { openaiApiKey: config.openaiApiKey ?? '' },
     database: { mode: config.databaseMode, ...(config.databaseMode === 'external' ? { external: { url: config.databaseUrl ?? '' } } : {}) },
   };
-  return app ? mergeValues(base, appValues(config, app)) : base;
+  return app ? mergeValues(base, appValues(config, app, browser)) : base;
 }
 
 /** A --values file as a map; exit 2 naming it when it is not YAML or not a map (Helm would refuse it too). */
@@ -185,6 +185,16 @@ async function imagesStage(run: Runner, log: Logger, config: Config, provider: C
   return { refs, built, loaded };
 }
 
+/** The frontend's and the backend's URLs as a browser on this machine reaches them; undefined (with a warning) when not known before the install. */
+async function browserUrls(provider: ClusterProvider, config: Config, log: Logger): Promise<BrowserUrls | undefined> {
+  const address = await provider.nodeAddress().catch(() => undefined);
+  if (!address || config.frontendNodePort === null || config.backendNodePort === null) {
+    log.warn('the frontend\'s browser code calls the backend directly, but its URL is not known before the install (no node address, or NodePort auto): the build gets an empty URL', ['set FRONTEND_NODEPORT / BACKEND_NODEPORT to fixed ports, or proxy the backend through next.config rewrites() (see APP_BROWSER_URL)']);
+    return undefined;
+  }
+  return { frontend: `http://${address}:${config.frontendNodePort}`, backend: `http://${address}:${config.backendNodePort}` };
+}
+
 /** The NodePorts the release's Services have now (assigned by the cluster when the values leave them unset). */
 async function servicePorts(kubectl: Kubectl, release: string, signal?: AbortSignal): Promise<{ frontend?: number; backend?: number }> {
   const list = await kubectl.json(['services', '--selector', releaseSelector(release)], { signal });
@@ -248,15 +258,21 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     return { ...result, kubectl, provider: providerFor(run, result.target, log, config.registry) };
   });
 
+  // Browser code that calls the backend directly needs the URL a browser reaches baked into the
+  // frontend: known now that the cluster is (node address + NodePort). The frontend is planned again with it.
+  const browser = cluster && needsBrowserUrl(app) ? await browserUrls(cluster.provider, config, log) : undefined;
+  const built = browser ? quietPlan(config, { useOurDockerfiles: opts.useOurDockerfiles, browserBackendUrl: browser.backend }) : { app, plans };
+  if (browser) for (const plan of built.plans.filter((p) => p.name === 'frontend')) explainPlan(log, plan);
+
   const images = await log.step(DEPLOY_STEPS[2], async (step) => {
-    const outcome = await imagesStage(run, log, config, cluster?.provider, plans, opts, app);
+    const outcome = await imagesStage(run, log, config, cluster?.provider, built.plans, opts, built.app);
     step.summary = opts.dryRun
       ? `dry run: ${formatImageRef(outcome.refs.frontend)}, ${formatImageRef(outcome.refs.backend)}`
       : `${outcome.built} built, ${outcome.loaded} loaded${opts.skipBuild ? ' (--skip-build)' : ''}`;
     return outcome;
   });
 
-  const values = deployValues(config, images.refs, app);
+  const values = deployValues(config, images.refs, built.app, browser);
   // A rendered Secret carries them base64-encoded (dry-run prints it): mask that form too.
   for (const secret of [config.openaiApiKey, config.databaseUrl, ...Object.values(config.appSecrets)]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
   const wanted = userValues.reduce(mergeValues, values);

@@ -12,13 +12,29 @@ import { planImages, type ImagePlan } from './images/plan.ts';
 export interface AnalyzeStepOptions {
   /** --use-our-dockerfiles: ignore the app folders' own Dockerfiles. */
   useOurDockerfiles?: boolean;
+  /** The backend's URL as a browser reaches it (deploy knows it after the cluster stage). */
+  browserBackendUrl?: string;
+}
+
+/** The URLs a browser uses, for an app whose browser code calls the backend directly. */
+export interface BrowserUrls {
+  frontend: string;
+  backend: string;
 }
 
 /** analyzeApps with the settings from Config. */
 function analyze(config: Config, opts: AnalyzeStepOptions): AppAnalysis {
   // The name lists go in opts: Config holds APP_SECRETS as name → value, and values stay out of the analysis.
   const { appSecrets: _secrets, appEnv: _env, ...settings } = config;
-  return analyzeApps(settings, { useOurs: Boolean(opts.useOurDockerfiles), appSecrets: Object.keys(config.appSecrets), appEnv: Object.keys(config.appEnv) });
+  return analyzeApps(settings, { useOurs: Boolean(opts.useOurDockerfiles), appSecrets: Object.keys(config.appSecrets), appEnv: Object.keys(config.appEnv), browserBackendUrl: opts.browserBackendUrl });
+}
+
+/**
+ * The app's browser code calls the backend directly (a NEXT_PUBLIC_ URL and no rewrites() proxy;
+ * the analysis says so with APP_BROWSER_URL): its build needs the backend URL a browser reaches.
+ */
+export function needsBrowserUrl(app: AppAnalysis): boolean {
+  return app.problems.some((p) => p.code === 'APP_BROWSER_URL' && /calls the backend directly/.test(p.message));
 }
 
 /** The analysis as a step: non-blocking problems are ⚠ lines, blocking ones exit 2 (the first one's code). */
@@ -48,10 +64,15 @@ export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOpti
  * compare the cluster with the sources (status, tests). Blocking problems throw like analyzeOrFail.
  */
 export function plannedImages(config: Config, opts: AnalyzeStepOptions = {}): ImagePlan[] {
+  return quietPlan(config, opts).plans;
+}
+
+/** The analysis and the plans, printing nothing (its warnings were printed once already, or are not wanted). */
+export function quietPlan(config: Config, opts: AnalyzeStepOptions = {}): { app: AppAnalysis; plans: ImagePlan[] } {
   const app = analyze(config, opts);
   const blocking = app.problems.find((p) => p.blocking);
   if (blocking) throw new ToolkitError(`${blocking.app}: ${blocking.message}`, ExitCode.usage, blocking.fix, blocking.code);
-  return planImages({ config, app });
+  return { app, plans: planImages({ config, app }) };
 }
 
 /**
@@ -82,7 +103,7 @@ export function appRuntimeEnv(config: Config, app: AppAnalysis): Record<AppName,
  * APP_SECRETS into the Secret (only through the private values file). Our reference app keeps the
  * chart's helm test proxy check; an own app has no known read-only route, so that check is off.
  */
-export function appValues(config: Config, app: AppAnalysis): Record<string, unknown> {
+export function appValues(config: Config, app: AppAnalysis, browser?: BrowserUrls): Record<string, unknown> {
   const env = split(app, config.appEnv);
   const secrets = split(app, config.appSecrets);
   const reference = isReferenceApp(config);
@@ -101,5 +122,7 @@ export function appValues(config: Config, app: AppAnalysis): Record<string, unkn
       extraSecretEnv: secrets.backend,
     },
     ...(reference ? {} : { tests: { proxyPath: '' } }),
+    // The browser calls the backend from the frontend's origin: the backend must allow it (CORS_ORIGINS).
+    ...(browser ? { config: { corsOrigins: browser.frontend } } : {}),
   };
 }
