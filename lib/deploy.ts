@@ -15,7 +15,7 @@ import { formatImageRef, imageValues, underRegistry, type ImageRef } from './ima
 import { buildPipeline } from './images/pipeline.ts';
 import { explainPlan } from './images/pipeline.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
-import { analyzeOrFail, appValues, needsBrowserUrl, quietPlan, type BrowserUrls } from './own-app.ts';
+import { analyzeOrFail, appValues, browserUrls, needsBrowserUrl, quietPlan, type BrowserUrls } from './own-app.ts';
 import type { AppAnalysis } from './app/types.ts';
 import { Kubectl, releaseSelector, RolloutError } from './kube.ts';
 import { watchRollout } from './rollout.ts';
@@ -183,16 +183,6 @@ async function imagesStage(run: Runner, log: Logger, config: Config, provider: C
     refs.backend = await provider.deployRef(refs.backend);
   }
   return { refs, built, loaded };
-}
-
-/** The frontend's and the backend's URLs as a browser on this machine reaches them; undefined (with a warning) when not known before the install. */
-async function browserUrls(provider: ClusterProvider, config: Config, log: Logger): Promise<BrowserUrls | undefined> {
-  const address = await provider.nodeAddress().catch(() => undefined);
-  if (!address || config.frontendNodePort === null || config.backendNodePort === null) {
-    log.warn('the frontend\'s browser code calls the backend directly, but its URL is not known before the install (no node address, or NodePort auto): the build gets an empty URL', ['set FRONTEND_NODEPORT / BACKEND_NODEPORT to fixed ports, or proxy the backend through next.config rewrites() (see APP_BROWSER_URL)']);
-    return undefined;
-  }
-  return { frontend: `http://${address}:${config.frontendNodePort}`, backend: `http://${address}:${config.backendNodePort}` };
 }
 
 /** The NodePorts the release's Services have now (assigned by the cluster when the values leave them unset). */

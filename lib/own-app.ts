@@ -6,6 +6,7 @@ import type { AppAnalysis, AppName } from './app/types.ts';
 import type { Config } from './config.ts';
 import { ExitCode, ToolkitError } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { ClusterProvider } from './providers/types.ts';
 import { isReferenceApp } from './images/own-app.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
 
@@ -125,4 +126,14 @@ export function appValues(config: Config, app: AppAnalysis, browser?: BrowserUrl
     // The browser calls the backend from the frontend's origin: the backend must allow it (CORS_ORIGINS).
     ...(browser ? { config: { corsOrigins: browser.frontend } } : {}),
   };
+}
+
+/** The frontend's and the backend's URLs as a browser on this machine reaches them; undefined (with a warning) when not known before the install. */
+export async function browserUrls(provider: ClusterProvider, config: Config, log: Logger): Promise<BrowserUrls | undefined> {
+  const address = await provider.nodeAddress().catch(() => undefined);
+  if (!address || config.frontendNodePort === null || config.backendNodePort === null) {
+    log.warn('the frontend\'s browser code calls the backend directly, but its URL is not known before the install (no node address, or NodePort auto): the build gets an empty URL', ['set FRONTEND_NODEPORT / BACKEND_NODEPORT to fixed ports, or proxy the backend through next.config rewrites() (see APP_BROWSER_URL)']);
+    return undefined;
+  }
+  return { frontend: `http://${address}:${config.frontendNodePort}`, backend: `http://${address}:${config.backendNodePort}` };
 }
