@@ -12,6 +12,13 @@
 # The final stage runs no package manager (no apt, no apk), so Debian and alpine
 # based Python 3.11 images both work (`python` must be on PATH).
 ARG PYTHON_IMAGE=python:3.11-slim
+# What the image runs (the toolkit passes BACKEND_APP, BACKEND_PORT and BACKEND_HEALTH_PATH from its
+# settings or the app analysis): the ASGI entry module:attribute, the folder it is imported from
+# (relative to the app folder: `src` for a src layout), the port and the liveness path.
+ARG BACKEND_APP=app.main:app
+ARG BACKEND_APP_DIR=.
+ARG BACKEND_PORT=8000
+ARG BACKEND_HEALTH_PATH=/health
 
 # --- builder: a virtualenv with the pinned requirements; the source is not here,
 # so source edits reuse this layer.
@@ -38,12 +45,19 @@ RUN --mount=type=secret,id=build_ca \
 
 # --- runtime: the virtualenv and the app source, nothing else.
 FROM ${PYTHON_IMAGE} AS runtime
+ARG BACKEND_APP
+ARG BACKEND_APP_DIR
+ARG BACKEND_PORT
+ARG BACKEND_HEALTH_PATH
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/data \
-    PORT=8000 \
-    WEB_CONCURRENCY=1
+    PORT=${BACKEND_PORT} \
+    WEB_CONCURRENCY=1 \
+    APP_MODULE=${BACKEND_APP} \
+    APP_DIR=${BACKEND_APP_DIR} \
+    HEALTH_PATH=${BACKEND_HEALTH_PATH}
 WORKDIR /app
 # The app user (uid 1000) is written straight into passwd/group: no adduser or
 # useradd, which differ between Debian and alpine. /data (SQLite by default) is
@@ -55,10 +69,11 @@ COPY --from=builder /opt/venv /opt/venv
 # Source files stay owned by root: the app cannot rewrite its own code.
 COPY . .
 USER 1000:1000
-EXPOSE 8000
-# python itself checks /health: the image needs no curl or wget.
+EXPOSE ${BACKEND_PORT}
+# python itself checks the liveness path: the image needs no curl or wget.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import os,sys,urllib.request as u; sys.exit(0 if u.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4).status == 200 else 1)"]
-# uvicorn takes its worker count from WEB_CONCURRENCY; the app writes its own
-# JSON request log, so uvicorn's access log is off.
-CMD ["sh", "-c", "exec python -m uvicorn app.main:app --host 0.0.0.0 --port \"${PORT:-8000}\" --no-access-log"]
+  CMD ["python", "-c", "import os,sys,urllib.request as u; sys.exit(0 if u.urlopen('http://127.0.0.1:%s%s' % (os.environ.get('PORT', '8000'), os.environ.get('HEALTH_PATH', '/health')), timeout=4).status == 200 else 1)"]
+# uvicorn started from Python, in exec form (no shell in this stage): the entry, its folder and the
+# port come from the environment above (PORT may be changed at run time); WEB_CONCURRENCY workers;
+# the app writes its own JSON request log, so uvicorn's access log is off.
+CMD ["python", "-c", "import os,sys,uvicorn; sys.path.insert(0, os.path.abspath(os.environ.get('APP_DIR', '.'))); uvicorn.run(os.environ['APP_MODULE'], host='0.0.0.0', port=int(os.environ.get('PORT', '8000')), workers=int(os.environ.get('WEB_CONCURRENCY', '1')), access_log=False)"]

@@ -12,26 +12,50 @@
 # The final stage runs no package manager (no apk, no apt), so alpine and Debian
 # based Node 22 images both work.
 ARG NODE_IMAGE=node:22-alpine
+# The port the server listens on and its liveness path (the toolkit passes them from its settings
+# or the app analysis).
+ARG FRONTEND_PORT=3000
+ARG FRONTEND_HEALTH_PATH=/api/health
 
 # --- deps: node_modules from the lockfile only, so source edits reuse this layer.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 # Optional package mirror (e.g. an internal npm proxy); empty = npm's default.
 ARG NPM_REGISTRY=""
-COPY package.json package-lock.json ./
+# The lockfile of whichever package manager the app uses (npm, pnpm or Yarn classic).
+COPY package.json package-lock.json* pnpm-lock.yaml* yarn.lock* ./
 # build_ca: an extra CA bundle for TLS-intercepting proxies. It is mounted for
 # this step only and never written to a layer; NODE_EXTRA_CA_CERTS adds it to
-# Node's own roots. The npm cache mount keeps downloads across lockfile changes.
+# Node's own roots. The cache mounts keep downloads across lockfile changes.
+# pnpm (the version package.json's packageManager names) and Yarn classic, when
+# the image has no yarn, are installed with npm first, from the same registry.
 RUN --mount=type=secret,id=build_ca \
     --mount=type=cache,id=todo-npm-cache,target=/root/.npm,sharing=locked \
+    --mount=type=cache,id=todo-pnpm-store,target=/root/.local/share/pnpm/store,sharing=locked \
+    set -e; \
     if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi; \
     if [ -n "$NPM_REGISTRY" ]; then export npm_config_registry="$NPM_REGISTRY"; fi; \
-    npm ci --no-audit --no-fund --loglevel=warn
+    if [ -f package-lock.json ]; then \
+      npm ci --no-audit --no-fund --loglevel=warn; \
+    elif [ -f pnpm-lock.yaml ]; then \
+      pm="$(node -p "((require('./package.json').packageManager || '').match(/^pnpm@[^+]+/) || ['pnpm@9'])[0]")"; \
+      npm install --global --no-audit --no-fund --loglevel=warn "$pm"; \
+      pnpm install --frozen-lockfile; \
+    elif [ -f yarn.lock ]; then \
+      command -v yarn >/dev/null || npm install --global --no-audit --no-fund --loglevel=warn yarn@1; \
+      yarn install --frozen-lockfile --non-interactive; \
+    else \
+      echo 'no lockfile (package-lock.json, pnpm-lock.yaml or yarn.lock): commit the one your package manager writes' >&2; exit 1; \
+    fi
 
 # --- builder: the app's own build (next build → .next/standalone + .next/static).
 FROM deps AS builder
 ENV NEXT_TELEMETRY_DISABLED=1 \
     NODE_ENV=production
+# Values Next.js bakes into the build, as `NAME=value NAME2=value` (no spaces in a value): the
+# backend URL next.config's rewrites() read (the in-cluster Service) and NEXT_PUBLIC_* (the URL a
+# browser reaches). Exported for `next build` only; they are part of the image's content tag.
+ARG NEXT_BUILD_ENV=""
 COPY . .
 # After the build, the standalone folder is made self-contained: static files
 # and public/ go next to server.js (where the server looks for them; copied even
@@ -46,6 +70,7 @@ RUN --mount=type=secret,id=build_ca \
     --mount=type=cache,id=todo-next-build-cache,target=/app/.next/cache,sharing=locked \
     set -e; \
     if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi; \
+    set -f; for pair in $NEXT_BUILD_ENV; do export "$pair"; done; set +f; \
     npm run build; \
     if [ ! -f .next/standalone/server.js ]; then echo 'no .next/standalone/server.js: set output: "standalone" in next.config' >&2; exit 1; fi; \
     rm -rf .next/standalone/.next/static .next/standalone/public .next/standalone/.next/cache; \
@@ -58,11 +83,14 @@ RUN --mount=type=secret,id=build_ca \
 
 # --- runner: only the standalone server, its static files and public/.
 FROM ${NODE_IMAGE} AS runner
+ARG FRONTEND_PORT
+ARG FRONTEND_HEALTH_PATH
 WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
-    PORT=3000 \
-    HOSTNAME=0.0.0.0
+    PORT=${FRONTEND_PORT} \
+    HOSTNAME=0.0.0.0 \
+    HEALTH_PATH=${FRONTEND_HEALTH_PATH}
 # The app user (uid 1001) is written straight into passwd/group: no adduser or
 # useradd, which differ between alpine and Debian.
 RUN grep -q '^[^:]*:[^:]*:1001:' /etc/passwd || echo 'nextjs:x:1001:1001:Next.js:/app:/sbin/nologin' >> /etc/passwd; \
@@ -70,8 +98,8 @@ RUN grep -q '^[^:]*:[^:]*:1001:' /etc/passwd || echo 'nextjs:x:1001:1001:Next.js
 # Files stay owned by root: the app cannot rewrite its own code.
 COPY --from=builder /app/.next/standalone ./
 USER 1001:1001
-EXPOSE 3000
-# node itself checks /api/health: the image needs no curl or wget.
+EXPOSE ${FRONTEND_PORT}
+# node itself checks the liveness path: the image needs no curl or wget.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+(process.env.HEALTH_PATH||'/api/health'),{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "server.js"]

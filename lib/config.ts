@@ -1,5 +1,7 @@
 // One typed, frozen Config from CLI flags > process environment > .env > defaults.
 // Every bad value is reported at once, each with its name, the problem and an example.
+// (Over 350 lines: the key table, its parsers and the strict .env reader belong together; the .env
+// reader is the part that could move out.)
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, ToolkitError } from './errors.ts';
@@ -41,6 +43,22 @@ export interface Config {
   openaiApiKey: string | undefined;
   openaiModel: string;
   openaiBaseUrl: string | undefined;
+  /** Your own Dockerfiles (undefined: the app folder's own `Dockerfile` if any, else ours). */
+  frontendDockerfile: string | undefined;
+  backendDockerfile: string | undefined;
+  /** ASGI entry `module:attribute`; undefined: detected by the app analysis. */
+  backendApp: string | undefined;
+  /** Container ports and probe paths; undefined: detected, else the toolkit's defaults. */
+  frontendPort: number | undefined;
+  backendPort: number | undefined;
+  frontendHealthPath: string | undefined;
+  frontendReadyPath: string | undefined;
+  backendHealthPath: string | undefined;
+  backendReadyPath: string | undefined;
+  /** APP_SECRETS: name → value (from the environment or .env); only ever written into the chart's Secret. */
+  appSecrets: Readonly<Record<string, string>>;
+  /** APP_ENV: name → value, into the ConfigMaps. */
+  appEnv: Readonly<Record<string, string>>;
 }
 
 type Parsed = { value: unknown } | { error: string };
@@ -102,6 +120,34 @@ const existingFile: Parse = (raw, { root }) => {
   const file = path.resolve(root, raw);
   return existsSync(file) ? ok(file) : fail(`file not found: ${file}`);
 };
+const port: Parse = (raw, ctx) => {
+  const parsed = integer(1024, 65535)(raw, ctx);
+  return 'error' in parsed ? fail('must be a port from 1024 to 65535 (the containers run without root, so they cannot bind lower ports)') : parsed;
+};
+/** An HTTP path for probes and HEALTHCHECKs: `/` then URL path characters, no spaces or quotes. */
+const httpPath: Parse = (raw) => (/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(raw) ? ok(raw) : fail('must be an HTTP path starting with /, like /health (no spaces or quotes)'));
+/** uvicorn's `module:attribute` (dotted on both sides). */
+const asgiApp: Parse = (raw) =>
+  /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(raw) ? ok(raw) : fail('must be an ASGI entry module:attribute, like main:app or app.main:app');
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A comma list of environment variable names; values are resolved after every key is read (resolveAppValues). */
+const envNames: Parse = (raw) => {
+  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  const bad = names.filter((n) => !ENV_NAME.test(n));
+  if (bad.length) return fail(`lists ${bad.map((n) => `"${n}"`).join(', ')}, which ${bad.length === 1 ? 'is not an' : 'are not'} environment variable name${bad.length === 1 ? '' : 's'} (letters, digits and _, not starting with a digit)`);
+  return ok([...new Set(names)]);
+};
+
+/**
+ * Environment variables the chart sets itself in the app's containers: APP_SECRETS / APP_ENV may not
+ * name them (the chart's value would silently win, or the app would get two).
+ */
+export const TOOLKIT_ENV_NAMES: readonly string[] = [
+  'PORT', 'HOSTNAME', 'BACKEND_URL', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV',
+  'WEB_CONCURRENCY', 'DATA_DIR', 'APP_VERSION', 'LOG_LEVEL', 'CORS_ORIGINS', 'DATABASE_URL', 'DB_PASSWORD',
+  'OPENAI_API_KEY', 'OPENAI_MODEL', 'OPENAI_BASE_URL', 'APP_MODULE', 'HEALTH_PATH',
+];
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 export function parseDuration(raw: string): number | undefined {
   if (/^\d+$/.test(raw)) return Number(raw) * 1000;
@@ -150,6 +196,17 @@ export const KEYS = [
   { key: 'OPENAI_API_KEY', field: 'openaiApiKey', default: '', example: 'sk-…', description: 'enables the OpenAI agent; empty: the offline agent; secret', parse: optional(text) },
   { key: 'OPENAI_MODEL', field: 'openaiModel', default: 'gpt-4o-mini', example: 'gpt-4o-mini', description: 'model for the OpenAI agent', parse: text },
   { key: 'OPENAI_BASE_URL', field: 'openaiBaseUrl', default: '', example: 'https://api.openai.com/v1', description: 'OpenAI-compatible endpoint', parse: optional(url) },
+  { key: 'FRONTEND_DOCKERFILE', field: 'frontendDockerfile', default: '', example: '../my-app/frontend/Dockerfile', description: 'your own frontend Dockerfile (empty: FRONTEND_DIR/Dockerfile when it exists, else ours; --use-our-dockerfiles forces ours)', parse: optional(existingFile) },
+  { key: 'BACKEND_DOCKERFILE', field: 'backendDockerfile', default: '', example: '../my-app/backend/Dockerfile', description: 'your own backend Dockerfile (empty: BACKEND_DIR/Dockerfile when it exists, else ours; --use-our-dockerfiles forces ours)', parse: optional(existingFile) },
+  { key: 'BACKEND_APP', field: 'backendApp', default: '', example: 'main:app', description: 'ASGI entry of the backend, module:attribute (empty: detected, e.g. app.main:app or main:app)', parse: optional(asgiApp) },
+  { key: 'FRONTEND_PORT', field: 'frontendPort', default: '', example: '3000', description: 'port the frontend container listens on (empty: detected, else 3000)', parse: optional(port) },
+  { key: 'BACKEND_PORT', field: 'backendPort', default: '', example: '8000', description: 'port the backend container listens on (empty: detected, else 8000)', parse: optional(port) },
+  { key: 'FRONTEND_HEALTH_PATH', field: 'frontendHealthPath', default: '', example: '/api/health', description: 'frontend liveness path (empty: detected, else /)', parse: optional(httpPath) },
+  { key: 'FRONTEND_READY_PATH', field: 'frontendReadyPath', default: '', example: '/api/ready', description: 'frontend readiness path (empty: the liveness path)', parse: optional(httpPath) },
+  { key: 'BACKEND_HEALTH_PATH', field: 'backendHealthPath', default: '', example: '/health', description: 'backend liveness path (empty: detected, else /health)', parse: optional(httpPath) },
+  { key: 'BACKEND_READY_PATH', field: 'backendReadyPath', default: '', example: '/ready', description: 'backend readiness path (empty: detected, else the liveness path)', parse: optional(httpPath) },
+  { key: 'APP_SECRETS', field: 'appSecrets', default: '', example: 'JWT_SECRET,STRIPE_KEY', description: 'comma list of variables your backend needs as secrets: their values (set in .env or the environment) go only into the release\'s Secret', parse: envNames },
+  { key: 'APP_ENV', field: 'appEnv', default: '', example: 'FEATURE_FLAGS,SUPPORT_EMAIL', description: 'comma list of plain variables for your apps: their values (set in .env or the environment) go into the ConfigMaps', parse: envNames },
 ] as const satisfies readonly KeySpec[];
 
 /** A configuration key (NAMESPACE, …): flags, sources and messages name keys by this type. */
@@ -163,7 +220,7 @@ export type KeysCoverConfig<C, Keys extends readonly { field: PropertyKey }[]> =
   [Exclude<keyof C, Keys[number]['field']>] extends [never] ? true : { fieldsWithoutAKey: Exclude<keyof C, Keys[number]['field']> };
 true satisfies KeysCoverConfig<Config, typeof KEYS>;
 
-const BY_KEY = new Map<string, KeySpec>(KEYS.map((spec) => [spec.key, spec]));
+const BY_KEY = new Map<string, (typeof KEYS)[number]>(KEYS.map((spec) => [spec.key, spec]));
 
 export interface ConfigProblem {
   key: string;
@@ -283,21 +340,31 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     for (const [key, value] of Object.entries(source)) if (isSecretKey(key)) registerSecret(value);
   }
   for (const [key, value] of Object.entries(opts.flags ?? {})) if (isSecretKey(key)) registerSecret(value);
+  // The values of the names APP_SECRETS lists are secrets whatever the names look like.
+  const [rawAppSecrets] = pick(BY_KEY.get('APP_SECRETS')!, opts.flags ?? {}, env, fileValues, envFile, fileLines);
+  for (const name of rawAppSecrets.split(',').map((n) => n.trim())) if (name) registerSecret(env[name] ?? fileValues[name]);
 
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
   const sources: Record<string, LoadedConfig['sources'][string]> = {};
+  const wheres: Record<string, string> = {};
   for (const spec of KEYS) {
     const [raw, source, where] = pick(spec, opts.flags ?? {}, env, fileValues, envFile, fileLines);
     sources[spec.key] = source;
+    wheres[spec.key] = where;
     const parsed = spec.parse(raw.trim(), { root });
     if ('error' in parsed) problems.push({ key: spec.key, source: where, message: parsed.error, example: spec.example });
     else values[spec.field] = parsed.value;
   }
   const config = values as unknown as Config;
+  const listedNames = [values.appSecrets, values.appEnv].flatMap((v) => (Array.isArray(v) ? (v as string[]) : []));
+  if (!problems.length) problems.push(...resolveAppValues(values, wheres, (name) => env[name] ?? fileValues[name]));
   if (!problems.length) problems.push(...crossChecks(config, sources));
-  if (problems.length) throw new ConfigError(problems, warnings);
-  return { config: Object.freeze(config), warnings, sources: Object.freeze(sources) };
+  // A name listed in APP_SECRETS / APP_ENV is read from .env on purpose: not an unknown key.
+  const appNames = new Set(listedNames);
+  const shown = warnings.filter((w) => !appNames.has(/: (\S+) is not a known key/.exec(w)?.[1] ?? ''));
+  if (problems.length) throw new ConfigError(problems, shown);
+  return { config: Object.freeze(config), warnings: shown, sources: Object.freeze(sources) };
 }
 
 function pick(
@@ -316,6 +383,30 @@ function pick(
     return [file[spec.key]!, '.env', `in ${path.basename(envFile)}${line ? ` line ${line}` : ''}`];
   }
   return [spec.default, 'default', 'default'];
+}
+
+/**
+ * APP_SECRETS / APP_ENV: turns the parsed name lists into name → value maps, reading each value
+ * from the environment or .env. Errors name the variable, never its value.
+ */
+function resolveAppValues(values: Record<string, unknown>, wheres: Record<string, string>, lookup: (name: string) => string | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const lists = { APP_SECRETS: (values.appSecrets ?? []) as string[], APP_ENV: (values.appEnv ?? []) as string[] };
+  const problem = (key: 'APP_SECRETS' | 'APP_ENV', message: string) => problems.push({ key, source: wheres[key] ?? 'default', message, example: BY_KEY.get(key)!.example });
+  for (const key of ['APP_SECRETS', 'APP_ENV'] as const) {
+    const names = lists[key];
+    const reserved = names.filter((n) => TOOLKIT_ENV_NAMES.includes(n) || BY_KEY.has(n));
+    if (reserved.length) problem(key, `lists ${reserved.join(', ')}, which the toolkit sets itself (${reserved.some((n) => BY_KEY.has(n)) ? 'a toolkit setting' : 'the chart sets it in the containers'}); rename the variable in your app or drop it from the list`);
+    const missing = names.filter((n) => !reserved.includes(n) && lookup(n) === undefined);
+    if (missing.length) problem(key, `lists ${missing.join(', ')} but ${missing.length === 1 ? 'it has' : 'they have'} no value: add ${missing.map((n) => `${n}=…`).join(' and ')} to .env (or the environment)`);
+  }
+  const both = lists.APP_SECRETS.filter((n) => lists.APP_ENV.includes(n));
+  if (both.length) problem('APP_ENV', `lists ${both.join(', ')}, also listed in APP_SECRETS: a variable is either a secret or not; keep it in APP_SECRETS only`);
+  if (problems.length) return problems;
+  const toRecord = (names: string[]) => Object.freeze(Object.fromEntries(names.map((n) => [n, lookup(n)!])));
+  values.appSecrets = toRecord(lists.APP_SECRETS);
+  values.appEnv = toRecord(lists.APP_ENV);
+  return problems;
 }
 
 function crossChecks(config: Config, sources: Record<string, string>): ConfigProblem[] {

@@ -13,7 +13,10 @@ import { parse } from 'yaml';
 import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
 import { buildPipeline } from './images/pipeline.ts';
+import { explainPlan } from './images/pipeline.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
+import { analyzeOrFail, appValues, browserUrls, needsBrowserUrl, quietPlan, type BrowserUrls } from './own-app.ts';
+import type { AppAnalysis } from './app/types.ts';
 import { Kubectl, releaseSelector } from './kubectl.ts';
 import { RolloutError, watchRollout } from './rollout.ts';
 import { checkDumpDir, failureReport, writeDump } from './failure-dump.ts';
@@ -39,6 +42,8 @@ export interface DeployOptions {
   allowRemote?: boolean;
   /** --dump-dir: where a failed rollout writes describe, events and logs of the release (CI artifacts). */
   dumpDir?: string;
+  /** --use-our-dockerfiles: build with dockerfiles/*.Dockerfile even when the app folders have their own. */
+  useOurDockerfiles?: boolean;
   /** Extra values files (--values), applied after the generated one. */
   valuesFiles?: readonly string[];
   signal?: AbortSignal;
@@ -81,15 +86,16 @@ export async function checkStage(log: Logger, opts: DeployOptions, run: Runner):
 
 export const DEPLOY_STEPS = ['Prerequisites and configuration', 'Cluster', 'Images', 'Release', 'Rollout', 'Done'] as const;
 
-/** The values deploy generates: image refs, ports, settings and (only here) the secrets. */
-export function deployValues(config: Config, refs: { frontend: ImageRef; backend: ImageRef }): Record<string, unknown> {
-  return {
+/** The values deploy generates: image refs, ports, settings and (only here) the secrets; with the app analysis, its ports, paths and variables. */
+export function deployValues(config: Config, refs: { frontend: ImageRef; backend: ImageRef }, app?: AppAnalysis, browser?: BrowserUrls): Record<string, unknown> {
+  const base = {
     frontend: { image: imageValues(refs.frontend), service: { nodePort: config.frontendNodePort } },
     backend: { image: imageValues(refs.backend), service: { nodePort: config.backendNodePort } },
     config: { openaiModel: config.openaiModel, openaiBaseUrl: config.openaiBaseUrl ?? '' },
     secrets: { openaiApiKey: config.openaiApiKey ?? '' },
     database: { mode: config.databaseMode, ...(config.databaseMode === 'external' ? { external: { url: config.databaseUrl ?? '' } } : {}) },
   };
+  return app ? mergeValues(base, appValues(config, app, browser)) : base;
 }
 
 /** A --values file as a map; exit 2 naming it when it is not YAML or not a map (Helm would refuse it too). */
@@ -143,13 +149,13 @@ interface ImagesOutcome {
   loaded: number;
 }
 
-async function imagesStage(run: Runner, log: Logger, config: Config, provider: ClusterProvider | undefined, plans: ImagePlan[], opts: DeployOptions): Promise<ImagesOutcome> {
+async function imagesStage(run: Runner, log: Logger, config: Config, provider: ClusterProvider | undefined, plans: ImagePlan[], opts: DeployOptions, app: AppAnalysis): Promise<ImagesOutcome> {
   const imageOf = (name: string) => plans.find((p) => p.name === name)!.image;
   let built = 0;
   let loaded = 0;
   if (provider && !opts.skipBuild) {
     // Sizes over budget are a warning here: build-images is where budgets fail a job.
-    const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, sizes: 'warn', signal: opts.signal });
+    const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, app, sizes: 'warn', signal: opts.signal });
     built = report.built;
     loaded = report.loaded;
   } else if (provider) {
@@ -208,21 +214,24 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
 
   // Stage 1 holds every check that needs no cluster: configuration, tools, app inputs,
   // values against the chart's schema. Nothing is started, built or changed before it passes.
-  const { config, plans, helm, rendered, userValues, wantedPorts, dumpDir } = await log.step(DEPLOY_STEPS[0], async (step) => {
+  const { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir } = await log.step(DEPLOY_STEPS[0], async (step) => {
     const dumpDir = opts.dumpDir ? checkDumpDir(opts.dumpDir, opts.root) : undefined;
     const { config, prereqs } = await checkStage(log, opts, run);
-    const plans = planImages({ config });
+    // What the app folders hold, read once: the plans and the values below use these facts.
+    const app = analyzeOrFail(config, log, { useOurDockerfiles: opts.useOurDockerfiles });
+    const plans = planImages({ config, app });
+    for (const plan of plans) explainPlan(log, plan);
     // A --registry that cannot prefix an image reference fails here, not after the build.
     if (config.registry) for (const plan of plans) underRegistry(plan.image, config.registry);
     const helm = await detectHelm(run);
     const planned = { frontend: plans.find((p) => p.name === 'frontend')!.image, backend: plans.find((p) => p.name === 'backend')!.image };
-    const generated = deployValues(config, planned);
+    const generated = deployValues(config, planned, app);
     const userValues = extraFiles.map(readValuesFile);
     const rendered = await renderValues(run, helm, config, generated, userValues, extraFiles, opts);
     const chartDefaults = (parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
     const wantedPorts = wantedNodePorts([generated, ...userValues].reduce(mergeValues, chartDefaults), { generated, userFiles: extraFiles });
     step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
-    return { config, plans, helm, rendered, userValues, wantedPorts, dumpDir };
+    return { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir };
   });
 
   const cluster = await log.step(DEPLOY_STEPS[1], async (step) => {
@@ -239,17 +248,23 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     return { ...result, kubectl, provider: providerFor(run, result.target, log, config.registry) };
   });
 
+  // Browser code that calls the backend directly needs the URL a browser reaches baked into the
+  // frontend: known now that the cluster is (node address + NodePort). The frontend is planned again with it.
+  const browser = cluster && needsBrowserUrl(app) ? await browserUrls(cluster.provider, config, log) : undefined;
+  const built = browser ? quietPlan(config, { useOurDockerfiles: opts.useOurDockerfiles, browserBackendUrl: browser.backend }) : { app, plans };
+  if (browser) for (const plan of built.plans.filter((p) => p.name === 'frontend')) explainPlan(log, plan);
+
   const images = await log.step(DEPLOY_STEPS[2], async (step) => {
-    const outcome = await imagesStage(run, log, config, cluster?.provider, plans, opts);
+    const outcome = await imagesStage(run, log, config, cluster?.provider, built.plans, opts, built.app);
     step.summary = opts.dryRun
       ? `dry run: ${formatImageRef(outcome.refs.frontend)}, ${formatImageRef(outcome.refs.backend)}`
       : `${outcome.built} built, ${outcome.loaded} loaded${opts.skipBuild ? ' (--skip-build)' : ''}`;
     return outcome;
   });
 
-  const values = deployValues(config, images.refs);
+  const values = deployValues(config, images.refs, built.app, browser);
   // A rendered Secret carries them base64-encoded (dry-run prints it): mask that form too.
-  for (const secret of [config.openaiApiKey, config.databaseUrl]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
+  for (const secret of [config.openaiApiKey, config.databaseUrl, ...Object.values(config.appSecrets)]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
   const wanted = userValues.reduce(mergeValues, values);
   const description = deployDescription({ chartDigest: chartDigest(CHART_DIR) });
   const ref = { context: cluster?.target.context ?? '', namespace: config.namespace, release: config.releaseName };

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   IMAGE_INPUT: ExitCode.usage,
   IMAGE_PULL: ExitCode.failed,
   IMAGE_BUILD: ExitCode.failed,
+  IMAGE_BUILD_TLS: ExitCode.failed,
+  IMAGE_BUILD_UNREACHABLE: ExitCode.failed,
   IMAGE_SIZE: ExitCode.failed,
   CONTAINER_UNHEALTHY: ExitCode.failed,
   SMOKE_FAILED: ExitCode.failed,

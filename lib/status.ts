@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
 import { parseImageRef } from './image-ref.ts';
-import { planImages } from './images/plan.ts';
+import { plannedImages } from './own-app.ts';
 import { ClusterUnreachableError, Kubectl, type KubeList, type KubeObject } from './kubectl.ts';
 import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
 import { workloadProgress } from './status/progress.ts';
@@ -106,10 +106,10 @@ const tagOf = (image: string) => {
   }
 };
 
-/** The content tags of the current sources by component (planImages: the tags deploy would build), or why there are none. */
+/** The content tags of the current sources by component (plannedImages: the tags deploy would build), or why there are none. */
 function sourceTags(config: Config): { tags: Record<string, string>; note?: string } {
   try {
-    return { tags: Object.fromEntries(planImages({ config }).map((p) => [p.name, p.image.tag ?? ''])) };
+    return { tags: Object.fromEntries(plannedImages(config).map((p) => [p.name, p.image.tag ?? ''])) };
   } catch (error) {
     return { tags: {}, note: `sources not compared: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }

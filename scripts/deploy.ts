@@ -14,6 +14,7 @@ export const spec = defineScript({
     { name: 'timeout', type: 'string', placeholder: 'duration', configKey: 'DEPLOY_TIMEOUT', description: 'how long to wait for the rollout (e.g. 5m)' },
     { name: 'registry', type: 'string', placeholder: 'host/path', configKey: 'REGISTRY', description: 'registry to push to for generic clusters' },
     { name: 'skip-build', type: 'boolean', description: 'use the images already built; do not build' },
+    { name: 'use-our-dockerfiles', type: 'boolean', description: 'build with our Dockerfiles even when an app folder has its own Dockerfile' },
     { name: 'no-wait', type: 'boolean', description: 'do not watch the rollout after the Helm release' },
     { name: 'dry-run', type: 'boolean', description: 'render what would be applied (helm template, same values) and change nothing' },
     { name: 'dump-dir', type: 'string', placeholder: 'dir', description: 'on a rollout failure, write describe, events and logs of the release there (CI artifacts)' },
@@ -28,6 +29,8 @@ export const spec = defineScript({
   notes: [
     'Secrets (OPENAI_API_KEY, DATABASE_URL) reach Helm only through a 0600 values file in a private temporary folder, removed afterwards.',
     'A second run with nothing changed builds, loads and upgrades nothing. Failure codes: docs/troubleshooting.md.',
+    'Your own app: FRONTEND_DIR / BACKEND_DIR; the folders are analysed first (ports, probe paths, ASGI entry, Dockerfiles,',
+    'build-time URLs); APP_SECRETS / APP_ENV name the variables whose .env values reach the pods (Secret / ConfigMap).',
   ],
 });
 
@@ -37,6 +40,7 @@ await runScript(spec, async ({ args, log, signal, onCleanup }) => {
     envFile: args.flags['dotenv'],
     root: REPO_ROOT,
     skipBuild: args.flags['skip-build'],
+    useOurDockerfiles: args.flags['use-our-dockerfiles'],
     noWait: args.flags['no-wait'],
     dryRun: args.flags['dry-run'],
     allowRemote: args.flags['allow-remote'],

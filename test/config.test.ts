@@ -205,4 +205,57 @@ test('Config and KEYS cannot drift: tsc refuses a field without a key and a key 
   assert.ok(KEYS.some((k) => k.key === known) && !KEYS.some((k) => k.key === misspelt));
 });
 
+test('APP_SECRETS / APP_ENV: values come from .env (or the environment), listed names are no unknown keys, secret values are masked', () => {
+  withEnvFile('APP_SECRETS=JWT_SECRET, STRIPE_WEBHOOK\nAPP_ENV=SUPPORT_EMAIL\nJWT_SECRET=jwt-value-123\nSTRIPE_WEBHOOK=whsec-file-456\nSUPPORT_EMAIL=help@example.com\nUNLISTED=1\n', (envFile, root) => {
+    const { config, warnings } = loadConfig({ envFile, root, env: { STRIPE_WEBHOOK: 'whsec-env-789' } });
+    assert.equal(config.appSecrets, { JWT_SECRET: 'jwt-value-123', STRIPE_WEBHOOK: 'whsec-env-789' });
+    assert.equal(config.appEnv, { SUPPORT_EMAIL: 'help@example.com' });
+    assert.equal(warnings.map((w) => /: (\S+) is not a known key/.exec(w)?.[1]), ['UNLISTED']);
+    // STRIPE_WEBHOOK does not look like a secret by its name: APP_SECRETS makes it one.
+    assert.is(redact('a whsec-env-789 b jwt-value-123'), 'a *** b ***');
+    assert.is(redact('help@example.com'), 'help@example.com');
+  });
+  const none = loadConfig({ env: {}, envFile: '/none', root: '/' }).config;
+  assert.equal([none.appSecrets, none.appEnv], [{}, {}]);
+});
+
+test('APP_SECRETS / APP_ENV: a bad name, a name without a value, a name in both lists and a name the toolkit sets are clear errors (never the value)', () => {
+  withEnvFile('APP_SECRETS=JWT_SECRET,9LIVES,MISSING_ONE\nJWT_SECRET=do-not-echo-me\n', (envFile, root) => {
+    const error = configError(() => loadConfig({ envFile, root, env: {} }));
+    assert.is(error.exitCode, ExitCode.usage);
+    assert.match(error.message, /APP_SECRETS \(in \.env line 1\) lists "9LIVES", which is not an environment variable name/);
+  });
+  withEnvFile('APP_SECRETS=JWT_SECRET,MISSING_ONE\nJWT_SECRET=do-not-echo-me\n', (envFile, root) => {
+    const error = configError(() => loadConfig({ envFile, root, env: {} }));
+    assert.match(error.message, /APP_SECRETS .* lists MISSING_ONE but it has no value: add MISSING_ONE=… to \.env/);
+    assert.not.match(error.message, 'do-not-echo-me');
+  });
+  withEnvFile('APP_SECRETS=JWT_SECRET\nAPP_ENV=JWT_SECRET,PORT\nJWT_SECRET=do-not-echo-me\n', (envFile, root) => {
+    const error = configError(() => loadConfig({ envFile, root, env: {} }));
+    assert.match(error.message, /APP_ENV .* lists PORT, which the toolkit sets itself/);
+    assert.match(error.message, /APP_ENV .* lists JWT_SECRET, also listed in APP_SECRETS/);
+    assert.not.match(error.message, 'do-not-echo-me');
+  });
+  const setting = configError(() => loadConfig({ env: { APP_ENV: 'NAMESPACE' }, envFile: '/none', root: '/' }));
+  assert.match(setting.message, /APP_ENV \(from the environment\) lists NAMESPACE, which the toolkit sets itself \(a toolkit setting\)/);
+});
+
+test('own-app settings: ASGI entry, ports, probe paths and Dockerfiles are validated', () => {
+  const good = loadConfig({
+    env: { BACKEND_APP: 'main:app', BACKEND_PORT: '8080', FRONTEND_PORT: '3001', BACKEND_HEALTH_PATH: '/healthz', BACKEND_READY_PATH: '/api/ready?db=1', FRONTEND_HEALTH_PATH: '/' },
+    envFile: '/none', root: '/',
+  }).config;
+  assert.equal([good.backendApp, good.backendPort, good.frontendPort, good.backendHealthPath, good.backendReadyPath, good.frontendHealthPath, good.frontendReadyPath], ['main:app', 8080, 3001, '/healthz', '/api/ready?db=1', '/', undefined]);
+  assert.is(loadConfig({ env: {}, envFile: '/none', root: '/' }).config.backendApp, undefined);
+  const error = configError(() => loadConfig({
+    env: { BACKEND_APP: 'main.py', BACKEND_PORT: '80', FRONTEND_HEALTH_PATH: 'health', BACKEND_READY_PATH: '/a b', FRONTEND_DOCKERFILE: 'nope/Dockerfile' },
+    envFile: '/none', root: '/srv/x',
+  }));
+  assert.equal(error.problems.map((p) => p.key).sort(), ['BACKEND_APP', 'BACKEND_PORT', 'BACKEND_READY_PATH', 'FRONTEND_DOCKERFILE', 'FRONTEND_HEALTH_PATH']);
+  assert.match(error.message, /BACKEND_APP \(from the environment\) must be an ASGI entry module:attribute, like main:app/);
+  assert.match(error.message, /BACKEND_PORT .* from 1024 to 65535/);
+  assert.match(error.message, /FRONTEND_HEALTH_PATH .* must be an HTTP path starting with \//);
+  assert.match(error.message, 'FRONTEND_DOCKERFILE (from the environment) file not found: /srv/x/nope/Dockerfile');
+});
+
 test.run();

@@ -93,13 +93,13 @@ test('a --registry that cannot prefix an image reference: exit 2 IMAGE_REF_INVAL
   }
 });
 
-test('a stopped minikube is not started when an app folder is bad: exit 2 IMAGE_INPUT first', async () => {
+test('a stopped minikube is not started when an app folder is bad: exit 2 APP_DIR_NOT_FOUND (the app analysis) first', async () => {
   const fake = await deployFixture({ provider: 'minikube' });
   try {
     fake.update((s) => (s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' }));
     const r = await fake.script('deploy', [], { env: { FRONTEND_DIR: path.join(fake.tmp, 'no-such-app') } });
     assert.is(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stderr, 'code: IMAGE_INPUT');
+    assert.match(r.stderr, 'code: APP_DIR_NOT_FOUND');
     assert.equal(fake.calls('minikube').filter((c) => c.argv[0] === 'start'), []);
   } finally {
     fake.cleanup();

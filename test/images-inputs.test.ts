@@ -75,8 +75,10 @@ test('a missing app folder exits 2 naming FRONTEND_DIR; nothing touches Docker',
   const run = await runBuildImages(['--json', ...NO_DOTENV], { FRONTEND_DIR: missing, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   assert.is(run.code, 2);
   const error = errorEvent(run.events)!;
-  assert.match(String(error.message), `app folder ${missing} does not exist (FRONTEND_DIR)`);
-  assert.is(error.code, 'IMAGE_INPUT');
+  // The app analysis is build-images' first step: it names the folder and the setting.
+  assert.match(String(error.message), `frontend folder ${missing} does not exist`);
+  assert.match(String(error.hint), 'FRONTEND_DIR');
+  assert.is(error.code, 'APP_DIR_NOT_FOUND');
 });
 
 test('a missing Dockerfile exits 2 naming it and --dockerfiles', async () => {
@@ -93,7 +95,7 @@ test('a frontend without standalone output or a health route, a backend without 
   writeFileSync(path.join(fe, 'next.config.ts'), nextConfig.replace(/output:\s*"standalone",?/, ''));
   const feRun = await runBuildImages(['--only', 'frontend', '--json', ...NO_DOTENV], { FRONTEND_DIR: fe, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   assert.is(feRun.code, 2);
-  assert.match(String(errorEvent(feRun.events)?.message), 'does not set output: "standalone"');
+  assert.match(String(errorEvent(feRun.events)?.message), /does not set output: ["']standalone["']/);
 
   const noHealth = copyApp(FRONTEND_DIR, 'frontend');
   const problems = () => planImages({ config: config({ FRONTEND_DIR: noHealth }), only: ['frontend'] });

@@ -44,8 +44,8 @@ export type AnalyzeConfig = Pick<Config, 'frontendDir' | 'backendDir' | 'release
     frontendReadyPath?: string;
     backendHealthPath?: string;
     backendReadyPath?: string;
-    appSecrets?: readonly string[] | string;
-    appEnv?: readonly string[] | string | Record<string, string>;
+    appSecrets?: readonly string[] | string | Readonly<Record<string, string>>;
+    appEnv?: readonly string[] | string | Readonly<Record<string, string>>;
   };
 
 export interface Settings extends Required<Pick<AnalyzeOptions, 'useOurs'>> {

@@ -6,7 +6,9 @@ import { cleanupOptions, elapsed, expectStatus, getJson, joinUrl, json, request,
 import { releaseSelector, type KubeList, type KubeObject } from '../kubectl.ts';
 import { sleep } from '../sleep.ts';
 import { podReady as ready } from '../status/progress.ts';
-import { CheckFailure, kubectlIn, pass, releasePods, type Check, type CheckContext, type CheckTarget } from './types.ts';
+import { ownAppChecks, type AppPaths } from '../app-checks.ts';
+import { isReferenceApp } from '../images/own-app.ts';
+import { CheckFailure, logsHint, pass, type Check, type CheckContext } from './types.ts';
 
 interface Task {
   id: number;
@@ -15,13 +17,8 @@ interface Task {
   completed: boolean;
 }
 
-/** The check's hint, with the command that shows the component's logs when there is a cluster to ask. */
-function logsHint(hint: string, component: 'backend' | 'frontend'): (t: CheckTarget) => string {
-  return (t) => (t.context ? `${hint}: \`${kubectlIn(t)} logs ${releasePods(t)},app.kubernetes.io/component=${component} --all-containers --tail 50\`` : hint);
-}
-
-/** The HTTP checks of the app, as build-images --test runs them against containers and validate against the cluster. */
-export const SMOKE_CHECKS: readonly Check[] = [
+/** Our reference app's HTTP checks. */
+const OUR_APP_CHECKS: readonly Check[] = [
   {
     id: 'app.backend-health',
     group: 'app',
@@ -180,6 +177,39 @@ export const SMOKE_CHECKS: readonly Check[] = [
   },
 ];
 
+/**
+ * An own app's probe paths, as its release runs them: the liveness and readiness paths of each
+ * Deployment's container (what deploy set from the app analysis), read once.
+ */
+async function releasePaths(ctx: CheckContext): Promise<AppPaths> {
+  const list = await ctx.kube.json<KubeList>(['deployments', '--selector', releaseSelector(ctx.target.release)], { signal: ctx.signal });
+  const side = (component: string) => {
+    const container = list.items.find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === component)?.spec?.template?.spec?.containers?.[0];
+    const healthPath = (container?.livenessProbe?.httpGet?.path as string | undefined) ?? '/';
+    return { healthPath, readyPath: (container?.readinessProbe?.httpGet?.path as string | undefined) ?? null };
+  };
+  return { frontend: side('frontend'), backend: side('backend') };
+}
+
+/**
+ * On a cluster running your own app (FRONTEND_DIR / BACKEND_DIR), a check of ours runs as the own-app
+ * check of the same id on the paths its release probes, or says it does not apply (our task/chat API).
+ * Run on their own (build-images --test, --url: no context), the caller chose the checks already.
+ */
+function orOwnApp(check: Check): Check {
+  return {
+    ...check,
+    async run(ctx) {
+      if (!ctx.target.context || isReferenceApp(ctx.config)) return check.run(ctx);
+      const own = ownAppChecks(await ctx.once('app.release-paths', () => releasePaths(ctx))).find((c) => c.id === check.id);
+      return own ? own.run(ctx) : pass("not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app's API");
+    },
+  };
+}
+
+/** The HTTP checks of the app, as build-images --test runs them against containers and validate against the cluster. */
+export const SMOKE_CHECKS: readonly Check[] = OUR_APP_CHECKS.map(orOwnApp);
+
 async function backendPods(ctx: CheckContext): Promise<KubeObject[]> {
   const selector = `${releaseSelector(ctx.target.release)},app.kubernetes.io/component=backend`;
   return (await ctx.kube.json<KubeList>(['pods', '--selector', selector], { signal: ctx.signal })).items;
@@ -194,6 +224,7 @@ const RESTART: Check = {
   dependsOn: ['app.task-roundtrip'],
   hint: 'the task was lost with the pod: the database is not persistent (database.mode=sqlite needs its PVC; postgres needs its StatefulSet volume)',
   async run(ctx) {
+    if (!isReferenceApp(ctx.config)) return pass('not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app\'s task API');
     const access = await ctx.access();
     const user = smokeUser();
     const tasks = (base: string) => `${base.replace(/\/+$/, '')}/api/${user}/tasks`;

@@ -7,6 +7,7 @@ import { ExitCode, ToolkitError } from '../errors.ts';
 import { createRunner, type Runner } from '../exec.ts';
 import { formatDuration, type Logger } from '../log.ts';
 import type { ClusterProvider } from '../providers/types.ts';
+import { diagnoseBuildFailure, type BuildHint } from './build-hints.ts';
 import { LABEL_DIGEST, type ImageName, type ImagePlan } from './plan.ts';
 import type { SizeReport } from './sizes.ts';
 
@@ -95,15 +96,22 @@ export interface BuildFailure {
   name: string;
   step?: string;
   reason: string;
+  /** A known cause read from the step's output (build-hints.ts): what went wrong and what to do. */
+  hint?: BuildHint;
 }
 
 export class ImageBuildError extends ToolkitError {
   constructor(readonly failures: BuildFailure[]) {
+    const hinted = failures.filter((f) => f.hint);
+    const causes = new Set(failures.map((f) => f.hint?.cause));
     super(
-      failures.map((f) => `${f.name} image build failed${f.step ? ` at ${f.step}` : ''}: ${f.reason}`).join('\n'),
+      failures.map((f) => `${f.name} image build failed${f.step ? ` at ${f.step}` : ''}: ${f.hint ? `${f.hint.reason} (${f.reason})` : f.reason}`).join('\n'),
       ExitCode.failed,
-      'the failing step and its output are shown above; fix it and run again (unchanged images are not rebuilt)',
-      'IMAGE_BUILD',
+      hinted.length
+        ? [...new Set(hinted.flatMap((f) => f.hint!.advice))].join('\n  ')
+        : 'the failing step and its output are shown above; fix it and run again (unchanged images are not rebuilt)',
+      // A known cause's own code (build-hints.ts) when every failure has it; IMAGE_BUILD otherwise.
+      causes.size === 1 && hinted.length ? hinted[0]!.hint!.code : 'IMAGE_BUILD',
     );
   }
 }
@@ -177,22 +185,36 @@ export async function buildOne(builder: Builder, plan: ImagePlan): Promise<Image
   const failed = outcome.progress.failedStep();
   // The base was there a moment ago; a FROM that still fails (e.g. a registry-qualified stage) is a pull problem.
   if (failed && /^\[(internal\] load metadata for|[^\]]*\] FROM) /.test(failed.name) && looksLikePullFailure(`${failed.name} ${failed.error}`)) {
+    if (plan.dockerfileKind === 'user') {
+      const image = /load metadata for (\S+)|FROM (\S+)/.exec(failed.name)?.slice(1).find(Boolean) ?? plan.base;
+      throw new ToolkitError(
+        `base image ${image} of ${plan.dockerfile} cannot be pulled: ${failed.error ?? 'the build could not resolve it'}`,
+        ExitCode.failed,
+        `make ${image} available to the engine (docker pull / docker load), or change that FROM line to a mirror you can reach (e.g. mirror.example.com/library/${image.split('/').pop()})`,
+        'IMAGE_PULL',
+      );
+    }
     throw new ImagePullError(plan.base, plan.baseArg, failed.error ?? 'the build could not resolve it');
   }
   const output = failed?.output.length ? failed.output : outcome.progress.lines.filter(Boolean);
   const tailLines = output.slice(-FAILURE_TAIL_LINES);
   const reason = outcome.timedOut ? `timed out after ${formatDuration(BUILD_TIMEOUT_MS)}` : (failed?.error ?? `docker build exited with ${outcome.exitCode}`);
-  log.result('fail', `${plan.name}: build failed${failed ? ` at ${failed.name}` : ''}`, [`error: ${reason}`, `last ${tailLines.length} lines of ${failed ? 'that step' : 'the build'}:`, ...tailLines], {
-    image: plan.name, action: 'failed', step: failed?.name, reason, output: tailLines,
+  const hint = outcome.timedOut ? undefined : diagnoseBuildFailure([reason, ...output].join('\n'), { kind: plan.dockerfileKind ?? 'ours', path: plan.dockerfile });
+  log.result('fail', `${plan.name}: build failed${failed ? ` at ${failed.name}` : ''}`, [
+    `error: ${reason}`, `last ${tailLines.length} lines of ${failed ? 'that step' : 'the build'}:`, ...tailLines,
+    ...(hint ? [`likely cause: ${hint.reason}`, ...hint.advice.map((a) => `fix: ${a}`)] : []),
+  ], {
+    image: plan.name, action: 'failed', step: failed?.name, reason, output: tailLines, ...(hint ? { cause: hint.cause, advice: hint.advice } : {}),
   });
-  throw new ImageBuildError([{ name: plan.name, step: failed?.name, reason }]);
+  throw new ImageBuildError([{ name: plan.name, step: failed?.name, reason, hint }]);
 }
 
 /** Says where the builds run and makes every base image present first: one that cannot be had fails fast, with the setting that fixes it. */
 export async function prepareBuilds(engine: Engine, toBuild: readonly ImagePlan[], log: Logger, signal?: AbortSignal): Promise<void> {
   if (!toBuild.length) return;
   log.info(`building ${toBuild.map((p) => p.name).join(' and ')} in ${engine.target === 'host' ? 'the host\'s Docker engine' : engine.target}`);
-  await Promise.all(toBuild.map((p) => engine.docker.ensureBaseImage(p.base, p.baseArg, signal)));
+  // A user Dockerfile's FROM lines are its own: BuildKit pulls them (a failure names the line).
+  await Promise.all(toBuild.filter((p) => p.dockerfileKind !== 'user').map((p) => engine.docker.ensureBaseImage(p.base, p.baseArg, signal)));
 }
 
 /**

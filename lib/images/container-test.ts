@@ -1,10 +1,14 @@
 // Running both images locally the way a restricted pod would, then the app's
 // HTTP checks against them (build-images --test).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Docker } from '../docker.ts';
 import { ExitCode, ToolkitError } from '../errors.ts';
 import { formatDuration, type Logger } from '../log.ts';
-import { runSmokeChecks, type SmokeResult } from '../smoke.ts';
+import { ownAppChecks, type AppPaths } from '../app-checks.ts';
+import { runSmokeChecks, SMOKE_CHECKS, type SmokeResult } from '../smoke.ts';
 import { sleep } from '../sleep.ts';
 
 const FAILURE_TAIL_LINES = 30;
@@ -15,6 +19,76 @@ export interface TestOptions {
   /** Registers cleanup that also runs on Ctrl-C (the script runner's onCleanup). */
   onCleanup?: (fn: () => Promise<void>) => void;
   healthTimeoutMs?: number;
+  /**
+   * A user's own app (from the plans): its ports and probe paths, checked with ownAppChecks instead of
+   * our app's smoke checks; `backendAliases` are the host names its frontend build baked in (the
+   * in-cluster Service name), given to the backend container so they resolve here too.
+   */
+  app?: OwnAppUnderTest;
+}
+
+export interface OwnAppUnderTest {
+  ports: { frontend: number; backend: number };
+  paths: AppPaths;
+  backendAliases: string[];
+  /** APP_ENV / APP_SECRETS per app: passed in private env files (0600, removed after), never on the command line. */
+  env?: { frontend: Record<string, string>; backend: Record<string, string> };
+}
+
+/** A private folder with one env file per app (values may be secrets: never argv); `remove` deletes it. */
+function privateEnvFiles(env: OwnAppUnderTest['env']): { args: (side: 'frontend' | 'backend') => string[]; remove: () => void } {
+  const sides = (['frontend', 'backend'] as const).filter((side) => Object.keys(env?.[side] ?? {}).length);
+  if (!sides.length) return { args: () => [], remove: () => undefined };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'todo-test-env-'));
+  for (const side of sides) {
+    const lines = Object.entries(env![side]).map(([name, value]) => {
+      if (/[\r\n]/.test(value)) throw new ToolkitError(`${name}: a value with a line break cannot go into a container's env file`, ExitCode.usage, `put ${name} on one line in .env`, 'CONFIG');
+      return `${name}=${value}`;
+    });
+    writeFileSync(path.join(dir, `${side}.env`), `${lines.join('\n')}\n`, { mode: 0o600 });
+  }
+  return {
+    args: (side) => (sides.includes(side) ? ['--env-file', path.join(dir, `${side}.env`)] : []),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The users the chart runs the pods as (podSecurityContext): the test runs the images the same way. */
+const POD_USERS = { frontend: '1001:1001', backend: '1000:1000' };
+
+/** Until the container answers 2xx on `url` (an image without a HEALTHCHECK), failing fast when it exits. */
+async function waitServing(docker: Docker, name: string, url: () => Promise<string>, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  const started = Date.now();
+  let last = '';
+  for (;;) {
+    if (signal?.aborted) throw new ToolkitError('interrupted', ExitCode.interrupted);
+    const state = await docker.containerState(name);
+    if (state.Running) {
+      try {
+        const res = await fetch(await url(), { signal: AbortSignal.timeout(4000), redirect: 'manual' });
+        if (res.status >= 200 && res.status < 400) return Date.now() - started;
+        last = `HTTP ${res.status}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+    }
+    if (!state.Running || Date.now() - started > timeoutMs) {
+      const logs = await docker.logs(name, FAILURE_TAIL_LINES);
+      throw new ToolkitError(
+        `container ${name} ${state.Running ? `did not answer within ${formatDuration(timeoutMs)}${last ? ` (${last})` : ''}` : `exited with code ${state.ExitCode}`}\n  last log lines:\n${logs.split('\n').map((l) => `    ${l}`).join('\n')}`,
+        ExitCode.failed,
+        'the container logs above show why the app did not start (the image has no HEALTHCHECK: its liveness path was polled)',
+        'CONTAINER_UNHEALTHY',
+      );
+    }
+    await sleep(500, signal);
+  }
+}
+
+/** The HEALTHCHECK when the image has one, else the liveness path over HTTP. */
+async function waitReady(docker: Docker, name: string, url: () => Promise<string>, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  const state = await docker.containerState(name);
+  return state.Health ? waitHealthy(docker, name, timeoutMs, signal) : waitServing(docker, name, url, timeoutMs, signal);
 }
 
 /** Waits for a container's HEALTHCHECK to report healthy; fails fast when it exits or turns unhealthy. */
@@ -83,26 +157,34 @@ export async function testContainers(docker: Docker, refs: { frontend: string; b
     })());
   opts.onCleanup?.(cleanup);
   const restricted = ['--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--health-interval', '1s'];
+  const app = opts.app;
+  const ports = app?.ports ?? { frontend: 3000, backend: 8000 };
+  // Own apps run as the pods will (the chart's users; Next.js's cache on a writable volume, as the chart mounts it).
+  const envFiles = privateEnvFiles(app?.env);
+  const asPod = (side: 'frontend' | 'backend') => (app ? ['--user', POD_USERS[side], ...(side === 'frontend' ? ['--tmpfs', '/app/.next/cache:uid=1001,gid=1001'] : [])] : []);
   try {
     await track(() => docker.createNetwork(network, { 'dev.todo-chatbot.test': id }));
     await track(() => docker.runDetached([
       '--name', names.backend, '--label', label, '--network', network, '--network-alias', 'backend',
-      '--publish', '127.0.0.1::8000', ...restricted, '--tmpfs', '/data:uid=1000,gid=1000,mode=0750',
+      ...(app?.backendAliases ?? []).flatMap((alias) => ['--network-alias', alias]),
+      '--publish', `127.0.0.1::${ports.backend}`, ...restricted, ...asPod('backend'), ...envFiles.args('backend'), '--tmpfs', '/data:uid=1000,gid=1000,mode=0750',
       refs.backend,
     ]));
     await track(() => docker.runDetached([
       '--name', names.frontend, '--label', label, '--network', network, '--network-alias', 'frontend',
-      '--publish', '127.0.0.1::3000', ...restricted, '--env', 'BACKEND_URL=http://backend:8000',
+      '--publish', `127.0.0.1::${ports.frontend}`, ...restricted, ...asPod('frontend'), ...envFiles.args('frontend'), '--env', `BACKEND_URL=http://backend:${ports.backend}`,
       refs.frontend,
     ]));
     const timeout = opts.healthTimeoutMs ?? 120_000;
-    const [backendMs, frontendMs] = await Promise.all([waitHealthy(docker, names.backend, timeout, opts.signal), waitHealthy(docker, names.frontend, timeout, opts.signal)]);
+    const hostUrl = async (side: 'frontend' | 'backend') => `http://127.0.0.1:${await docker.hostPort(names[side], ports[side])}`;
+    const probe = (side: 'frontend' | 'backend') => async () => `${await hostUrl(side)}${app?.paths[side].healthPath ?? '/'}`;
+    const [backendMs, frontendMs] = await Promise.all([
+      app ? waitReady(docker, names.backend, probe('backend'), timeout, opts.signal) : waitHealthy(docker, names.backend, timeout, opts.signal),
+      app ? waitReady(docker, names.frontend, probe('frontend'), timeout, opts.signal) : waitHealthy(docker, names.frontend, timeout, opts.signal),
+    ]);
     log.ok(`both containers healthy (backend ${formatDuration(backendMs)}, frontend ${formatDuration(frontendMs)})`);
-    const urls = {
-      backend: `http://127.0.0.1:${await docker.hostPort(names.backend, 8000)}`,
-      frontend: `http://127.0.0.1:${await docker.hostPort(names.frontend, 3000)}`,
-    };
-    const results = await runSmokeChecks(urls, undefined, (r) =>
+    const urls = { backend: await hostUrl('backend'), frontend: await hostUrl('frontend') };
+    const results = await runSmokeChecks(urls, app ? ownAppChecks(app.paths) : SMOKE_CHECKS, (r) =>
       log.result(r.ok ? 'ok' : 'fail', `${r.name}: ${r.detail}`, r.ok || !r.hint ? [] : [`hint: ${r.hint}`], { check: r.id, ok: r.ok, durationMs: Math.round(r.durationMs) }),
     );
     const failed = results.filter((r) => !r.ok);
@@ -117,6 +199,7 @@ export async function testContainers(docker: Docker, refs: { frontend: string; b
     }
     return { network, urls, results };
   } finally {
+    envFiles.remove();
     await cleanup();
   }
 }

@@ -3,6 +3,7 @@
 // Options choose the steps. Each image runs its own chain (build → sizes → load), so
 // loading one image starts while another is still building; a caller acts per image
 // through onEvent, and an AbortSignal cancels what is running (a newer change wins).
+import type { AppAnalysis } from '../app/types.ts';
 import type { Config } from '../config.ts';
 import { ExitCode, ToolkitError, UsageError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
@@ -11,6 +12,8 @@ import type { ClusterProvider } from '../providers/types.ts';
 import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, inspectPlanned, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
 import { testContainers, type ContainerTestReport } from './container-test.ts';
 import { createLoadQueue, loadOne, needsLoad } from './load.ts';
+import { appRuntimeEnv } from '../own-app.ts';
+import { isReferenceApp, ownAppUnderTest } from './own-app.ts';
 import { planImages, type ImageName, type ImagePlan } from './plan.ts';
 import { measureSize, overBudgetText, sizeError, type SizeMode, type SizeReport } from './sizes.ts';
 
@@ -33,6 +36,8 @@ export interface PipelineOptions {
   /** Plans made earlier (deploy plans in its first stage); else planned here. */
   plans?: readonly ImagePlan[];
   dockerfilesDir?: string;
+  /** The app analysis (analyzeApps): which Dockerfiles, build args, ports and health paths (own apps). */
+  app?: AppAnalysis;
   /** An engine connected earlier (a dev loop connects once); else connected here (to the provider's engine when it has one). */
   engine?: Engine;
   run?: Runner;
@@ -73,6 +78,11 @@ export function pipelineSteps(opts: Pick<PipelineOptions, 'steps' | 'plans' | 'e
   return [...(opts.plans ? [] : ['Inputs']), ...(opts.engine ? [] : ['Docker engine']), 'Images', ...(opts.test ? ['Container test'] : [])];
 }
 
+/** The plan's choices, one line each, before anything is built (which Dockerfile, each build-time value and why). */
+export function explainPlan(log: Logger, plan: ImagePlan): void {
+  for (const line of plan.explain ?? []) log.result('info', line, [], { image: plan.name, explain: line });
+}
+
 /** Plans (unless given), connects, runs every image's chain at once, then the container test. */
 export async function buildPipeline(opts: PipelineOptions): Promise<PipelineReport> {
   const { log, config } = opts;
@@ -90,8 +100,11 @@ export async function buildPipeline(opts: PipelineOptions): Promise<PipelineRepo
   const plans = opts.plans
     ? [...opts.plans]
     : await phase('Inputs', async () => {
-        const all = planImages({ config, only: opts.test ? undefined : opts.only, dockerfilesDir: opts.dockerfilesDir });
-        for (const plan of all) log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], { image: plan.name, ref: plan.ref, digest: plan.digest });
+        const all = planImages({ config, only: opts.test ? undefined : opts.only, dockerfilesDir: opts.dockerfilesDir, app: opts.app });
+        for (const plan of all) {
+          log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], { image: plan.name, ref: plan.ref, digest: plan.digest });
+          explainPlan(log, plan);
+        }
         return all;
       }, (all) => all.map((p) => p.ref).join(', '));
   for (const plan of plans) opts.onEvent?.({ type: 'planned', image: plan.name, plan });
@@ -111,7 +124,9 @@ export async function buildPipeline(opts: PipelineOptions): Promise<PipelineRepo
     const missing = others.filter((p) => !present.has(p.ref));
     if (missing.length) throw new UsageError(`--test needs ${missing.map((p) => p.ref).join(', ')}, which is not built`, 'run build-images --test without --only');
     const ref = (name: ImageName) => plans.find((p) => p.name === name)!.ref;
-    test = await phase('Container test', () => testContainers(engine.docker, { frontend: ref('frontend'), backend: ref('backend') }, { log, signal: opts.signal, onCleanup: opts.onCleanup }), (r) =>
+    // An own app is checked on its own ports and paths; ours with our app's full smoke checks.
+    const app = opts.app && !isReferenceApp(config) ? { ...ownAppUnderTest(opts.app, plans), env: appRuntimeEnv(config, opts.app) } : undefined;
+    test = await phase('Container test', () => testContainers(engine.docker, { frontend: ref('frontend'), backend: ref('backend') }, { log, signal: opts.signal, onCleanup: opts.onCleanup, app }), (r) =>
       `${r.results.length} smoke checks passed`);
   }
   return { engine: engineSummary(engine), plans, images: outcome.images, built: outcome.images.filter((r) => r.action === 'built').length, loaded: outcome.loaded, test };

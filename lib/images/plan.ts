@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AppAnalysis } from '../app/types.ts';
 import type { Config } from '../config.ts';
 import { ExitCode, ToolkitError, UsageError } from '../errors.ts';
 import { formatImageRef, ImageRefError, parseImageRef, type ImageRef } from '../image-ref.ts';
 import { hashContext } from './context-hash.ts';
 import { ignoreFileFor, parseDockerignore } from './dockerignore.ts';
+import { appBuildInputs, type AppBuildInputs } from './own-app.ts';
 
 export const DOCKERFILES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dockerfiles');
 export const IMAGE_NAMES = ['frontend', 'backend'] as const;
@@ -116,6 +118,13 @@ export interface ImagePlan {
   budgetKey: string;
   port: number;
   files: number;
+  /** `user`: the app's own Dockerfile (from the app analysis); `ours`: dockerfiles/<name>.Dockerfile. */
+  dockerfileKind?: 'user' | 'ours';
+  /** Liveness and readiness paths the image serves (null readiness: the liveness path). */
+  healthPath?: string;
+  readyPath?: string | null;
+  /** Lines to print before the build: the Dockerfile chosen, each build-time value and why. */
+  explain?: string[];
 }
 
 export interface PlanOptions {
@@ -123,7 +132,15 @@ export interface PlanOptions {
   only?: readonly ImageName[];
   /** Folder holding <name>.Dockerfile (and <name>.Dockerfile.dockerignore); default the repository's dockerfiles/. */
   dockerfilesDir?: string;
+  /** The app analysis (analyzeApps): its Dockerfile choice, entry, port, paths and build-time values feed the build. */
+  app?: AppAnalysis;
 }
+
+/** The toolkit's paths for its reference app, when no analysis is given. */
+const REFERENCE_PATHS: Record<ImageName, { healthPath: string; readyPath: string | null }> = {
+  frontend: { healthPath: '/api/health', readyPath: null },
+  backend: { healthPath: '/health', readyPath: '/ready' },
+};
 
 /** Checks the inputs and computes every image's tag; touches no Docker engine. */
 export function planImages(opts: PlanOptions): ImagePlan[] {
@@ -134,7 +151,9 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
   for (const name of opts.only?.length ? opts.only : IMAGE_NAMES) {
     const spec = IMAGE_SPECS[name];
     const contextDir = spec.dir(config);
-    const dockerfile = path.join(dockerfilesDir, spec.dockerfile);
+    const own: AppBuildInputs | undefined = opts.app ? appBuildInputs(opts.app, name) : undefined;
+    // A user Dockerfile is the analysis's choice; ours may come from --dockerfiles.
+    const dockerfile = own?.kind === 'user' ? own.dockerfile : path.join(dockerfilesDir, spec.dockerfile);
     if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
       problems.push(`${name}: app folder ${contextDir} does not exist (${spec.dirKey}); point ${spec.dirKey} at the ${name} source folder`);
       continue;
@@ -143,7 +162,8 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       problems.push(`${name}: Dockerfile ${dockerfile} does not exist; restore dockerfiles/${spec.dockerfile} or point --dockerfiles at a folder that has it`);
       continue;
     }
-    const missing = spec.required.filter((f) => !existsSync(path.join(contextDir, f)));
+    // With an analysis, the app's files were checked there (its blocking problems stop before planning).
+    const missing = own ? [] : spec.required.filter((f) => !existsSync(path.join(contextDir, f)));
     if (missing.length) {
       problems.push(`${name}: ${contextDir} has no ${missing.join(' or ')}, which the Dockerfile copies (${spec.dirKey})`);
       continue;
@@ -151,12 +171,12 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
     const ignoreFile = ignoreFileFor(dockerfile, contextDir);
     const ignoreText = ignoreFile ? readFileSync(ignoreFile, 'utf8') : '';
     const context = hashContext(contextDir, parseDockerignore(ignoreText));
-    const appProblems = spec.detect(contextDir, context.files);
+    const appProblems = own ? [] : spec.detect(contextDir, context.files);
     if (appProblems.length) {
       problems.push(...appProblems.map((p) => `${name}: ${contextDir} ${p}`));
       continue;
     }
-    const buildArgs: Record<string, string> = { [spec.baseArg]: spec.base(config) };
+    const buildArgs: Record<string, string> = { ...(own?.kind === 'user' ? {} : { [spec.baseArg]: spec.base(config) }), ...own?.buildArgs };
     const registry = spec.registry(config);
     if (registry) buildArgs[spec.registryArg] = registry;
     const digest = createHash('sha256')
@@ -188,12 +208,16 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       image,
       ref: formatImageRef(image),
       devRef: `${repo}:dev`,
-      base: spec.base(config),
-      baseArg: spec.baseArg,
+      base: own?.base ?? spec.base(config),
+      baseArg: own?.kind === 'user' ? `the FROM line of ${dockerfile}` : spec.baseArg,
       budgetMb: spec.budgetMb(config),
       budgetKey: spec.budgetKey,
-      port: spec.port,
+      port: own?.port ?? spec.port,
       files: context.files.length,
+      dockerfileKind: own?.kind ?? 'ours',
+      healthPath: own?.healthPath ?? REFERENCE_PATHS[name].healthPath,
+      readyPath: own ? own.readyPath : REFERENCE_PATHS[name].readyPath,
+      explain: own?.explain ?? [],
     });
   }
   if (problems.length) {

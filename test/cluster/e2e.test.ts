@@ -260,4 +260,85 @@ test(`helm ${helmMajor}: teardown keeps the data, --purge removes namespace and 
   assert.is(r3.code, 0, show(r3));
 });
 
+// --- your own app (issue 12): two fixture shapes, each its own release and namespace ---------------
+// E2E_OWN_APP_ONLY=1 runs only this block (test.only), e.g. after `npm run cluster:up`.
+const ownAppTest = process.env.E2E_OWN_APP_ONLY ? test.only : test;
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/apps');
+const ownApp = (shape: string, release: string, ports: [number, number], extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  FRONTEND_DIR: path.join(FIXTURES, shape, 'frontend'),
+  BACKEND_DIR: path.join(FIXTURES, shape, 'backend'),
+  FRONTEND_IMAGE: `todo-own-${shape}-frontend`,
+  BACKEND_IMAGE: `todo-own-${shape}-backend`,
+  RELEASE_NAME: release,
+  NAMESPACE: `todo-own-${release}-h${helmMajor}`,
+  FRONTEND_NODEPORT: String(ports[0]),
+  BACKEND_NODEPORT: String(ports[1]),
+  // The fixtures keep no data: one SQLite volume instead of a PostgreSQL per release.
+  DATABASE_MODE: 'sqlite',
+  ...extra,
+});
+
+ownAppTest(`helm ${helmMajor}: your own app (rewrites-url): BACKEND_URL baked in at build time is the in-cluster Service; the frontend reaches its backend; helm test passes`, async () => {
+  const env = ownApp('rewrites-url', 'rw', [30180, 30181]);
+  try {
+    const r = await h.script('deploy', DEPLOY, env);
+    assert.is(r.code, 0, show(r));
+    assert.match(r.stdout, /build arg BACKEND_URL=http:\/\/rw-todo-chatbot-backend\.todo-own-rw-h\d\.svc\.cluster\.local:8000/);
+    // Browser → frontend NodePort → rewrite (baked in) → backend Service → the backend's task list.
+    const tasks = await eventually('the frontend proxies /api/tasks to its backend', async () => {
+      const res = await fetch('http://127.0.0.1:30180/api/tasks', { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+      return res?.status === 200 ? ((await res.json()) as unknown) : undefined;
+    }, 60_000);
+    assert.equal(tasks, []);
+    // The chart's test pod reads the detected probe paths through the Services (/health, /ready, /api/health).
+    const helmTest = await spawnHelm(['test', 'rw', '--namespace', env.NAMESPACE!, '--kube-context', 'todo-local']);
+    assert.is(helmTest.code, 0, show(helmTest));
+    assert.match(helmTest.stdout, /Phase: +Succeeded/);
+    // validate's app checks: the release's own probe paths; our app's API checks are not applicable.
+    const v = await h.script('validate', ['--only', 'app', '--json'], env);
+    assert.is(v.code, 0, show(v));
+    const checks = Object.fromEntries((JSON.parse(v.stdout) as { checks: { id: string; status: string; detail: string }[] }).checks.map((c) => [c.id, c]));
+    assert.match(checks['app.backend-ready']!.detail, /^backend \/ready: 200/);
+    assert.match(checks['app.task-roundtrip']!.detail, /not applicable/);
+  } finally {
+    await h.script('teardown', ['--purge', '--yes'], env);
+  }
+});
+
+ownAppTest(`helm ${helmMajor}: your own app (extra-secret): APP_SECRETS reaches both pods from the release's Secret only; the backend starts with it`, async () => {
+  const secret = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const env = ownApp('extra-secret', 'sec', [30280, 30281], { APP_SECRETS: 'BETTER_AUTH_SECRET', BETTER_AUTH_SECRET: secret });
+  try {
+    const r = await h.script('deploy', DEPLOY, env);
+    // The backend reads BETTER_AUTH_SECRET at import: a ready rollout means the value arrived.
+    assert.is(r.code, 0, show(r));
+    assert.not.ok(r.stdout.includes(secret) || r.stderr.includes(secret), 'deploy printed the secret');
+    assert.ok(await ourAppAnswers('http://127.0.0.1:30281/health'), 'backend /health on its NodePort');
+    const ns = env.NAMESPACE!;
+    const secrets = await h.json<KubeList<{ metadata: { name: string }; data?: Record<string, string> }>>(['get', 'secrets', '--namespace', ns, '--selector', 'app.kubernetes.io/instance=sec']);
+    const holder = secrets.items.find((x) => x.data?.BETTER_AUTH_SECRET);
+    assert.ok(holder, 'the release Secret holds BETTER_AUTH_SECRET');
+    assert.is(Buffer.from(holder!.data!.BETTER_AUTH_SECRET!, 'base64').toString(), secret);
+    const configMaps = await h.kubectl(['get', 'configmaps', '--namespace', ns, '--output', 'yaml']);
+    assert.not.ok(configMaps.stdout.includes(secret), 'a ConfigMap holds the secret');
+    const deployments = await h.kubectl(['get', 'deployments', '--namespace', ns, '--selector', 'app.kubernetes.io/instance=sec', '--output', 'yaml']);
+    assert.not.ok(deployments.stdout.includes(secret), 'a Deployment holds the secret');
+    assert.is((deployments.stdout.match(/key: BETTER_AUTH_SECRET/g) ?? []).length, 2, 'both pods reference the key');
+  } finally {
+    await h.script('teardown', ['--purge', '--yes'], env);
+  }
+});
+
+/** The real helm through the harness's PATH (its recorder when recording). */
+async function spawnHelm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('helm', args, { cwd: REPO_ROOT, env: h.env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
 test.run();

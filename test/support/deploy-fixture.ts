@@ -5,14 +5,14 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config.ts';
-import { planImages } from '../../lib/images/plan.ts';
+import { plannedImages } from '../../lib/own-app.ts';
 import { createTodoChatbotCluster, image, type FakeCluster, type Provider, type TodoChatbotOptions } from '../fakes/kit.ts';
 import { REPO_ROOT } from './tools.ts';
 
 /** The refs deploy plans for the given environment (content tags of the sources). */
 export function plannedRefs(env: NodeJS.ProcessEnv = {}): { frontend: string; backend: string } {
   const { config } = loadConfig({ root: REPO_ROOT, env, envFile: path.join(os.tmpdir(), 'no-such.env') });
-  const plans = planImages({ config });
+  const plans = plannedImages(config);
   return { frontend: plans.find((p) => p.name === 'frontend')!.ref, backend: plans.find((p) => p.name === 'backend')!.ref };
 }
 

@@ -109,7 +109,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* True (non-empty) when the chart must create its own Secret. */}}
 {{- define "todo-chatbot.needsSecret" -}}
-{{- if or (and .Values.secrets.openaiApiKey (not .Values.secrets.existingSecret)) (and (eq .Values.database.mode "external") .Values.database.external.url (not .Values.database.external.existingSecret)) }}true{{ end }}
+{{- if or (and .Values.secrets.openaiApiKey (not .Values.secrets.existingSecret)) (and (eq .Values.database.mode "external") .Values.database.external.url (not .Values.database.external.existingSecret)) .Values.backend.extraSecretEnv .Values.frontend.extraSecretEnv }}true{{ end }}
 {{- end }}
 
 {{- define "todo-chatbot.postgresql.secretName" -}}
@@ -187,6 +187,24 @@ Included by the backend Deployment, which every render has.
 {{- end }}
 {{- if and .Values.ingress.enabled .Values.ingress.tls.enabled (not .Values.ingress.tls.secretName) }}
 {{- fail "ingress.tls.enabled=true needs ingress.tls.secretName: set it to the name of the Secret that holds the certificate (created by you or cert-manager), or set ingress.tls.enabled=false." }}
+{{- end }}
+{{- /* Variables the chart sets itself: extraEnv / extraSecretEnv may not name them (the pod would get two). */}}
+{{- $chartEnv := dict "frontend" (list "BACKEND_URL" "PORT" "HOSTNAME" "NEXT_TELEMETRY_DISABLED") "backend" (list "PORT" "WEB_CONCURRENCY" "DATA_DIR" "APP_VERSION" "LOG_LEVEL" "OPENAI_MODEL" "CORS_ORIGINS" "OPENAI_BASE_URL" "DATABASE_URL" "DB_PASSWORD" "OPENAI_API_KEY") }}
+{{- range $component := list "frontend" "backend" }}
+{{- $values := index $.Values $component }}
+{{- range $field := list "extraEnv" "extraSecretEnv" }}
+{{- range $name, $_ := (index $values $field | default dict) }}
+{{- if has $name (index $chartEnv $component) }}
+{{- fail (printf "%s.%s sets %s, which the chart sets itself in the %s container: rename the variable in your app (or drop it from %s.%s)." $component $field $name $component $component $field) }}
+{{- end }}
+{{- if and (eq $field "extraSecretEnv") (hasKey $values.extraEnv $name) }}
+{{- fail (printf "%s.extraEnv and %s.extraSecretEnv both set %s: a variable is either a secret or not; keep it in extraSecretEnv only." $component $component $name) }}
+{{- end }}
+{{- if and (eq $field "extraSecretEnv") (eq $component "frontend") (hasKey $.Values.backend.extraSecretEnv $name) (ne (toString (index $.Values.backend.extraSecretEnv $name)) (toString (index $values.extraSecretEnv $name))) }}
+{{- fail (printf "frontend.extraSecretEnv and backend.extraSecretEnv give %s different values: the release's Secret holds one value per name; give both the same value or rename one." $name) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- range $component := list "frontend" "backend" }}
 {{- $hpa := index $.Values.autoscaling $component }}
