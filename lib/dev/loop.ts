@@ -126,6 +126,11 @@ export class DevLoop {
     this.timer = setTimeout(() => this.kick(), this.opts.debounceMs ?? 300);
   }
 
+  /** Targets known not to be serving their sources (the first deploy failed): they join the next cycle. */
+  markDirty(targets: readonly Target[]): void {
+    for (const t of targets) this.dirty.add(t);
+  }
+
   /** Resolves once no cycle runs or waits (tests, bench). */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();

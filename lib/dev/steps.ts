@@ -1,0 +1,165 @@
+// The real DevSteps: the same building blocks deploy uses, one image at a time.
+// build: planImages + buildPlanned for the changed image (its output kept quiet and shown
+// only when it fails: the failing step and its last lines); load: the provider's load;
+// upgrade: helm upgrade with the values deploy computes, only the image refs new (not
+// --reuse-values: the release then holds exactly what `deploy` would give it, so a later
+// deploy of the same sources is a no-op, and a chart's new defaults apply); rollout:
+// lib/rollout.ts with deploy's diagnosis; recover: helm rollback to the last good revision
+// (as deploy does); smoke: lib/smoke.ts through lib/access.ts.
+import { answers, openAccess, type Access } from '../access.ts';
+import type { Config } from '../config.ts';
+import { deployValues } from '../deploy.ts';
+import type { Runner } from '../exec.ts';
+import { failureReport } from '../failure-dump.ts';
+import { chartDigest, deployDescription, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo, type ReleaseRef } from '../helm.ts';
+import { parseImageRef, type ImageRef } from '../image-ref.ts';
+import { buildPlanned, connectEngine, ImageBuildError, planImages, type Engine, type ImageName } from '../images.ts';
+import { Kubectl, RolloutError } from '../kube.ts';
+import { Logger } from '../log.ts';
+import type { ClusterProvider } from '../providers/types.ts';
+import { watchRollout } from '../rollout.ts';
+import { runSmokeChecks, SMOKE_CHECKS, type BaseUrls } from '../smoke.ts';
+import { Capture } from './capture.ts';
+import type { DetailedError, DevSteps, SmokeSummary } from './loop.ts';
+
+const FAILURE_LINES = 20;
+
+export interface StepsContext {
+  run: Runner;
+  log: Logger;
+  config: Config;
+  provider: ClusterProvider;
+  helm: HelmInfo;
+  kubectl: Kubectl;
+  ref: ReleaseRef;
+  chartDir: string;
+  dockerfilesDir: string;
+  /** --values files, absolute, applied after the generated values. */
+  valuesFiles: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RealSteps extends DevSteps {
+  /** The app's URLs (opened on first use; a port-forward reconnects after a rollout). */
+  urls(signal: AbortSignal): Promise<{ urls: BaseUrls; via: Access['via'] }>;
+  close(): Promise<void>;
+}
+
+function buildFailure(error: unknown, captured: string): DetailedError {
+  const message = error instanceof ImageBuildError ? error.failures.map((f) => `${f.step ? `at ${f.step}` : ''}${f.step ? ': ' : ''}${f.reason}`).join('; ') : (error as Error).message;
+  // The failing step's lines as buildPlanned printed them (after "last N lines of ...").
+  const lines = captured.split('\n').map((l) => l.replace(/^\s{2,4}/, '')).filter(Boolean);
+  const from = lines.findIndex((l) => /^last \d+ lines of/.test(l));
+  const details = (from >= 0 ? lines.slice(from + 1) : lines).slice(-FAILURE_LINES);
+  return Object.assign(new Error(message.split('\n')[0]), { details, code: (error as { code?: string }).code });
+}
+
+export function createSteps(ctx: StepsContext): RealSteps {
+  const { run, config, provider, helm, kubectl, ref } = ctx;
+  let engine: Promise<Engine> | undefined;
+  let access: Access | undefined;
+  const engineOnce = () => (engine ??= connectEngine({ log: new Logger({ mode: 'plain', out: new Capture(), err: new Capture() }), run, env: ctx.env, provider }).catch((e) => {
+    engine = undefined;
+    throw e;
+  }));
+  const deployed = async (image: ImageRef): Promise<ImageRef> => (provider.deployRef ? provider.deployRef(image) : image);
+
+  return {
+    async build(image: ImageName, signal) {
+      const out = new Capture();
+      const quiet = new Logger({ mode: 'plain', out, err: out });
+      try {
+        const plans = planImages({ config, only: [image], dockerfilesDir: ctx.dockerfilesDir });
+        const [result] = await buildPlanned(await engineOnce(), plans, config, { log: quiet, signal, env: ctx.env });
+        return { ref: result!.ref, built: result!.action === 'built' };
+      } catch (error) {
+        if (signal.aborted) throw signal.reason ?? error;
+        throw buildFailure(error, out.text);
+      }
+    },
+
+    async load(_image, imageRef) {
+      if ((await engineOnce()).target !== 'host') return false; // built in the cluster's own engine
+      if (await provider.hasImage(imageRef)) return false;
+      await provider.loadImage(imageRef);
+      return true;
+    },
+
+    async upgrade(refs, signal) {
+      const images = {
+        frontend: await deployed(parseImageRef(refs.frontend, 'FRONTEND_IMAGE')),
+        backend: await deployed(parseImageRef(refs.backend, 'BACKEND_IMAGE')),
+      };
+      const values = deployValues(config, images);
+      const privateValues = writePrivateValues(values);
+      try {
+        // The chart digest of the chart as it is now: a later deploy of the same state sees "unchanged".
+        await upgrade(run, helm, { ...ref, chart: ctx.chartDir, valuesFiles: [privateValues.file, ...ctx.valuesFiles], description: deployDescription({ chartDigest: chartDigest(ctx.chartDir) }) }, signal);
+      } finally {
+        privateValues.remove();
+      }
+      return (await releaseStatus(run, helm, ref))?.revision ?? 0;
+    },
+
+    async rollout(signal) {
+      try {
+        await watchRollout(kubectl, {
+          release: ref.release,
+          context: ref.context,
+          timeoutMs: config.deployTimeoutMs,
+          signal,
+          nodeHasImage: (image) => provider.hasImage(image),
+          previousLogs: async (pod, container) => kubectl.exec(['logs', pod, '--container', container, '--previous', '--tail', '20']),
+          intervalMs: 500,
+        });
+      } catch (error) {
+        // The diagnosis and what to look at, read before the rollback takes the failing pods away.
+        if (error instanceof RolloutError) {
+          const lines = await failureReport(kubectl, error.diagnosis, ref.release).catch(() => []);
+          ctx.log.result('fail', `${error.diagnosis.code}: ${error.message}`, [...(error.diagnosis.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : []), ...lines]);
+        }
+        throw error;
+      }
+    },
+
+    async recover(failedRevision) {
+      const undone = await rollbackRelease(run, helm, ref, failedRevision);
+      return undone.action === 'rolled-back' ? `rolled back to revision ${undone.to}` : `uninstalled ${ref.release} (its first install never became ready)`;
+    },
+
+    async smoke(signal): Promise<SmokeSummary> {
+      const { urls } = await this.urls(signal);
+      const results = await runSmokeChecks(urls, SMOKE_CHECKS, undefined, { signal });
+      const failed = results.filter((r) => !r.ok).map((r) => ({ name: r.id, detail: r.detail }));
+      if (failed.length) ctx.log.result('warn', `smoke checks failed against ${urls.frontend}`, failed.map((f) => `${f.name}: ${f.detail}`));
+      return { passed: results.length - failed.length, total: results.length, failed };
+    },
+
+    async reachable(signal) {
+      try {
+        await kubectl.getOptional('namespace', ref.namespace, { clusterScoped: true, signal });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async urls(signal) {
+      if (!access) {
+        access = await openAccess({ kube: kubectl, release: ref.release, nodeAddress: () => provider.nodeAddress(), env: ctx.env, log: ctx.log, signal, keepPorts: true });
+        return { urls: access.urls, via: access.via };
+      }
+      if (access.via === 'port-forward') {
+        // A forward ends with its pod; a rollout replaces the pods.
+        const up = await Promise.all([answers(`${access.urls.frontend}/api/health`, (b) => typeof (b as { status?: unknown })?.status === 'string', 2000, signal), answers(`${access.urls.backend}/health`, (b) => typeof (b as { status?: unknown })?.status === 'string', 2000, signal)]);
+        if (!up.every(Boolean)) await access.reconnect();
+      }
+      return { urls: access.urls, via: access.via };
+    },
+
+    async close() {
+      await access?.close();
+      access = undefined;
+    },
+  };
+}
