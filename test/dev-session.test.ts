@@ -6,7 +6,7 @@
 // Ctrl-C mid-build (exit 130, no process of the session left). The smoke checks run
 // against the real app servers behind the fake port-forwards.
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,21 +14,10 @@ import { todoChatbotObjects, type FakeObject, type FakeState } from './fakes/kit
 import { startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
 import { deployFixture, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
-import { tempDir } from './support/tmp.ts';
+import { copyRepo } from './support/dev-repo.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cluster = (s: FakeState) => Object.values(s.clusters)[0]!;
-
-/** The parts of the repository dev runs from, copied; node_modules linked. The app without its build output. */
-export function copyRepo(): { dir: string; cleanup(): void } {
-  const tmp = tempDir('dev-repo-');
-  for (const part of ['lib', 'scripts', 'helm-chart', 'dockerfiles', 'package.json', 'tsconfig.json']) cpSync(path.join(REPO_ROOT, part), path.join(tmp.dir, part), { recursive: true });
-  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(tmp.dir, 'node_modules'));
-  const keep = (src: string) => !/\/(node_modules|\.next|\.venv|__pycache__|\.pytest_cache)(\/|$)/.test(src);
-  mkdirSync(path.join(tmp.dir, 'app'));
-  for (const app of ['frontend', 'backend']) cpSync(path.join(REPO_ROOT, 'app', app), path.join(tmp.dir, 'app', app), { recursive: true, filter: keep });
-  return tmp;
-}
 
 interface Live {
   out(): string;
@@ -143,7 +132,8 @@ test('edits: backend, frontend, chart, ignored folders, a broken build, a crash 
     }));
     appendFileSync(app('backend/app/main.py'), 'def broken(:\n');
     await dev.waitFor(/#4 backend changed → build failed: at \[5\/6\] RUN python -m compileall -q app: .* · waiting for the next change/);
-    assert.match(dev.out(), /SyntaxError: invalid syntax/);
+    assert.match(dev.out(), /\n {6}File "app\/main\.py", line 40\n[^]*\n {6}SyntaxError: invalid syntax\n/);
+    assert.not.match(dev.out(), /building todo-backend/, 'only the failing step\'s lines are shown');
     assert.is(releaseTag().backend.image.tag, firstBackendTag, 'the broken build deployed nothing');
     // The next good edit deploys.
     writeFileSync(app('backend/app/main.py'), readFileSync(app('backend/app/main.py'), 'utf8').replace('def broken(:\n', '# fixed\n'));

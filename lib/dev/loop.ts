@@ -52,6 +52,8 @@ export interface CycleReport {
   /** Stages that ran, in order, with their wall time. */
   stages: { name: StageName; ms: number; note?: string }[];
   smoke?: SmokeSummary;
+  /** Time the smoke checks took (HTTP against the app, not tool time). */
+  smokeMs?: number;
   /** One line: what failed, or what recovery did. */
   message?: string;
   /** More lines (the failing build step's last lines). */
@@ -240,8 +242,10 @@ export class DevLoop {
         return finish('rollout-failed', error);
       }
       Object.assign(this.refs, refs);
+      const t1 = now();
       const smoke = await this.steps.smoke(signal);
       report.smoke = smoke;
+      report.smokeMs = now() - t1;
       return finish(smoke.failed.length ? 'smoke-failed' : 'ok');
     } catch (error) {
       if (signal.aborted) return finish('superseded', error);

@@ -74,7 +74,7 @@ export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCod
     onReport(report) {
       opts.onReport?.(report);
       const status = statusKind(report);
-      log.result(status, statusLine(report), report.outcome === 'build-failed' ? report.details ?? [] : [], { cycle: report.n, targets: report.targets, outcome: report.outcome, stages: report.stages.map((s) => ({ ...s, ms: Math.round(s.ms) })), revision: report.revision });
+      log.result(status, statusLine(report), report.outcome === 'build-failed' ? report.details ?? [] : [], { cycle: report.n, targets: report.targets, outcome: report.outcome, stages: report.stages.map((s) => ({ ...s, ms: Math.round(s.ms) })), revision: report.revision, smokeMs: report.smokeMs === undefined ? undefined : Math.round(report.smokeMs), totalMs: Math.round(report.totalMs) });
     },
     onNotice(kind, message) {
       if (kind === 'paused') log.warn(message);

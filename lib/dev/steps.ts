@@ -48,9 +48,11 @@ export interface RealSteps extends DevSteps {
 function buildFailure(error: unknown, captured: string): DetailedError {
   const message = error instanceof ImageBuildError ? error.failures.map((f) => `${f.step ? `at ${f.step}` : ''}${f.step ? ': ' : ''}${f.reason}`).join('; ') : (error as Error).message;
   // The failing step's lines as buildPlanned printed them (after "last N lines of ...").
-  const lines = captured.split('\n').map((l) => l.replace(/^\s{2,4}/, '')).filter(Boolean);
-  const from = lines.findIndex((l) => /^last \d+ lines of/.test(l));
-  const details = (from >= 0 ? lines.slice(from + 1) : lines).slice(-FAILURE_LINES);
+  const lines = captured.split('\n').filter((l) => l.trim());
+  const from = lines.findIndex((l) => /^\s*last \d+ lines of/.test(l));
+  const kept = (from >= 0 ? lines.slice(from + 1) : lines).slice(-FAILURE_LINES);
+  const indent = Math.min(...kept.map((l) => /^\s*/.exec(l)![0].length));
+  const details = kept.map((l) => l.slice(indent));
   return Object.assign(new Error(message.split('\n')[0]), { details, code: (error as { code?: string }).code });
 }
 
@@ -116,7 +118,9 @@ export function createSteps(ctx: StepsContext): RealSteps {
         // The diagnosis and what to look at, read before the rollback takes the failing pods away.
         if (error instanceof RolloutError) {
           const lines = await failureReport(kubectl, error.diagnosis, ref.release).catch(() => []);
-          ctx.log.result('fail', `${error.diagnosis.code}: ${error.message}`, [...(error.diagnosis.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : []), ...lines]);
+          // failureReport holds the pod's events and logs (the diagnosis' own detail lines say the same).
+          const detail = lines.length ? lines : (error.diagnosis.details ?? []);
+          ctx.log.result('fail', `${error.diagnosis.code}: ${error.diagnosis.message}`, [...detail, `hint: ${error.diagnosis.hint}`]);
         }
         throw error;
       }
