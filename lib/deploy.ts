@@ -12,7 +12,8 @@ import { createRunner, type Runner } from './exec.ts';
 import { parse } from 'yaml';
 import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
-import { buildPlanned, connectEngine, loadIntoCluster, planImages, type ImagePlan } from './images.ts';
+import { buildPipeline } from './images/pipeline.ts';
+import { planImages, type ImagePlan } from './images/plan.ts';
 import { Kubectl, releaseSelector, RolloutError } from './kube.ts';
 import { watchRollout } from './rollout.ts';
 import { checkDumpDir, failureReport, writeDump } from './failure-dump.ts';
@@ -147,10 +148,10 @@ async function imagesStage(run: Runner, log: Logger, config: Config, provider: C
   let built = 0;
   let loaded = 0;
   if (provider && !opts.skipBuild) {
-    const engine = await connectEngine({ log, run, env: opts.env, provider });
-    const results = await buildPlanned(engine, plans, config, { log, signal: opts.signal, env: opts.env });
-    built = results.filter((r) => r.action === 'built').length;
-    loaded = await loadIntoCluster(engine, provider, results, log);
+    // Sizes over budget are a warning here: build-images is where budgets fail a job.
+    const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, sizes: 'warn', signal: opts.signal });
+    built = report.built;
+    loaded = report.loaded;
   } else if (provider) {
     // --skip-build: the images must exist; load what the node lacks.
     for (const plan of plans) {

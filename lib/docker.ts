@@ -199,6 +199,8 @@ export class Docker {
     /** Extra environment for every call: the target daemon (DOCKER_HOST, DOCKER_CERT_PATH...). */
     readonly targetEnv: Record<string, string | undefined> = {},
     private readonly log?: Logger,
+    /** The runner's base environment (PATH, DOCKER_HOST...): builds run in the background outside the runner and need it too. */
+    private readonly baseEnv: NodeJS.ProcessEnv = {},
   ) {}
 
   exec(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -285,7 +287,7 @@ export class Docker {
     const env = { ...this.targetEnv, DOCKER_BUILDKIT: '1', BUILDKIT_PROGRESS: 'plain' };
     const started = performance.now();
     const progress = new PlainProgress(req.onStep);
-    const bg = startBackground(this.cli.path, args, { env, log: this.log });
+    const bg = startBackground(this.cli.path, args, { env: { ...this.baseEnv, ...env }, log: this.log });
     let seen = 0;
     const pump = () => {
       // BuildKit writes progress to stderr; buildx may use stdout for some lines.

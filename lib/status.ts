@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
 import { parseImageRef } from './image-ref.ts';
-import { planImages } from './images.ts';
+import { planImages } from './images/plan.ts';
 import { ClusterUnreachableError, Kubectl, workloadState, type KubeList, type KubeObject } from './kube.ts';
 import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
 

@@ -3,7 +3,8 @@
 import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
 import { UsageError } from '../lib/errors.ts';
-import { buildPlanned, checkSizes, connectEngine, engineSummary, loadIntoCluster, parseOnly, planImages, testContainers, type ImageResult } from '../lib/images.ts';
+import { buildPipeline, pipelineSteps } from '../lib/images/pipeline.ts';
+import { parseOnly } from '../lib/images/plan.ts';
 import { resolveProvider } from '../lib/providers/index.ts';
 
 export const spec: ScriptSpec = {
@@ -43,47 +44,10 @@ await runScript(spec, async ({ args, log, signal, onCleanup }) => {
   const noCache = Boolean(args.flags.cold);
   const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: args.flags.dotenv as string | undefined, root: REPO_ROOT });
   for (const warning of warnings) log.warn(warning);
-  const wantTest = Boolean(args.flags.test);
-  const steps = ['Inputs', 'Docker engine', 'Build', 'Sizes', ...(args.flags.load ? ['Load'] : []), ...(wantTest ? ['Container test'] : [])];
-  log.plan(steps.length);
-
-  // --test runs both images, so both are planned; --only limits what is built.
-  const plans = await log.step('Inputs', async (step) => {
-    const all = planImages({ config, only: wantTest ? undefined : only, dockerfilesDir: args.flags.dockerfiles as string | undefined });
-    for (const plan of all) log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], { image: plan.name, ref: plan.ref, digest: plan.digest });
-    step.summary = all.map((p) => p.ref).join(', ');
-    return all;
-  });
-  const toBuild = plans.filter((p) => !only || only.includes(p.name));
-
-  const provider = args.flags.load ? await resolveProvider(config) : undefined;
-  const engine = await log.step('Docker engine', async (step) => {
-    const connected = await connectEngine({ log, provider });
-    step.summary = `${connected.target}, engine ${connected.serverVersion}, ${connected.cli.buildMode === 'buildx' ? 'buildx' : `built-in BuildKit via docker ${connected.cli.version}`}`;
-    return connected;
-  });
-
-  const images: ImageResult[] = await log.step('Build', async (step) => {
-    const built = await buildPlanned(engine, toBuild, config, { log, force: Boolean(args.flags.force) || noCache, noCache, signal });
-    step.summary = `${built.filter((r) => r.action === 'built').length} built, ${built.filter((r) => r.action === 'skipped').length} up to date`;
-    return built;
-  });
-  const others = plans.filter((p) => !toBuild.includes(p));
-  if (others.length) {
-    const present = await engine.docker.inspectImages(others.map((p) => p.ref));
-    const missing = others.filter((p) => !present.has(p.ref));
-    if (missing.length) throw new UsageError(`--test needs ${missing.map((p) => p.ref).join(', ')}, which is not built`, 'run build-images --test without --only');
-  }
-
-  await log.step('Sizes', () => checkSizes(engine, toBuild, images, log));
-  if (provider) await log.step('Load', () => loadIntoCluster(engine, provider, images, log));
-  if (wantTest) {
-    const ref = (name: string) => plans.find((p) => p.name === name)!.ref;
-    await log.step('Container test', async (step) => {
-      const report = await testContainers(engine.docker, { frontend: ref('frontend'), backend: ref('backend') }, { log, signal, onCleanup });
-      step.summary = `${report.results.length} smoke checks passed`;
-    });
-  }
-  log.event({ type: 'images', engine: engineSummary(engine), images }, () => '');
+  const provider = args.flags.load ? () => resolveProvider(config) : undefined;
+  const options = { config, log, only, provider, test: Boolean(args.flags.test), steps: true, force: Boolean(args.flags.force) || noCache, noCache, dockerfilesDir: args.flags.dockerfiles as string | undefined, signal, onCleanup };
+  log.plan(pipelineSteps(options).length);
+  const { engine, images } = await buildPipeline(options);
+  log.event({ type: 'images', engine, images }, () => '');
   log.summary(`Images ${images.map((i) => `${i.ref} (${i.action})`).join(', ')}`);
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../lib/config.ts';
-import { planImages } from '../lib/images.ts';
+import { planImages } from '../lib/images/plan.ts';
 import { tempDir } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
 

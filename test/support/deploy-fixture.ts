@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config.ts';
-import { planImages } from '../../lib/images.ts';
+import { planImages } from '../../lib/images/plan.ts';
 import { createTodoChatbotCluster, image, type FakeCluster, type Provider, type TodoChatbotOptions } from '../fakes/kit.ts';
 import { REPO_ROOT } from './tools.ts';
 
