@@ -4,7 +4,6 @@
 // the next cycle, an unreachable cluster pauses and resumes, and the status line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ImageName } from '../lib/images.ts';
 import { DevLoop, type CycleReport, type DevSteps, type SmokeSummary } from '../lib/dev/loop.ts';
 import { statusLine } from '../lib/dev/status.ts';
 import { ToolkitError } from '../lib/errors.ts';

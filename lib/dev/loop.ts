@@ -6,7 +6,7 @@
 // "superseded" and the next one starts from the newer sources). A cycle that does not get
 // its change serving (build, upgrade or rollout failed, cluster gone) keeps its targets
 // dirty: they join the next cycle, so the next good edit deploys everything that is pending.
-import type { ImageName } from '../images.ts';
+import type { ImageName } from '../images/plan.ts';
 import { sleep } from '../sleep.ts';
 
 export type Target = ImageName | 'chart';

@@ -10,7 +10,7 @@ import { deploy, type DeployOptions } from '../deploy.ts';
 import { ExitCode, ToolkitError, type ExitCodeValue } from '../errors.ts';
 import { createRunner } from '../exec.ts';
 import { detectHelm, uninstall } from '../helm.ts';
-import { DOCKERFILES_DIR, planImages, type ImageName } from '../images.ts';
+import { DOCKERFILES_DIR, planImages, type ImageName } from '../images/plan.ts';
 import { Kubectl } from '../kube.ts';
 import type { Logger } from '../log.ts';
 import { streamLogs } from '../logs.ts';

@@ -1,5 +1,5 @@
 // The real DevSteps: the same building blocks deploy uses, one image at a time.
-// build: planImages + buildPlanned for the changed image (its output kept quiet and shown
+// build: buildPipeline for the changed image (its output kept quiet and shown
 // only when it fails: the failing step and its last lines); load: the provider's load;
 // upgrade: helm upgrade with the values deploy computes, only the image refs new (not
 // --reuse-values: the release then holds exactly what `deploy` would give it, so a later
@@ -13,7 +13,10 @@ import type { Runner } from '../exec.ts';
 import { failureReport } from '../failure-dump.ts';
 import { chartDigest, deployDescription, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo, type ReleaseRef } from '../helm.ts';
 import { parseImageRef, type ImageRef } from '../image-ref.ts';
-import { buildPlanned, connectEngine, ImageBuildError, planImages, type Engine, type ImageName } from '../images.ts';
+import { connectEngine, ImageBuildError, type Engine } from '../images/build.ts';
+import { loadOne, needsLoad } from '../images/load.ts';
+import { buildPipeline } from '../images/pipeline.ts';
+import type { ImageName } from '../images/plan.ts';
 import { Kubectl, RolloutError } from '../kube.ts';
 import { Logger } from '../log.ts';
 import type { ClusterProvider } from '../providers/types.ts';
@@ -71,20 +74,19 @@ export function createSteps(ctx: StepsContext): RealSteps {
       const out = new Capture();
       const quiet = new Logger({ mode: 'plain', out, err: out });
       try {
-        const plans = planImages({ config, only: [image], dockerfilesDir: ctx.dockerfilesDir });
-        const [result] = await buildPlanned(await engineOnce(), plans, config, { log: quiet, signal, env: ctx.env });
-        return { ref: result!.ref, built: result!.action === 'built' };
+        // The one image pipeline, this image only, without its load (the next step) and size budgets (deploy's job).
+        const report = await buildPipeline({ config, log: quiet, only: [image], dockerfilesDir: ctx.dockerfilesDir, engine: await engineOnce(), run, env: ctx.env, provider, load: false, sizes: 'off', signal });
+        const result = report.images.find((r) => r.name === image)!;
+        return { ref: result.ref, built: result.action === 'built' };
       } catch (error) {
         if (signal.aborted) throw signal.reason ?? error;
         throw buildFailure(error, out.text);
       }
     },
 
-    async load(_image, imageRef) {
-      if ((await engineOnce()).target !== 'host') return false; // built in the cluster's own engine
-      if (await provider.hasImage(imageRef)) return false;
-      await provider.loadImage(imageRef);
-      return true;
+    async load(image, imageRef) {
+      if (!needsLoad(await engineOnce())) return false; // built in the cluster's own engine
+      return loadOne(provider, { name: image, ref: imageRef }, new Logger({ mode: 'plain', out: new Capture(), err: new Capture() }));
     },
 
     async upgrade(refs, signal) {

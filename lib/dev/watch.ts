@@ -13,7 +13,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { IMAGE_SPECS, ignoreFileFor, isIgnored, parseDockerignore, type IgnoreRule, type ImageName } from '../images.ts';
+import { ignoreFileFor, isIgnored, parseDockerignore, type IgnoreRule } from '../images/dockerignore.ts';
+import { IMAGE_SPECS, type ImageName } from '../images/plan.ts';
 import type { Target } from './loop.ts';
 
 /** Editor temporaries: vim (.swp/.swx/.swo, 4913 probe, ~ backups), emacs (#x#, .#x lock links), JetBrains ___jb_tmp___. */
