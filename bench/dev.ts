@@ -113,6 +113,8 @@ try {
       const toolMs = toolTime(fake, t0, r.at);
       const smokeMs = r.smokeMs ?? 0;
       samples.push({ scenario, flow: 'dev', wallMs, toolMs, smokeMs, overheadMs: wallMs - toolMs - smokeMs - DEBOUNCE_MS });
+      // BENCH_DEV_TRACE=1: every tool call of the cycle, from the file write, for finding where the time goes.
+      if (process.env.BENCH_DEV_TRACE) for (const c of fake.calls().filter((c) => !c.argv.includes('port-forward'))) say(`  +${String(Date.parse(c.startedAt) - t0).padStart(6)}ms ${String(c.durationMs).padStart(5)}ms ${c.tool} ${c.argv.slice(0, 8).join(' ')}`);
     }
   }
   dev.kill('SIGINT');

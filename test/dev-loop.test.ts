@@ -27,8 +27,8 @@ function fakeSteps(over: Partial<DevSteps> & { buildMs?: number } = {}) {
       });
       return { ref: `todo-${image}:v${++version}`, built: true };
     },
-    async load(image, ref) {
-      calls.push(`load ${ref}`);
+    async load(image, ref, _signal, fresh) {
+      calls.push(`load ${ref}${fresh ? '' : ' (asks the nodes first)'}`);
       return true;
     },
     async upgrade(refs) {
@@ -40,7 +40,7 @@ function fakeSteps(over: Partial<DevSteps> & { buildMs?: number } = {}) {
     },
     async recover(rev) {
       calls.push(`recover ${rev}`);
-      return `rolled back to revision ${rev - 1}`;
+      return `rolled back to revision ${rev! - 1}`;
     },
     async smoke(): Promise<SmokeSummary> {
       calls.push('smoke');
@@ -202,6 +202,15 @@ test('a save that leaves the content tag as it was deploys nothing', async () =>
   assert.is(reports[0]!.outcome, 'unchanged');
   assert.not.ok(calls.some((c) => c.startsWith('upgrade') || c.startsWith('load')));
   assert.match(statusLine(reports[0]!), /build up to date · same content tag, nothing to deploy$/);
+});
+
+test('an image the engine already had (a revert) is loaded only after asking the nodes; a fresh build is loaded directly', async () => {
+  const { steps, calls } = fakeSteps();
+  steps.build = async (image) => ({ ref: `todo-${image}:older`, built: false });
+  const { l } = loop(steps);
+  l.change('backend');
+  await l.idle();
+  assert.ok(calls.includes('load todo-backend:older (asks the nodes first)'), calls.join('\n'));
 });
 
 test('smoke failures are reported but the change stays deployed', async () => {

@@ -29,14 +29,17 @@ export interface SmokeSummary {
 export interface DevSteps {
   /** Builds one image from the sources as they are now; the signal aborts when a newer change to it arrives. */
   build(image: ImageName, signal: AbortSignal): Promise<BuildResult>;
-  /** Hands a built image to the cluster (the provider's load); false when the nodes had it already. */
-  load(image: ImageName, ref: string, signal: AbortSignal): Promise<boolean>;
-  /** helm upgrade with these image refs (the chart as it is now); returns the new revision. */
-  upgrade(refs: Readonly<Record<ImageName, string>>, signal: AbortSignal): Promise<number>;
+  /**
+   * Hands a built image to the cluster (the provider's load); false when the nodes had it already.
+   * `fresh`: this cycle built the tag, so no node can have it yet (no need to ask).
+   */
+  load(image: ImageName, ref: string, signal: AbortSignal, fresh: boolean): Promise<boolean>;
+  /** helm upgrade with these image refs (the chart as it is now); the new revision when it is known cheaply. */
+  upgrade(refs: Readonly<Record<ImageName, string>>, signal: AbortSignal): Promise<number | undefined>;
   /** Waits until the release is rolled out; rejects with the diagnosis when it will not be. */
   rollout(signal: AbortSignal): Promise<void>;
   /** After a failed rollout: puts the last good revision back; says what it did. */
-  recover(failedRevision: number, signal: AbortSignal): Promise<string>;
+  recover(failedRevision: number | undefined, signal: AbortSignal): Promise<string>;
   smoke(signal: AbortSignal): Promise<SmokeSummary>;
   /** Whether the cluster answers (polled while the loop is paused). */
   reachable(signal: AbortSignal): Promise<boolean>;
@@ -204,6 +207,7 @@ export class DevLoop {
     try {
       if (images.length) {
         for (const image of images) this.builds.set(image, new AbortController());
+        const fresh = new Set<ImageName>();
         try {
           const results = await stage('built', async () => {
             const settled = await Promise.allSettled(images.map((image) => this.steps.build(image, AbortSignal.any([signal, this.builds.get(image)!.signal]))));
@@ -213,7 +217,10 @@ export class DevLoop {
             if (failed) throw failed.reason;
             return (settled as PromiseFulfilledResult<BuildResult>[]).map((s) => s.value);
           }, (results) => (results.some((r) => r.built) ? undefined : 'up to date'));
-          images.forEach((image, i) => (refs[image] = results[i]!.ref));
+          images.forEach((image, i) => {
+            refs[image] = results[i]!.ref;
+            if (results[i]!.built) fresh.add(image);
+          });
         } finally {
           for (const image of images) this.builds.delete(image);
         }
@@ -222,7 +229,7 @@ export class DevLoop {
           report.message = 'the build context did not change (same content tag): nothing to deploy';
           return finish('unchanged');
         }
-        const loaded = await stage('loaded', async () => (await Promise.all(changed.map((image) => this.steps.load(image, refs[image], signal)))).some(Boolean));
+        const loaded = await stage('loaded', async () => (await Promise.all(changed.map((image) => this.steps.load(image, refs[image], signal, fresh.has(image))))).some(Boolean));
         if (!loaded) report.stages.pop();
       }
       phase = 'upgrade';

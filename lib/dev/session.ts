@@ -65,6 +65,8 @@ export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCod
     run, log, config, provider, helm, kubectl, ref, chartDir, dockerfilesDir: DOCKERFILES_DIR, env: opts.env,
     valuesFiles: (opts.valuesFiles ?? []).map((f) => path.resolve(opts.root, f)),
   });
+  // Errors here surface with the first build that needs the engine.
+  void steps.prepare().catch(() => undefined);
   const planned = Object.fromEntries(planImages({ config }).map((p) => [p.name, p.ref])) as Record<ImageName, string>;
 
   // 3. The loop, its watcher, the log streams and the app's URLs; all stopped by one cleanup.
