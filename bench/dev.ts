@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBackend, startFrontend } from '../test/support/app-servers.ts';
 import { deployFixture, type DeployFixture } from '../test/support/deploy-fixture.ts';
-import { copyRepo } from '../test/support/dev-repo.ts';
+import { copyRepo, loopbackOnly } from '../test/support/dev-repo.ts';
 
 const asJson = process.argv.includes('--json');
 const say = (line: string) => { if (!asJson) console.log(line); };
@@ -57,6 +57,7 @@ const handFake = await deployFixture({ provider: 'kind' });
 const loadAtStart = os.loadavg();
 try {
   for (const f of [fake, handFake]) {
+    await loopbackOnly(f);
     f.update((s) => {
       Object.values(s.clusters)[0]!.podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`, 'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}` };
       s.latencyMs = LATENCY_MS;
@@ -69,6 +70,11 @@ try {
 
   // --- dev: one session, RUNS backend edits then RUNS chart edits --------------------------
   const dev = spawn(process.execPath, ['--import', 'tsx', path.join(repo.dir, 'scripts', 'dev.ts'), '--dotenv', fake.envFile, '--no-logs', '--json'], { cwd: repo.dir, stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Ctrl-C on the bench ends the session it started too.
+  process.once('SIGINT', () => {
+    dev.kill('SIGINT');
+    process.exitCode = 130;
+  });
   const reports = new Map<number, { at: number; outcome: string; smokeMs?: number }>();
   let watching = false;
   let buffer = '';

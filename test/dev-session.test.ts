@@ -14,7 +14,7 @@ import { todoChatbotObjects, type FakeObject, type FakeState } from './fakes/kit
 import { startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
 import { deployFixture, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
-import { copyRepo } from './support/dev-repo.ts';
+import { copyRepo, loopbackOnly } from './support/dev-repo.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cluster = (s: FakeState) => Object.values(s.clusters)[0]!;
@@ -81,6 +81,7 @@ test.after(async () => {
 
 async function session(): Promise<{ fake: DeployFixture; repo: { dir: string; cleanup(): void }; done(): void }> {
   const fake = await deployFixture({ provider: 'kind' });
+  await loopbackOnly(fake);
   fake.update((s) => (cluster(s).podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`, 'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}` }));
   const repo = copyRepo();
   return { fake, repo, done: () => (fake.cleanup(), repo.cleanup()) };
