@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { todoChatbotObjects, type FakeObject, type FakeState } from './fakes/kit.ts';
 import { startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
-import { deployFixture, type DeployFixture } from './support/deploy-fixture.ts';
+import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 import { REPO_ROOT } from './support/tools.ts';
 import { copyRepo, loopbackOnly } from './support/dev-repo.ts';
 
@@ -79,8 +79,8 @@ test.after(async () => {
   await backend?.stop();
 });
 
-async function session(): Promise<{ fake: DeployFixture; repo: { dir: string; cleanup(): void }; done(): void }> {
-  const fake = await deployFixture({ provider: 'kind' });
+async function session(opts: { built?: boolean } = {}): Promise<{ fake: DeployFixture; repo: { dir: string; cleanup(): void }; done(): void }> {
+  const fake = await deployFixture({ provider: 'kind', built: opts.built });
   await loopbackOnly(fake);
   fake.update((s) => (cluster(s).podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`, 'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}` }));
   const repo = copyRepo();
@@ -213,6 +213,23 @@ test('Ctrl-C mid-build: exit 130, the build stopped, nothing left running; --cle
     await sleep(300);
     assert.equal(survivors(fake), [], 'no docker build, kubectl or helm of the session left');
     assert.is(fake.state().helm!.releases!.find((r) => r.name === 'todo-chatbot')?.revisions.at(-1)?.status ?? 'uninstalled', 'uninstalled');
+  } finally {
+    done();
+  }
+});
+
+test('the first deploy fails (a build): the session says so, keeps watching, and the next edit deploys everything', async () => {
+  const { fake, repo, done } = await session({ built: false });
+  try {
+    fake.update((s) => s.failures!.push({ tool: 'docker', match: ['build', plannedRefs().backend], times: 1, exitCode: 1, stderr: '#7 [3/6] RUN pip install -r /tmp/requirements.txt\n#7 1.2 ERROR: No matching distribution found for fastapi==99\n#7 ERROR: process "/bin/sh -c pip install -r /tmp/requirements.txt" did not complete successfully: exit code: 1\n' }));
+    const dev = startDev(fake, repo.dir);
+    await dev.waitFor(/the first deploy failed; watching anyway/);
+    assert.match(dev.out(), /code: IMAGE_BUILD/);
+    await dev.waitFor(/watching \d+ folders/);
+    appendFileSync(path.join(repo.dir, 'app/frontend/app/page.tsx'), '// after the failed deploy\n');
+    await dev.waitFor(/#1 frontend \+ backend \+ chart changed → built [\d.]+s · loaded [\d.]+s · rolled [\d.]+s · smoke ok/);
+    process.kill(dev.pid, 'SIGINT');
+    assert.is(await dev.done, 130);
   } finally {
     done();
   }
