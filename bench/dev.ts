@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
+import { loadAverage, machine, printReport, seconds, type BenchCheck } from './support.ts';
 import path from 'node:path';
 import { startBackend, startFrontend } from '../test/support/app-servers.ts';
 import { deployFixture, type DeployFixture } from '../test/support/deploy-fixture.ts';
@@ -165,16 +166,19 @@ const checks = [
   { what: 'chart-only edit-to-serving (dev, median)', ms: row('chart only', 'dev').medianWallMs, target: TARGETS.chart },
   { what: 'toolkit overhead per cycle (dev, median of both)', ms: Math.max(row('backend one-line', 'dev').medianOverheadMs, row('chart only', 'dev').medianOverheadMs), target: TARGETS.overhead },
 ];
-const ok = checks.every((c) => c.ms <= c.target);
-const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverageAtStart: loadAtStart };
-if (asJson) console.log(JSON.stringify({ machine, latencyMs: LATENCY_MS, debounceMs: DEBOUNCE_MS, rows, samples, checks, ok }));
-else {
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
-  say('');
-  say(`${'scenario'.padEnd(18)}${'flow'.padEnd(9)}${'median'.padStart(9)}${'max'.padStart(9)}${'tools'.padStart(9)}${'smoke'.padStart(9)}${'overhead'.padStart(10)}`);
-  for (const r of rows) say(`${r.scenario.padEnd(18)}${r.flow.padEnd(9)}${s(r.medianWallMs).padStart(9)}${s(r.maxWallMs).padStart(9)}${s(r.medianToolMs).padStart(9)}${s(r.medianSmokeMs).padStart(9)}${s(r.medianOverheadMs).padStart(10)}`);
-  say('');
-  say(`overhead (dev) = wall − tool time − smoke HTTP time − the ${DEBOUNCE_MS} ms debounce; by hand = wall − tool time (validate's checks included in wall)`);
-  for (const c of checks) say(`${c.what}: ${s(c.ms)} (target ≤ ${s(c.target)}) — ${c.ms <= c.target ? 'ok' : 'MISSED'}`);
-}
-process.exit(ok ? 0 : 1);
+const fmt = (ms: number) => seconds(ms, 2);
+printReport({
+  bench: 'dev',
+  title: `npm run dev, edit-to-serving (file write → the cycle's smoke checks passing) on the fake kind cluster with bench:deploy's latencies, median of ${RUNS}, beside the same change by hand (deploy, then validate)`,
+  machine: machine(),
+  loadAtStart: loadAtStart.map((l) => Math.round(l * 100) / 100),
+  loadAtEnd: loadAverage(),
+  table: {
+    headers: ['change', 'flow', 'median', 'max', 'tool time', 'smoke', 'overhead'],
+    rows: rows.map((r) => [r.scenario, r.flow, fmt(r.medianWallMs), fmt(r.maxWallMs), fmt(r.medianToolMs), fmt(r.medianSmokeMs), fmt(r.medianOverheadMs)]),
+  },
+  notes: [`overhead (dev) = wall − tool time − smoke HTTP time − the ${DEBOUNCE_MS} ms debounce; by hand = wall − tool time (validate's checks are in its wall time)`],
+  checks: checks.map((c): BenchCheck => ({ what: c.what, value: fmt(c.ms), target: `≤ ${fmt(c.target)}`, ok: c.ms <= c.target })),
+  ok: checks.every((c) => c.ms <= c.target),
+  detail: { latencyMs: LATENCY_MS, debounceMs: DEBOUNCE_MS, rows, samples },
+}, asJson);

@@ -38,7 +38,7 @@ it('root-main: main:app at the backend root, on our Dockerfiles; the container t
   assert.is(run.code, 0, explain(run));
   assert.ok(explained(run).some((l) => /backend: runs main:app \(found at main\.py:\d+\)/.test(l)), explained(run).join('\n'));
   const checks = checkResults(run.events);
-  assert.equal(checks, { 'backend-health': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checks, { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
 });
 
 it('own-dockerfiles: the app folders\' Dockerfiles are used (said before the build), on their own ports, without a HEALTHCHECK', async () => {
@@ -46,7 +46,7 @@ it('own-dockerfiles: the app folders\' Dockerfiles are used (said before the bui
   assert.is(run.code, 0, explain(run));
   const lines = explained(run);
   for (const side of ['frontend', 'backend']) assert.ok(lines.some((l) => l.startsWith(`${side}: image from your Dockerfile`) && l.includes('--use-our-dockerfiles')), lines.join('\n'));
-  assert.equal(checkResults(run.events), { 'backend-health': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
   const backend = await docker.inspectImage(refOf(run, 'backend'));
   assert.equal(Object.keys((backend!.Config as { ExposedPorts?: Record<string, unknown> }).ExposedPorts ?? {}), ['8080/tcp'], 'the user image, not ours');
   // --use-our-dockerfiles: the same folders through ours, a different image.
@@ -61,7 +61,7 @@ it('rewrites-url: BACKEND_URL is baked in as the in-cluster Service URL; the fro
   assert.is(run.code, 0, explain(run));
   const serviceHost = 'shop-todo-chatbot-backend.web.svc.cluster.local';
   assert.ok(explained(run).some((l) => l.startsWith(`frontend: build arg BACKEND_URL=http://${serviceHost}:8000:`)), explained(run).join('\n'));
-  assert.equal(checkResults(run.events), { 'backend-health': true, 'backend-ready': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.backend-ready': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
 
   // By hand: the backend answers under the Service's name only; the frontend's /api/tasks rewrite reaches it.
   const id = randomBytes(3).toString('hex');
@@ -93,7 +93,7 @@ it('public-api-url: NEXT_PUBLIC_API_URL is a build arg with its reason; the app 
   const run = await runBuildImages(ARGS, fixtureEnv('public-api-url', bases));
   assert.is(run.code, 0, explain(run));
   assert.ok(explained(run).some((l) => l.startsWith('frontend: build arg NEXT_PUBLIC_API_URL=')), explained(run).join('\n'));
-  assert.equal(checkResults(run.events), { 'backend-health': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
 });
 
 test.run();

@@ -32,7 +32,7 @@ const checkNames = (run: ScriptRun) => run.events.filter((e) => e.type === 'resu
 it('no-health: no health routes anywhere; the probes and the container test use the defaults the analysis chose (/ and /openapi.json)', async () => {
   const run = await runBuildImages(ARGS, fixtureEnv('no-health', bases));
   assert.is(run.code, 0, explain(run));
-  assert.equal(checkResults(run.events), { 'backend-health': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
   assert.ok(checkNames(run).some((m) => m.startsWith('backend /openapi.json')), checkNames(run).join('\n'));
   assert.ok(checkNames(run).some((m) => m.startsWith('frontend /:')), checkNames(run).join('\n'));
   assert.match(run.stdout, /APP_NO_HEALTH_ROUTE/, 'the missing health route is a warning, not a stop');
@@ -41,7 +41,7 @@ it('no-health: no health routes anywhere; the probes and the container test use 
 it('pnpm: our frontend Dockerfile installs with pnpm from pnpm-lock.yaml', async () => {
   const run = await runBuildImages(ARGS, fixtureEnv('pnpm', bases));
   assert.is(run.code, 0, explain(run));
-  assert.equal(checkResults(run.events), { 'backend-health': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
   // pnpm's layout (node_modules/.pnpm) made it into the standalone server: pnpm installed it, not npm.
   const ref = run.events.find((e) => e.type === 'result' && e.image === 'frontend' && typeof e.digest === 'string')!.ref as string;
   const layout = await docker.exec(['run', '--rm', '--entrypoint', 'node', ref, '-e', 'process.stdout.write(String(require("fs").existsSync("/app/node_modules/.pnpm")))'], { timeoutMs: 60_000 });
@@ -53,7 +53,7 @@ it('extra-secret: APP_SECRETS reaches the containers (the backend cannot start w
   const env = fixtureEnv('extra-secret', bases, { APP_SECRETS: 'BETTER_AUTH_SECRET', BETTER_AUTH_SECRET: secret });
   const run = await runBuildImages(['--verbose', ...ARGS], env);
   assert.is(run.code, 0, explain(run));
-  assert.equal(checkResults(run.events), { 'backend-health': true, 'frontend-health': true, 'frontend-home': true }, explain(run));
+  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
   assert.not.ok(run.stdout.includes(secret) || run.stderr.includes(secret), 'the secret value was printed');
   // Without the value, the configuration says so before anything is built.
   const missing = await runBuildImages(ARGS, fixtureEnv('extra-secret', bases, { APP_SECRETS: 'BETTER_AUTH_SECRET' }));
