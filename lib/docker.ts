@@ -13,6 +13,7 @@ import path from 'node:path';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';
 import { CommandError, startBackground, tail, type RunOptions, type RunResult, type Runner } from './exec.ts';
 import type { Logger } from './log.ts';
+import { sameImage } from './providers/shared.ts';
 
 export type BuildMode = 'buildx' | 'builtin';
 
@@ -224,19 +225,60 @@ export class Docker {
     return version;
   }
 
-  /** Inspects images in parallel; missing ones are absent from the map. */
+  /**
+   * Inspects images in one `docker image inspect` (a process per image costs more than
+   * the engine's answer); missing ones are absent from the map. Docker prints the found
+   * ones in argument order and names each missing one on stderr, so every found line is
+   * matched to its reference; when that cannot be done surely, each one is asked alone.
+   */
   async inspectImages(refs: readonly string[]): Promise<Map<string, ImageInfo>> {
+    const known = this.recent(refs);
+    const unique = [...new Set(refs)].filter((ref) => !known.has(ref));
+    if (unique.length <= 1) return new Map([...known, ...(await this.inspectEach(unique))]);
+    const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ...unique], { nothrow: true, timeoutMs: 30_000 });
+    const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const missing = new Set(unique.filter((ref) => errors.some((line) => /no such image/i.test(line) && sameImage(line.replace(/^.*no such image:\s*/i, '').trim(), ref))));
+    const unexplained = errors.filter((line) => !/no such image/i.test(line));
+    const found = unique.filter((ref) => !missing.has(ref));
+    const lines = result.stdout.split('\n').filter((l) => l.trim().startsWith('{'));
+    if (unexplained.length || lines.length !== found.length || (result.exitCode !== 0) !== (missing.size > 0)) return this.inspectEach(unique);
+    const infos = found.map((ref, i) => [ref, JSON.parse(lines[i]!) as ImageInfo] as const);
+    for (const [ref, info] of infos) this.seen.set(ref, { info, at: Date.now() });
+    return new Map([...known, ...infos]);
+  }
+
+  /**
+   * Images this object saw present moments ago: a run asks about the same base and
+   * skipped images several times (plan, base check, sizes) and one answer serves all.
+   * A change made through this object forgets them (a build, the tags it makes; tag, pull, rm, all).
+   */
+  private readonly seen = new Map<string, { info: ImageInfo; at: number }>();
+  private static readonly SEEN_MS = 30_000;
+
+  private recent(refs: readonly string[]): Map<string, ImageInfo> {
+    const now = Date.now();
+    return new Map(refs.flatMap((ref) => {
+      const hit = this.seen.get(ref);
+      return hit && now - hit.at < Docker.SEEN_MS ? [[ref, hit.info] as const] : [];
+    }));
+  }
+
+  private async inspectEach(refs: readonly string[]): Promise<Map<string, ImageInfo>> {
     const infos = await Promise.all(refs.map((ref) => this.inspectImage(ref)));
     return new Map(refs.flatMap((ref, i) => (infos[i] ? [[ref, infos[i]!] as const] : [])));
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    const known = this.recent([ref]).get(ref);
+    if (known) return known;
     const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ref], { nothrow: true, timeoutMs: 30_000 });
     if (result.exitCode !== 0) {
       if (/no such image/i.test(result.stderr)) return undefined;
       throw new ToolkitError(`docker image inspect ${ref} failed: ${tail(result.stderr, 1)}`);
     }
-    return JSON.parse(result.stdout) as ImageInfo;
+    const info = JSON.parse(result.stdout) as ImageInfo;
+    this.seen.set(ref, { info, at: Date.now() });
+    return info;
   }
 
   /** Layers, newest first, with their sizes in bytes. */
@@ -252,10 +294,12 @@ export class Docker {
   }
 
   async tag(source: string, target: string): Promise<void> {
+    this.seen.clear();
     await this.exec(['tag', source, target], { timeoutMs: 30_000 });
   }
 
   async removeImages(refs: readonly string[]): Promise<void> {
+    this.seen.clear();
     if (refs.length) await this.exec(['image', 'rm', ...refs], { nothrow: true, timeoutMs: 60_000 });
   }
 
@@ -263,6 +307,7 @@ export class Docker {
   async ensureBaseImage(image: string, buildArg: string, signal?: AbortSignal): Promise<'present' | 'pulled'> {
     if (await this.inspectImage(image)) return 'present';
     this.log?.debug(`pulling ${image}`);
+    this.seen.clear();
     const result = await this.exec(['pull', image], { nothrow: true, timeoutMs: 15 * 60_000, signal }).catch((error: unknown) => {
       if (error instanceof CommandError) return { exitCode: 1, stderr: error.timedOut ? 'timed out after 15 minutes' : error.stderrTail, stdout: '' };
       throw error;
@@ -273,6 +318,7 @@ export class Docker {
 
   /** Runs a BuildKit build with plain progress, reporting each Dockerfile step as it starts. */
   async build(req: BuildRequest): Promise<BuildOutcome> {
+    for (const tag of req.tags) this.seen.delete(tag);
     const args = [
       ...(this.cli.buildMode === 'buildx' ? ['buildx', 'build', '--load'] : ['build']),
       '--progress=plain',
@@ -375,3 +421,4 @@ export interface ContainerState {
 export function looksLikePullFailure(text: string): boolean {
   return PULL_FAILURE.test(text) && /load metadata for|pull|resolve|manifest/i.test(text);
 }
+
