@@ -8,7 +8,7 @@ import { ExitCode, ToolkitError, UsageError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
 import type { Logger, StepRecord } from '../log.ts';
 import type { ClusterProvider } from '../providers/types.ts';
-import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, inspectPlanned, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
+import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
 import { testContainers, type ContainerTestReport } from './container-test.ts';
 import { createLoadQueue, loadOne, needsLoad } from './load.ts';
 import { planImages, type ImageName, type ImagePlan } from './plan.ts';
@@ -125,7 +125,8 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
     if (signal?.aborted) throw new ToolkitError('interrupted during the image build', ExitCode.interrupted);
   };
   checkAborted();
-  const present = await inspectPlanned(engine, plans);
+  // The bases in the same call: the base check before the builds and the sizes then need no call of their own.
+  const present = await engine.docker.inspectImages([...plans.flatMap((p) => [p.ref, p.devRef]), ...new Set(plans.map((p) => p.base))]);
   const toBuild = plans.filter((p) => opts.force || !present.has(p.ref));
   await prepareBuilds(engine, toBuild, log, signal);
   const builder = createBuilder(engine, opts.config, { log, noCache: opts.noCache, signal, env: opts.env, caBundle: opts.caBundle }, toBuild.map((p) => p.name));
@@ -141,21 +142,25 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
   const chain = async (plan: ImagePlan): Promise<ImageResult> => {
     const result = toBuild.includes(plan) ? await buildOne(builder, plan) : await skipBuild(engine, plan, present, log);
     emit({ type: result.action, image: plan.name, result });
-    if (sizeMode !== 'off') {
+    const sizing = sizeMode === 'off' ? undefined : (async () => {
       checkAborted();
       result.size = await measureSize(engine, plan, log, sizeMode);
       emit({ type: 'sized', image: plan.name, size: result.size });
-      if (result.size.overBudget) {
-        over.push(overBudgetText(plan, result.size));
-        if (sizeMode === 'fail') return result; // not loaded: the job fails below
-      }
-    }
+      if (result.size.overBudget) over.push(overBudgetText(plan, result.size));
+    })();
+    // 'fail': an image over its budget is not loaded, so the size comes first; 'warn' only
+    // reports it, so the load does not wait for it (its 'sized' event may follow 'loaded').
+    if (sizeMode === 'fail') {
+      await sizing;
+      if (result.size?.overBudget) return result; // not loaded: the job fails below
+    } else sizing?.catch(() => undefined);
     if (provider) {
       checkAborted();
       const didLoad = needsLoad(engine) && (await loadOne(provider, plan, log, queue));
       if (didLoad) loaded++;
       emit({ type: 'loaded', image: plan.name, ref: plan.ref, loaded: didLoad });
     }
+    await sizing;
     emit({ type: 'ready', image: plan.name, result });
     return result;
   };
