@@ -77,9 +77,11 @@ export function configStage(log: Logger, opts: DeployOptions): Config {
 }
 
 /** Stage 1: configuration (exit 2 on bad values) then prerequisites (exit 3). Changes nothing. */
-export async function checkStage(log: Logger, opts: DeployOptions, run: Runner, loaded?: Config): Promise<{ config: Config; prereqs: PrereqReport }> {
+export async function checkStage(log: Logger, opts: DeployOptions, run: Runner, loaded?: Config, provider?: ClusterProvider['name']): Promise<{ config: Config; prereqs: PrereqReport }> {
   const config = loaded ?? configStage(log, opts);
-  const { required, optional } = requiredTools(config, opts.skipBuild, opts.dryRun);
+  const tools = requiredTools(config, opts.skipBuild, opts.dryRun);
+  // The optional tools are for a provider auto-detection may find; one already found needs only its own.
+  const { required, optional } = provider ? { ...tools, optional: tools.optional.filter((t) => t === provider) } : tools;
   const prereqs = await log.spin('checking tools', () => checkPrereqs(run, required, optional));
   for (const result of prereqs.results) {
     if (result.status === 'ok') log.ok(result.message);
@@ -231,7 +233,7 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     const render = () => renderValues(run, { bin: 'helm' }, config, generated, userValues, extraFiles, opts);
     const rendering = fast?.target ? settleLater(render()) : undefined;
     // A failed check waits for the render, whose finally removes the private values file.
-    const { prereqs } = await checkStage(log, opts, run, config).catch(async (error: unknown) => { await rendering?.().catch(() => undefined); throw error; });
+    const { prereqs } = await checkStage(log, opts, run, config, fast?.target?.provider).catch(async (error: unknown) => { await rendering?.().catch(() => undefined); throw error; });
     const helm = helmOf(prereqs) ?? await detectHelm(run);
     const rendered = await (rendering ?? render)();
     step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;

@@ -57,13 +57,16 @@ export async function resolveDockerCli(run: Runner, env: NodeJS.ProcessEnv = pro
   }
   const rejected: string[] = [];
   for (const cli of candidates) {
-    const probe = await run(cli, ['--version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined);
+    // Both questions at once: the usual first candidate answers both, and a start costs more than an answer.
+    const [probe, buildx] = await Promise.all([
+      run(cli, ['--version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined),
+      run(cli, ['buildx', 'version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined),
+    ]);
     const version = probe && probe.exitCode === 0 ? parseCliVersion(probe.stdout) : undefined;
     if (!version) {
       rejected.push(`${cli}: does not run (${probe ? tail(probe.stderr || probe.stdout, 1) : 'not executable'})`);
       continue;
     }
-    const buildx = await run(cli, ['buildx', 'version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined);
     if (buildx?.exitCode === 0) return { path: cli, version, buildMode: 'buildx' };
     if (Number(version.split('.')[0]) < OLDEST_CLI_WITH_BUILTIN_BUILDKIT) return { path: cli, version, buildMode: 'builtin' };
     rejected.push(`${cli}: version ${version} needs the buildx plugin for BuildKit builds and has none`);
