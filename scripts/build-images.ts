@@ -2,9 +2,6 @@
 // Build the frontend and backend images: npx zx scripts/build-images.ts --help
 import { REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
-import { buildPipeline, pipelineSteps } from '../lib/images/pipeline.ts';
-import { parseOnly } from '../lib/images/plan.ts';
-import { resolveProvider } from '../lib/providers/index.ts';
 
 export const spec = defineScript({
   name: 'build-images',
@@ -37,6 +34,10 @@ export const spec = defineScript({
 });
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const [{ buildPipeline, pipelineSteps }, { parseOnly }, { resolveProvider }] = await Promise.all([
+    import('../lib/images/pipeline.ts'), import('../lib/images/plan.ts'), import('../lib/providers/index.ts'),
+  ]);
   const only = parseOnly(args.flags.only);
   const noCache = args.flags.cold;
   const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: args.flags.dotenv, root: REPO_ROOT });
