@@ -15,7 +15,7 @@ import { createRunner, type Runner } from './exec.ts';
 import { parse } from 'yaml';
 import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
-import { buildPipeline } from './images/pipeline.ts';
+import { buildPipeline, refsToInspect } from './images/pipeline.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
 import { Kubectl, RolloutError } from './kube.ts';
 import { watchRollout } from './rollout.ts';
@@ -228,7 +228,9 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     // The cluster stage's reads start now too when the probe found a local (or allowed) cluster that runs; they change nothing.
     const clusterReads = fast?.provider && fast.target ? settleLater(clusterChecks(new Kubectl(run, { context: fast.target.context, namespace: config.namespace }), config, wantedPorts, opts.signal)) : undefined;
     // The host's engine is connected while the tools are probed and the values rendered (minikube's is known only later).
-    const engine = !opts.skipBuild && fast?.provider && !fast.provider.dockerEnv ? settleLater(connectEngine({ log, run, env: opts.env })) : undefined;
+    const engine = !opts.skipBuild && fast?.provider && !fast.provider.dockerEnv
+      ? settleLater(connectEngine({ log, run, env: opts.env }).then(async (e) => { await e.docker.inspectImages(refsToInspect(plans)).catch(() => undefined); return e; }))
+      : undefined;
     // The render runs during the version probes when every tool is on PATH (the probe got as far as the context); else after them.
     const render = () => renderValues(run, { bin: 'helm' }, config, generated, userValues, extraFiles, opts);
     const rendering = fast?.target ? settleLater(render()) : undefined;

@@ -8,6 +8,7 @@
 // old CLI runs `docker build` on the built-in BuildKit. DOCKER_CLI picks one
 // explicitly. The same CLI is then used for every other call, so one engine
 // (DOCKER_HOST, or the provider's docker-env) sees the whole job.
+// (~430 lines: every docker call in one place; the BuildKit progress reader could move out.)
 import { accessSync, constants, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';
@@ -237,7 +238,8 @@ export class Docker {
   async inspectImages(refs: readonly string[]): Promise<Map<string, ImageInfo>> {
     const known = this.recent(refs);
     const unique = [...new Set(refs)].filter((ref) => !known.has(ref));
-    if (unique.length <= 1) return new Map([...known, ...(await this.inspectEach(unique))]);
+    const present = [...known].flatMap(([ref, info]) => (info ? [[ref, info] as const] : []));
+    if (unique.length <= 1) return new Map([...present, ...(await this.inspectEach(unique))]);
     const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ...unique], { nothrow: true, timeoutMs: 30_000 });
     const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
     const missing = new Set(unique.filter((ref) => errors.some((line) => /no such image/i.test(line) && sameImage(line.replace(/^.*no such image:\s*/i, '').trim(), ref))));
@@ -247,18 +249,20 @@ export class Docker {
     if (unexplained.length || lines.length !== found.length || (result.exitCode !== 0) !== (missing.size > 0)) return this.inspectEach(unique);
     const infos = found.map((ref, i) => [ref, JSON.parse(lines[i]!) as ImageInfo] as const);
     for (const [ref, info] of infos) this.seen.set(ref, { info, at: Date.now() });
-    return new Map([...known, ...infos]);
+    for (const ref of missing) this.seen.set(ref, { info: undefined, at: Date.now() });
+    return new Map([...present, ...infos]);
   }
 
   /**
-   * Images this object saw present moments ago: a run asks about the same base and
-   * skipped images several times (plan, base check, sizes) and one answer serves all.
-   * A change made through this object forgets them (a build, the tags it makes; tag, pull, rm, all).
+   * What this object saw moments ago (an image, or its absence): a run asks about the same
+   * base and planned images several times (before the builds, the base check, the sizes)
+   * and one answer serves all. A change made through this object forgets them (a build,
+   * the tags it makes; tag, pull, rm, all).
    */
-  private readonly seen = new Map<string, { info: ImageInfo; at: number }>();
+  private readonly seen = new Map<string, { info: ImageInfo | undefined; at: number }>();
   private static readonly SEEN_MS = 30_000;
 
-  private recent(refs: readonly string[]): Map<string, ImageInfo> {
+  private recent(refs: readonly string[]): Map<string, ImageInfo | undefined> {
     const now = Date.now();
     return new Map(refs.flatMap((ref) => {
       const hit = this.seen.get(ref);
@@ -272,11 +276,14 @@ export class Docker {
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
-    const known = this.recent([ref]).get(ref);
-    if (known) return known;
+    const known = this.recent([ref]);
+    if (known.has(ref)) return known.get(ref);
     const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ref], { nothrow: true, timeoutMs: 30_000 });
     if (result.exitCode !== 0) {
-      if (/no such image/i.test(result.stderr)) return undefined;
+      if (/no such image/i.test(result.stderr)) {
+        this.seen.set(ref, { info: undefined, at: Date.now() });
+        return undefined;
+      }
       throw new ToolkitError(`docker image inspect ${ref} failed: ${tail(result.stderr, 1)}`);
     }
     const info = JSON.parse(result.stdout) as ImageInfo;
@@ -356,6 +363,7 @@ export class Docker {
       pump();
       progress.end();
       if (bg.stdout().trim()) for (const line of bg.stdout().trim().split('\n')) progress.lines.push(line);
+      for (const tag of req.tags) this.seen.delete(tag); // an inspect during the build saw them missing
       return { ok: exitCode === 0 && !timedOut, exitCode, durationMs: performance.now() - started, progress, timedOut };
     } finally {
       clearInterval(timer);

@@ -73,6 +73,15 @@ export function pipelineSteps(opts: Pick<PipelineOptions, 'steps' | 'plans' | 'e
   return [...(opts.plans ? [] : ['Inputs']), ...(opts.engine ? [] : ['Docker engine']), 'Images', ...(opts.test ? ['Container test'] : [])];
 }
 
+/**
+ * What the pipeline asks the engine before it builds, in one call: each planned image, its `:dev`
+ * tag and the bases (the base check and the sizes then need no call of their own). A caller that
+ * connects the engine early (deploy) asks the same while other work runs; the engine remembers.
+ */
+export function refsToInspect(plans: readonly ImagePlan[]): string[] {
+  return [...plans.flatMap((p) => [p.ref, p.devRef]), ...new Set(plans.map((p) => p.base))];
+}
+
 /** Plans (unless given), connects, runs every image's chain at once, then the container test. */
 export async function buildPipeline(opts: PipelineOptions): Promise<PipelineReport> {
   const { log, config } = opts;
@@ -125,8 +134,7 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
     if (signal?.aborted) throw new ToolkitError('interrupted during the image build', ExitCode.interrupted);
   };
   checkAborted();
-  // The bases in the same call: the base check before the builds and the sizes then need no call of their own.
-  const present = await engine.docker.inspectImages([...plans.flatMap((p) => [p.ref, p.devRef]), ...new Set(plans.map((p) => p.base))]);
+  const present = await engine.docker.inspectImages(refsToInspect(plans));
   const toBuild = plans.filter((p) => opts.force || !present.has(p.ref));
   await prepareBuilds(engine, toBuild, log, signal);
   const builder = createBuilder(engine, opts.config, { log, noCache: opts.noCache, signal, env: opts.env, caBundle: opts.caBundle }, toBuild.map((p) => p.name));
