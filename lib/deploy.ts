@@ -234,12 +234,17 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     // The render runs during the version probes when every tool is on PATH (the probe got as far as the context); else after them.
     const render = () => renderValues(run, { bin: 'helm' }, config, generated, userValues, extraFiles, opts);
     const rendering = fast?.target ? settleLater(render()) : undefined;
-    // A failed check waits for the render, whose finally removes the private values file.
-    const { prereqs } = await checkStage(log, opts, run, config, fast?.target?.provider).catch(async (error: unknown) => { await rendering?.().catch(() => undefined); throw error; });
-    const helm = helmOf(prereqs) ?? await detectHelm(run);
-    const rendered = await (rendering ?? render)();
-    step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
-    return { config, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads };
+    try {
+      const { prereqs } = await checkStage(log, opts, run, config, fast?.target?.provider);
+      const helm = helmOf(prereqs) ?? await detectHelm(run);
+      const rendered = await (rendering ?? render)();
+      step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
+      return { config, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads };
+    } catch (error) {
+      // A failed check waits for the render, whose finally removes the private values file.
+      await rendering?.().catch(() => undefined);
+      throw error;
+    }
   });
   if ('fast' in first && first.fast?.unchanged) {
     await reportUnchanged(log, DEPLOY_STEPS, first.config, first.fast);
