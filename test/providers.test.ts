@@ -6,6 +6,7 @@ import type { RunOptions, Runner } from '../lib/exec.ts';
 import { isLoopbackServer, providerFor, type ClusterTarget } from '../lib/providers/index.ts';
 import { K3dProvider } from '../lib/providers/k3d.ts';
 import { KindProvider } from '../lib/providers/kind.ts';
+import { MinikubeProvider } from '../lib/providers/minikube.ts';
 
 const CASES: [string, boolean][] = [
   ['https://127.0.0.1:6443', true],
@@ -72,6 +73,24 @@ test('kind and k3d: a cluster name given explicitly wins over the context', () =
   assert.is(new KindProvider(run, 'my-context', 'named').cluster, 'named');
   assert.is(new K3dProvider(run, 'k3d-a').cluster, 'a');
   assert.is(new KindProvider(run, 'kindly').cluster, 'kindly', 'only a kind- prefix is taken off');
+});
+
+
+test('minikube: one image ls answers every hasImage; a load checks with a fresh listing', async () => {
+  const calls: string[] = [];
+  let listed = ['docker.io/library/todo-backend:abc'];
+  const run: Runner = async (cmd, args) => {
+    calls.push([cmd, ...args.slice(2)].join(' '));
+    if (args.includes('load')) listed = [...listed, 'docker.io/library/todo-frontend:abc'];
+    return { command: '', stdout: args.includes('ls') ? listed.join('\n') + '\n' : '', stderr: '', exitCode: 0, durationMs: 1 };
+  };
+  const minikube = new MinikubeProvider(run, 'minikube', { driver: 'docker', runtime: 'containerd' });
+  assert.equal(await Promise.all([minikube.hasImage('todo-backend:abc'), minikube.hasImage('todo-frontend:abc')]), [true, false]);
+  assert.equal(calls, ['minikube image ls --format short']);
+  await minikube.loadImage('todo-frontend:abc');
+  assert.equal(calls, ['minikube image ls --format short', 'minikube image load todo-frontend:abc', 'minikube image ls --format short']);
+  assert.is(await minikube.hasImage('todo-frontend:abc'), true);
+  assert.is(calls.length, 3);
 });
 
 test.run();
