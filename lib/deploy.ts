@@ -15,19 +15,16 @@ import { createRunner, type Runner } from './exec.ts';
 import { parse } from 'yaml';
 import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
-import { buildPipeline, refsToInspect } from './images/pipeline.ts';
 import { planImages, type ImagePlan } from './images/plan.ts';
 import { Kubectl, RolloutError } from './kube.ts';
-import { watchRollout } from './rollout.ts';
 import { checkDumpDir, failureReport, writeDump } from './failure-dump.ts';
 import { Logger } from './log.ts';
-import { pollIntervalMs, RolloutProgress } from './rollout-progress.ts';
 import { checkPrereqs, type PrereqReport, type ToolName } from './prereqs.ts';
 import { reportAccess, servicePorts } from './deploy-access.ts';
 import { mergeValues, readValuesFile } from './deploy-values.ts';
 export { mergeValues } from './deploy-values.ts';
 import { probeUnchanged, reportUnchanged, type Unchanged } from './deploy-fastpath.ts';
-import { connectEngine, type Engine } from './images/build.ts';
+import type { Engine } from './images/build.ts';
 import { providerFor } from './providers/index.ts';
 import type { ClusterProvider } from './providers/types.ts';
 import { registerSecret } from './redact.ts';
@@ -142,6 +139,7 @@ async function imagesStage(run: Runner, log: Logger, config: Config, provider: C
   let loaded = 0;
   if (provider && !opts.skipBuild) {
     // Sizes over budget are a warning here: build-images is where budgets fail a job.
+    const { buildPipeline } = await import('./images/pipeline.ts');
     const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, sizes: 'warn', signal: opts.signal, engine: await engine?.() });
     built = report.built;
     loaded = report.loaded;
@@ -223,13 +221,15 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       return { config, fast };
     }
     if (fast) log.debug(`full deploy: ${fast.reason}`);
+    // The image pipeline's modules load while the tools are probed (a no-op never needs them).
+    if (!opts.skipBuild) import('./images/pipeline.ts').catch(() => undefined);
     const chartDefaults = (parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
     const wantedPorts = wantedNodePorts([generated, ...userValues].reduce(mergeValues, chartDefaults), { generated, userFiles: extraFiles });
     // The cluster stage's reads start now too when the probe found a local (or allowed) cluster that runs; they change nothing.
     const clusterReads = fast?.provider && fast.target ? settleLater(clusterChecks(new Kubectl(run, { context: fast.target.context, namespace: config.namespace }), config, wantedPorts, opts.signal)) : undefined;
     // The host's engine is connected while the tools are probed and the values rendered (minikube's is known only later).
     const engine = !opts.skipBuild && fast?.provider && !fast.provider.dockerEnv
-      ? settleLater(connectEngine({ log, run, env: opts.env }).then(async (e) => { await e.docker.inspectImages(refsToInspect(plans)).catch(() => undefined); return e; }))
+      ? settleLater(import('./host-engine.ts').then(({ connectHostEngine }) => connectHostEngine({ log, run, env: opts.env, plans })))
       : undefined;
     // The render runs during the version probes when every tool is on PATH (the probe got as far as the context); else after them.
     const render = () => renderValues(run, { bin: 'helm' }, config, generated, userValues, extraFiles, opts);
@@ -326,6 +326,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       step.summary = opts.dryRun ? 'dry run' : 'skipped (--no-wait)';
       return;
     }
+    // Loaded when needed: a no-op redeploy never gets here (modules cost start-up time).
+    const [{ watchRollout }, { pollIntervalMs, RolloutProgress }] = await Promise.all([import('./rollout.ts'), import('./rollout-progress.ts')]);
     const progress = new RolloutProgress(log);
     try {
       const ready = await watchRollout(cluster.kubectl, {

@@ -11,6 +11,7 @@ import type { ClusterProvider } from '../providers/types.ts';
 import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
 import { testContainers, type ContainerTestReport } from './container-test.ts';
 import { createLoadQueue, loadOne, needsLoad } from './load.ts';
+import { refsToInspect } from '../host-engine.ts';
 import { planImages, type ImageName, type ImagePlan } from './plan.ts';
 import { measureSize, overBudgetText, sizeError, type SizeMode, type SizeReport } from './sizes.ts';
 
@@ -71,15 +72,6 @@ export interface PipelineReport {
 export function pipelineSteps(opts: Pick<PipelineOptions, 'steps' | 'plans' | 'engine' | 'test'>): string[] {
   if (!opts.steps) return [];
   return [...(opts.plans ? [] : ['Inputs']), ...(opts.engine ? [] : ['Docker engine']), 'Images', ...(opts.test ? ['Container test'] : [])];
-}
-
-/**
- * What the pipeline asks the engine before it builds, in one call: each planned image, its `:dev`
- * tag and the bases (the base check and the sizes then need no call of their own). A caller that
- * connects the engine early (deploy) asks the same while other work runs; the engine remembers.
- */
-export function refsToInspect(plans: readonly ImagePlan[]): string[] {
-  return [...plans.flatMap((p) => [p.ref, p.devRef]), ...new Set(plans.map((p) => p.base))];
 }
 
 /** Plans (unless given), connects, runs every image's chain at once, then the container test. */
