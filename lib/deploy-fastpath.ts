@@ -67,7 +67,7 @@ export async function probeUnchanged(input: FastPathInput): Promise<Unchanged | 
   if (missing.length) return { unchanged: false, reason: `not on PATH: ${missing.join(', ')}` };
   let target: ClusterTarget;
   try {
-    target = await resolveTarget(run, config, input.env);
+    target = await resolveTarget(run, config, input.env ?? process.env);
   } catch (error) {
     return { unchanged: false, reason: `context: ${(error as Error).message}` };
   }

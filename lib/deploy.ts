@@ -257,7 +257,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       step.summary = 'dry run: the cluster is not contacted';
       return undefined;
     }
-    const result = await clusterStage(run, config, log, { allowRemote: Boolean(opts.allowRemote), env: opts.env });
+    // The runner's environment (createRunner's default): the kubeconfig is then read from its files.
+    const result = await clusterStage(run, config, log, { allowRemote: Boolean(opts.allowRemote), env: opts.env ?? process.env });
     const kubectl = new Kubectl(run, { context: result.target.context, namespace: config.namespace });
     const ns = clusterReads && fast?.target?.context === result.target.context && !result.started ? await clusterReads() : await clusterChecks(kubectl, config, wantedPorts, opts.signal);
     step.summary = `${result.target.context} (${result.target.provider}${result.started ? ', started' : ''}), namespace ${config.namespace}${ns ? '' : ' (will be created)'}`;

@@ -12,6 +12,7 @@ import { difference } from '../lib/deploy-fastpath.ts';
 import { Docker } from '../lib/docker.ts';
 import type { Runner } from '../lib/exec.ts';
 import { readKubeconfigFiles } from '../lib/kubeconfig-file.ts';
+import { resolveTarget } from '../lib/providers/index.ts';
 import { KindProvider } from '../lib/providers/kind.ts';
 import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 
@@ -154,6 +155,27 @@ test('kind provider: one node listing answers hasImage for every image and the n
   assert.is(await kind.hasImage('todo-backend:1'), true);
   if (process.platform === 'linux') assert.is(await kind.nodeAddress(), '172.18.0.2');
   assert.equal(seen.map((c) => c[0]), ['kubectl', 'kind']);
+});
+
+test('resolveTarget reads the kubeconfig files only with the runner\'s environment in hand; else it asks kubectl, as the runner would', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-'));
+  try {
+    const file = path.join(dir, 'config');
+    writeFileSync(file, 'current-context: kind-fromfile\ncontexts:\n- name: kind-fromfile\n  context: {cluster: c}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:6443"}\n');
+    const asked: string[] = [];
+    const view = { 'current-context': 'kind-fromkubectl', contexts: [{ name: 'kind-fromkubectl', context: { cluster: 'c' } }], clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }] };
+    const run: Runner = async (cmd, args) => {
+      asked.push([cmd, ...args].join(' '));
+      return { command: '', stdout: JSON.stringify(view), stderr: '', exitCode: 0, durationMs: 1 };
+    };
+    const config = { kubeContext: undefined, provider: 'auto' as const, minikubeProfile: 'minikube' };
+    assert.is((await resolveTarget(run, config, { KUBECONFIG: file })).context, 'kind-fromfile');
+    assert.equal(asked, []);
+    assert.is((await resolveTarget(run, config)).context, 'kind-fromkubectl');
+    assert.equal(asked, ['kubectl config view --output json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
