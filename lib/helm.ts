@@ -88,7 +88,8 @@ export async function releaseStatus(run: Runner, helm: Pick<HelmInfo, 'bin'>, re
   try {
     const result = await helmRun(run, helm, ref, ['status', ref.release, ...scope(ref), '--output', 'json']);
     const json = JSON.parse(result.stdout) as { version: number; info: { status: string; description?: string }; config?: unknown };
-    return { revision: json.version, status: json.info.status, description: json.info.description ?? '', values: json.config ?? {} };
+    // config is omitted when empty; then `helm get values` answers (deployedValues), as it would for a Helm that never prints it.
+    return { revision: json.version, status: json.info.status, description: json.info.description ?? '', values: json.config };
   } catch (error) {
     if (error instanceof CommandError && /release: not found/.test(error.stderrTail)) return undefined;
     throw error;
