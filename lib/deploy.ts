@@ -2,6 +2,9 @@
 // images, release, rollout, done. Idempotent: a second run with nothing changed
 // builds, loads and upgrades nothing. Every check that needs no cluster (configuration,
 // tools, app inputs, values against the chart) passes before anything is started or built.
+// A run that would change nothing stops after three reads (lib/deploy-fastpath.ts); a run that
+// changes something overlaps what does not depend on each other (tool probes, the values check,
+// the cluster reads, the engine connection). (~370 lines: the stages read in order in one place.)
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,22 +15,24 @@ import { createRunner, type Runner } from './exec.ts';
 import { parse } from 'yaml';
 import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
-import { buildPipeline } from './images/pipeline.ts';
-import { explainPlan } from './images/pipeline.ts';
-import { planImages, type ImagePlan } from './images/plan.ts';
+import { explainPlan, planImages, type ImagePlan } from './images/plan.ts';
+import { Kubectl } from './kubectl.ts';
 import { analyzeOrFail, appValues, browserUrls, needsBrowserUrl, quietPlan, type BrowserUrls } from './own-app.ts';
 import type { AppAnalysis } from './app/types.ts';
-import { Kubectl, releaseSelector } from './kubectl.ts';
-import { RolloutError, watchRollout } from './rollout.ts';
+import { RolloutError } from './rollout.ts';
 import { checkDumpDir, failureReport, writeDump } from './failure-dump.ts';
 import { Logger } from './log.ts';
-import { pollIntervalMs, RolloutProgress } from './rollout-progress.ts';
 import { checkPrereqs, type PrereqReport, type ToolName } from './prereqs.ts';
+import { reportAccess, servicePorts } from './deploy-access.ts';
+import { mergeValues, readValuesFile } from './deploy-values.ts';
+export { mergeValues } from './deploy-values.ts';
+import { probeUnchanged, reportUnchanged, type Unchanged } from './deploy-fastpath.ts';
+import type { Engine } from './images/build.ts';
 import { providerFor } from './providers/index.ts';
 import type { ClusterProvider } from './providers/types.ts';
 import { registerSecret } from './redact.ts';
 import { CHART_PATH, REPO_ROOT } from './render.ts';
-import { checkNodePorts, renderChecked, wantedNodePorts } from './values-check.ts';
+import { checkNodePorts, renderChecked, wantedNodePorts, type WantedPort } from './values-check.ts';
 
 const CHART_DIR = path.join(REPO_ROOT, CHART_PATH);
 
@@ -63,14 +68,22 @@ export function requiredTools(config: Pick<Config, 'provider'>, skipBuild: boole
   return { required, optional };
 }
 
-/** Stage 1, part 1: configuration (exit 2 on bad values) then prerequisites (exit 3). Changes nothing. */
-export async function checkStage(log: Logger, opts: DeployOptions, run: Runner): Promise<{ config: Config; prereqs: PrereqReport }> {
+/** Stage 1, part 1: configuration and the --values files (exit 2 on bad values). Changes nothing, runs no tool. */
+export function configStage(log: Logger, opts: DeployOptions): Config {
   const { config, warnings } = loadConfig({ flags: opts.configFlags, envFile: opts.envFile, root: opts.root, env: opts.env });
   for (const warning of warnings) log.warn(warning);
   for (const file of opts.valuesFiles ?? []) {
     if (!existsSync(path.resolve(opts.root, file))) throw new UsageError(`--values ${file}: file not found`, 'give the path of a YAML values file (relative to the repository root or absolute)');
   }
-  const { required, optional } = requiredTools(config, opts.skipBuild, opts.dryRun);
+  return config;
+}
+
+/** Stage 1: configuration (exit 2 on bad values) then prerequisites (exit 3). Changes nothing. */
+export async function checkStage(log: Logger, opts: DeployOptions, run: Runner, loaded?: Config, provider?: ClusterProvider['name']): Promise<{ config: Config; prereqs: PrereqReport }> {
+  const config = loaded ?? configStage(log, opts);
+  const tools = requiredTools(config, opts.skipBuild, opts.dryRun);
+  // The optional tools are for a provider auto-detection may find; one already found needs only its own.
+  const { required, optional } = provider ? { ...tools, optional: tools.optional.filter((t) => t === provider) } : tools;
   const prereqs = await log.spin('checking tools', () => checkPrereqs(run, required, optional));
   for (const result of prereqs.results) {
     if (result.status === 'ok') log.ok(result.message);
@@ -98,36 +111,13 @@ export function deployValues(config: Config, refs: { frontend: ImageRef; backend
   return app ? mergeValues(base, appValues(config, app, browser)) : base;
 }
 
-/** A --values file as a map; exit 2 naming it when it is not YAML or not a map (Helm would refuse it too). */
-function readValuesFile(f: { given: string; file: string }): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(f.file, 'utf8')) ?? {};
-  } catch (error) {
-    throw new ToolkitError(`--values ${f.given}: not valid YAML: ${(error as Error).message.split('\n')[0]}`, ExitCode.usage, 'fix the YAML at the line named', 'VALUES_INVALID');
-  }
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ToolkitError(`--values ${f.given}: the top level must be a map of keys (it is a ${Array.isArray(doc) ? 'list' : typeof doc})`, ExitCode.usage, 'a values file looks like `frontend:\n  replicaCount: 2`', 'VALUES_INVALID');
-  return doc as Record<string, unknown>;
-}
-
-/** Helm's merge of user values (pkg/cli/values mergeMaps): maps merge, anything else is replaced. */
-export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-    out[key] = isMap(prev) && isMap(value) ? mergeValues(prev, value) : value;
-  }
-  return out;
-}
-
 /**
  * Renders the chart with the values (generated + --values) through a private file; exit 2
  * VALUES_INVALID on values the chart refuses. Outside --dry-run, a stand-in PostgreSQL
  * password is added when none is given: an install reads (or generates) the real one from
  * the cluster, which `helm template` cannot, and the chart's other rules must still run here.
  */
-async function renderValues(run: Runner, helm: HelmInfo, config: Config, generated: Record<string, unknown>, userValues: readonly Record<string, unknown>[], extraFiles: readonly { given: string; file: string }[], opts: DeployOptions): Promise<string> {
+async function renderValues(run: Runner, helm: Pick<HelmInfo, 'bin'>, config: Config, generated: Record<string, unknown>, userValues: readonly Record<string, unknown>[], extraFiles: readonly { given: string; file: string }[], opts: DeployOptions): Promise<string> {
   const auth = (userValues.reduce(mergeValues, {}) as { postgresql?: { auth?: { password?: string; existingSecret?: string } } }).postgresql?.auth ?? {};
   const standIn = !opts.dryRun && config.databaseMode === 'postgres' && !auth.password && !auth.existingSecret;
   const values = standIn ? mergeValues(generated, { postgresql: { auth: { password: randomBytes(18).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x') } } }) : generated;
@@ -149,13 +139,14 @@ interface ImagesOutcome {
   loaded: number;
 }
 
-async function imagesStage(run: Runner, log: Logger, config: Config, provider: ClusterProvider | undefined, plans: ImagePlan[], opts: DeployOptions, app: AppAnalysis): Promise<ImagesOutcome> {
+async function imagesStage(run: Runner, log: Logger, config: Config, provider: ClusterProvider | undefined, plans: ImagePlan[], opts: DeployOptions, app: AppAnalysis, engine?: () => Promise<Engine>): Promise<ImagesOutcome> {
   const imageOf = (name: string) => plans.find((p) => p.name === name)!.image;
   let built = 0;
   let loaded = 0;
   if (provider && !opts.skipBuild) {
     // Sizes over budget are a warning here: build-images is where budgets fail a job.
-    const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, app, sizes: 'warn', signal: opts.signal });
+    const { buildPipeline } = await import('./images/pipeline.ts');
+    const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, app, sizes: 'warn', signal: opts.signal, engine: await engine?.() });
     built = report.built;
     loaded = report.loaded;
   } else if (provider) {
@@ -185,11 +176,13 @@ async function imagesStage(run: Runner, log: Logger, config: Config, provider: C
   return { refs, built, loaded };
 }
 
-/** The NodePorts the release's Services have now (assigned by the cluster when the values leave them unset). */
-async function servicePorts(kubectl: Kubectl, release: string, signal?: AbortSignal): Promise<{ frontend?: number; backend?: number }> {
-  const list = await kubectl.json(['services', '--selector', releaseSelector(release)], { signal });
-  const port = (suffix: string) => list.items.find((s) => s.metadata.name.endsWith(suffix))?.spec?.ports?.find((p: { nodePort?: number }) => typeof p.nodePort === 'number')?.nodePort as number | undefined;
-  return { frontend: port('-frontend'), backend: port('-backend') };
+/** The namespace (undefined: it will be created) and the NodePort pre-flight; either read proves the API server answers (exit 3 CLUSTER_UNREACHABLE otherwise). */
+async function clusterChecks(kubectl: Kubectl, config: Config, wantedPorts: WantedPort[], signal?: AbortSignal): Promise<unknown> {
+  const [ns] = await Promise.all([
+    kubectl.getOptional('namespace', config.namespace, { clusterScoped: true, signal }),
+    checkNodePorts(kubectl, { namespace: config.namespace, release: config.releaseName }, wantedPorts, signal),
+  ]);
+  return ns;
 }
 
 /** The failing pod's events and logs and the commands for more; with --dump-dir, the release's describe, events and logs as files. */
@@ -214,38 +207,73 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
 
   // Stage 1 holds every check that needs no cluster: configuration, tools, app inputs,
   // values against the chart's schema. Nothing is started, built or changed before it passes.
-  const { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir } = await log.step(DEPLOY_STEPS[0], async (step) => {
+  const description = deployDescription({ chartDigest: chartDigest(CHART_DIR) });
+  const first = await log.step(DEPLOY_STEPS[0], async (step) => {
     const dumpDir = opts.dumpDir ? checkDumpDir(opts.dumpDir, opts.root) : undefined;
-    const { config, prereqs } = await checkStage(log, opts, run);
-    // What the app folders hold, read once: the plans and the values below use these facts.
+    const config = configStage(log, opts);
+    // What the app folders hold, read once (pure file reads): the plans and the values below use these facts.
     const app = analyzeOrFail(config, log, { useOurDockerfiles: opts.useOurDockerfiles });
     const plans = planImages({ config, app });
     for (const plan of plans) explainPlan(log, plan);
     // A --registry that cannot prefix an image reference fails here, not after the build.
     if (config.registry) for (const plan of plans) underRegistry(plan.image, config.registry);
-    const helm = await detectHelm(run);
     const planned = { frontend: plans.find((p) => p.name === 'frontend')!.image, backend: plans.find((p) => p.name === 'backend')!.image };
     const generated = deployValues(config, planned, app);
     const userValues = extraFiles.map(readValuesFile);
-    const rendered = await renderValues(run, helm, config, generated, userValues, extraFiles, opts);
+    // Nothing to change: three reads and done (lib/deploy-fastpath.ts); else the full deploy, every guard included.
+    const fast = opts.dryRun ? undefined : await probeUnchanged({
+      run, log, config, plans, required: requiredTools(config, opts.skipBuild).required, wanted: userValues.reduce(mergeValues, generated),
+      description, env: opts.env, allowRemote: opts.allowRemote, signal: opts.signal,
+    });
+    if (fast?.unchanged) {
+      step.summary = 'tools on PATH; the release holds these values, the nodes these images';
+      return { config, app, fast };
+    }
+    if (fast) log.debug(`full deploy: ${fast.reason}`);
+    // The image pipeline's modules load while the tools are probed (a no-op never needs them).
+    if (!opts.skipBuild) import('./images/pipeline.ts').catch(() => undefined);
     const chartDefaults = (parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
     const wantedPorts = wantedNodePorts([generated, ...userValues].reduce(mergeValues, chartDefaults), { generated, userFiles: extraFiles });
-    step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
-    return { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir };
+    // The cluster stage's reads start now too when the probe found a local (or allowed) cluster that runs; they change nothing.
+    const clusterReads = fast?.provider && fast.target ? settleLater(clusterChecks(new Kubectl(run, { context: fast.target.context, namespace: config.namespace }), config, wantedPorts, opts.signal)) : undefined;
+    // The host's engine is connected while the tools are probed and the values rendered (minikube's is known only later).
+    const engine = !opts.skipBuild && fast?.provider && !fast.provider.dockerEnv
+      ? settleLater(import('./host-engine.ts').then(({ connectHostEngine }) => connectHostEngine({ log, run, env: opts.env, plans })))
+      : undefined;
+    // The render runs during the version probes when every tool is on PATH (the probe got as far as the context); else after them.
+    const render = () => renderValues(run, { bin: 'helm' }, config, generated, userValues, extraFiles, opts);
+    const rendering = fast?.target ? settleLater(render()) : undefined;
+    try {
+      const { prereqs } = await checkStage(log, opts, run, config, fast?.target?.provider);
+      const helm = helmOf(prereqs) ?? await detectHelm(run);
+      const rendered = await (rendering ?? render)();
+      step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
+      return { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads };
+    } catch (error) {
+      // A failed check waits for the render, whose finally removes the private values file.
+      await rendering?.().catch(() => undefined);
+      throw error;
+    }
   });
+  if ('fast' in first && first.fast?.unchanged) {
+    await reportUnchanged(log, DEPLOY_STEPS, first.config, first.fast);
+    return ExitCode.ok;
+  }
+  const { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads } = first as Exclude<typeof first, { fast: Unchanged }>;
 
   const cluster = await log.step(DEPLOY_STEPS[1], async (step) => {
     if (opts.dryRun) {
       step.summary = 'dry run: the cluster is not contacted';
       return undefined;
     }
-    const result = await clusterStage(run, config, log, { allowRemote: Boolean(opts.allowRemote), env: opts.env });
+    // The runner's environment (createRunner's default): the kubeconfig is then read from its files.
+    const result = await clusterStage(run, config, log, { allowRemote: Boolean(opts.allowRemote), env: opts.env ?? process.env });
     const kubectl = new Kubectl(run, { context: result.target.context, namespace: config.namespace });
-    // One read proves the API server answers (exit 3 CLUSTER_UNREACHABLE otherwise).
-    const ns = await kubectl.getOptional('namespace', config.namespace, { clusterScoped: true, signal: opts.signal });
-    await checkNodePorts(kubectl, { namespace: config.namespace, release: config.releaseName }, wantedPorts, opts.signal);
+    const ns = clusterReads && fast?.target?.context === result.target.context && !result.started ? await clusterReads() : await clusterChecks(kubectl, config, wantedPorts, opts.signal);
     step.summary = `${result.target.context} (${result.target.provider}${result.started ? ', started' : ''}), namespace ${config.namespace}${ns ? '' : ' (will be created)'}`;
-    return { ...result, kubectl, provider: providerFor(run, result.target, log, config.registry) };
+    // The provider the fast-path probe made holds its node listing: no second `kubectl get nodes`.
+    const same = fast?.provider && fast.target?.context === result.target.context && fast.provider.name === result.target.provider && !result.started;
+    return { ...result, kubectl, provider: same ? fast.provider! : providerFor(run, result.target, log, config.registry) };
   });
 
   // Browser code that calls the backend directly needs the URL a browser reaches baked into the
@@ -255,7 +283,7 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
   if (browser) for (const plan of built.plans.filter((p) => p.name === 'frontend')) explainPlan(log, plan);
 
   const images = await log.step(DEPLOY_STEPS[2], async (step) => {
-    const outcome = await imagesStage(run, log, config, cluster?.provider, built.plans, opts, built.app);
+    const outcome = await imagesStage(run, log, config, cluster?.provider, built.plans, opts, built.app, engine);
     step.summary = opts.dryRun
       ? `dry run: ${formatImageRef(outcome.refs.frontend)}, ${formatImageRef(outcome.refs.backend)}`
       : `${outcome.built} built, ${outcome.loaded} loaded${opts.skipBuild ? ' (--skip-build)' : ''}`;
@@ -266,7 +294,6 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
   // A rendered Secret carries them base64-encoded (dry-run prints it): mask that form too.
   for (const secret of [config.openaiApiKey, config.databaseUrl, ...Object.values(config.appSecrets)]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
   const wanted = userValues.reduce(mergeValues, values);
-  const description = deployDescription({ chartDigest: chartDigest(CHART_DIR) });
   const ref = { context: cluster?.target.context ?? '', namespace: config.namespace, release: config.releaseName };
 
   const release = await log.step(DEPLOY_STEPS[3], async (step) => {
@@ -277,35 +304,46 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       step.summary = `rendered with helm ${helm.version} (nothing applied)`;
       return { action: 'rendered' as const, changed: false, revision: 0 };
     }
-    const current = await releaseStatus(run, helm, ref);
+    // The probe's read serves when it can only lead to an upgrade; a pending or matching release is read again now.
+    const early = fast?.release;
+    const current = early && fast?.target?.context === ref.context && !early.status?.status.startsWith('pending-') && !isUnchanged(early.status, description, early.status?.values, wanted)
+      ? early.status : await releaseStatus(run, helm, ref);
     const recovery = await recoverPending(run, helm, ref, current);
     if (recovery.action === 'rolled-back') log.warn(`release ${ref.release} was left ${recovery.from} by an interrupted run: rolled back to revision ${recovery.to}`);
     if (recovery.action === 'uninstalled') log.warn(`release ${ref.release} was left ${recovery.from} by an interrupted install: uninstalled it`);
     const now = recovery.action === 'none' ? current : await releaseStatus(run, helm, ref);
-    const deployed = now?.status === 'deployed' && now.description === description ? await deployedValues(run, helm, ref) : undefined;
+    const deployed = now?.status === 'deployed' && now.description === description ? await deployedValues(run, helm, ref, now) : undefined;
     if (isUnchanged(now, description, deployed, wanted)) {
       step.summary = `unchanged (revision ${now!.revision}, helm ${helm.version})`;
       return { action: 'unchanged' as const, changed: false, revision: now!.revision };
     }
     const privateValues = writePrivateValues(values);
     opts.onCleanup?.(() => privateValues.remove());
+    let revision: number | undefined;
     try {
       const nodePortKeys = Object.fromEntries(wantedPorts.map((w) => [w.port, w.key]));
-      await upgrade(run, helm, { ...ref, chart: CHART_DIR, valuesFiles: [privateValues.file, ...extraFiles.map((f) => f.file)], description, nodePortKeys }, opts.signal);
+      revision = await upgrade(run, helm, { ...ref, chart: CHART_DIR, valuesFiles: [privateValues.file, ...extraFiles.map((f) => f.file)], description, nodePortKeys }, opts.signal);
     } finally {
       privateValues.remove();
     }
-    const after = await releaseStatus(run, helm, ref);
+    // helm upgrade prints the revision; helm status only when it did not.
+    revision ??= (await releaseStatus(run, helm, ref))?.revision;
     const action = now && now.status !== 'uninstalled' ? ('upgraded' as const) : ('installed' as const);
-    step.summary = `${action} ${ref.release} revision ${after?.revision} (helm ${helm.version})`;
-    return { action, changed: true, revision: after?.revision ?? 0 };
+    step.summary = `${action} ${ref.release} revision ${revision} (helm ${helm.version})`;
+    return { action, changed: true, revision: revision ?? 0 };
   });
 
+  // The ports the Services have, not the configured ones (the cluster assigns them when the values leave nodePort unset):
+  // helm has created the Services, so they are read while the rollout is watched.
+  const unknownPorts = { frontend: undefined, backend: undefined };
+  const assignedPorts = cluster && !opts.dryRun ? settleLater(servicePorts(cluster.kubectl, config.releaseName, opts.signal).catch(() => unknownPorts)) : undefined;
   await log.step(DEPLOY_STEPS[4], async (step) => {
     if (opts.dryRun || opts.noWait || !cluster) {
       step.summary = opts.dryRun ? 'dry run' : 'skipped (--no-wait)';
       return;
     }
+    // Loaded when needed: a no-op redeploy never gets here (modules cost start-up time).
+    const [{ watchRollout }, { pollIntervalMs, RolloutProgress }] = await Promise.all([import('./rollout.ts'), import('./rollout-progress.ts')]);
     const progress = new RolloutProgress(log);
     try {
       const ready = await watchRollout(cluster.kubectl, {
@@ -340,25 +378,22 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       step.summary = 'dry run: nothing was changed';
       return;
     }
-    // The ports the Services have, not the configured ones: the cluster assigns them when the values leave nodePort unset.
-    const assigned = await servicePorts(cluster.kubectl, config.releaseName, opts.signal).catch(() => ({ frontend: undefined, backend: undefined }));
-    const ports = { frontend: assigned.frontend ?? config.frontendNodePort, backend: assigned.backend ?? config.backendNodePort };
-    const address = await cluster.provider.nodeAddress().catch(() => undefined);
-    const urls = address
-      ? { frontend: `http://${address}:${ports.frontend}`, backend: `http://${address}:${ports.backend}` }
-      : undefined;
-    if (urls) log.result('ok', `frontend ${urls.frontend}  backend ${urls.backend}`, [], { urls, nodePorts: ports });
-    else {
-      const how = cluster.target.provider === 'minikube'
-        ? `minikube -p ${cluster.target.minikubeProfile} service ${config.releaseName}-frontend -n ${config.namespace} --url`
-        : `kubectl --context ${cluster.target.context} -n ${config.namespace} port-forward svc/${config.releaseName}-frontend 3000:3000`;
-      // npm run open keeps the tunnel up (and reconnects it after a pod restart); the raw command is there for those who want it.
-      log.result('info', `the NodePorts (frontend ${ports.frontend}, backend ${ports.backend}) are not reachable from this host directly; open a tunnel with \`npm run open\` (or by hand: ${how})`, [], { tunnel: how, open: 'npm run open', nodePorts: ports });
-    }
-    log.info(`next: npx zx scripts/validate.ts${config.kubeContext ? ` --context ${cluster.target.context}` : ''}`);
-    step.summary = urls ? urls.frontend : 'tunnel needed';
+    const ports = await assignedPorts!();
+    await reportAccess(log, step, { config, target: cluster.target, provider: cluster.provider, ports });
   });
   const releaseWord = { rendered: 'rendered, not applied', unchanged: 'unchanged', installed: 'installed', upgraded: 'upgraded' }[release.action];
   log.summary(`deployed ${config.releaseName} to ${cluster?.target.context ?? 'nowhere (dry run)'}: ${images.built} built, ${images.loaded} loaded, release ${releaseWord}`);
   return ExitCode.ok;
+}
+
+/** Starts work now; its error surfaces only when awaited (never as an unhandled rejection). */
+function settleLater<T>(promise: Promise<T>): () => Promise<T> {
+  promise.catch(() => undefined);
+  return () => promise;
+}
+
+/** Helm's binary, major and version from the prerequisite probe (no second `helm version`). */
+function helmOf(prereqs: PrereqReport): HelmInfo | undefined {
+  const probe = prereqs.results.find((r) => r.tool === 'helm' && r.status === 'ok');
+  return probe?.version && (probe.major === 3 || probe.major === 4) ? { bin: 'helm', major: probe.major, version: probe.version } : undefined;
 }

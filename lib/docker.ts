@@ -8,11 +8,13 @@
 // old CLI runs `docker build` on the built-in BuildKit. DOCKER_CLI picks one
 // explicitly. The same CLI is then used for every other call, so one engine
 // (DOCKER_HOST, or the provider's docker-env) sees the whole job.
+// (~430 lines: every docker call in one place; the BuildKit progress reader could move out.)
 import { accessSync, constants, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';
 import { CommandError, startBackground, tail, type RunOptions, type RunResult, type Runner } from './exec.ts';
 import type { Logger } from './log.ts';
+import { sameImage } from './providers/shared.ts';
 
 export type BuildMode = 'buildx' | 'builtin';
 
@@ -56,13 +58,16 @@ export async function resolveDockerCli(run: Runner, env: NodeJS.ProcessEnv = pro
   }
   const rejected: string[] = [];
   for (const cli of candidates) {
-    const probe = await run(cli, ['--version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined);
+    // Both questions at once: the usual first candidate answers both, and a start costs more than an answer.
+    const [probe, buildx] = await Promise.all([
+      run(cli, ['--version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined),
+      run(cli, ['buildx', 'version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined),
+    ]);
     const version = probe && probe.exitCode === 0 ? parseCliVersion(probe.stdout) : undefined;
     if (!version) {
       rejected.push(`${cli}: does not run (${probe ? tail(probe.stderr || probe.stdout, 1) : 'not executable'})`);
       continue;
     }
-    const buildx = await run(cli, ['buildx', 'version'], { nothrow: true, timeoutMs: 10_000 }).catch(() => undefined);
     if (buildx?.exitCode === 0) return { path: cli, version, buildMode: 'buildx' };
     if (Number(version.split('.')[0]) < OLDEST_CLI_WITH_BUILTIN_BUILDKIT) return { path: cli, version, buildMode: 'builtin' };
     rejected.push(`${cli}: version ${version} needs the buildx plugin for BuildKit builds and has none`);
@@ -224,19 +229,66 @@ export class Docker {
     return version;
   }
 
-  /** Inspects images in parallel; missing ones are absent from the map. */
+  /**
+   * Inspects images in one `docker image inspect` (a process per image costs more than
+   * the engine's answer); missing ones are absent from the map. Docker prints the found
+   * ones in argument order and names each missing one on stderr, so every found line is
+   * matched to its reference; when that cannot be done surely, each one is asked alone.
+   */
   async inspectImages(refs: readonly string[]): Promise<Map<string, ImageInfo>> {
+    const known = this.recent(refs);
+    const unique = [...new Set(refs)].filter((ref) => !known.has(ref));
+    const present = [...known].flatMap(([ref, info]) => (info ? [[ref, info] as const] : []));
+    if (unique.length <= 1) return new Map([...present, ...(await this.inspectEach(unique))]);
+    const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ...unique], { nothrow: true, timeoutMs: 30_000 });
+    const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const missing = new Set(unique.filter((ref) => errors.some((line) => /no such image/i.test(line) && sameImage(line.replace(/^.*no such image:\s*/i, '').trim(), ref))));
+    const unexplained = errors.filter((line) => !/no such image/i.test(line));
+    const found = unique.filter((ref) => !missing.has(ref));
+    const lines = result.stdout.split('\n').filter((l) => l.trim().startsWith('{'));
+    if (unexplained.length || lines.length !== found.length || (result.exitCode !== 0) !== (missing.size > 0)) return this.inspectEach(unique);
+    const infos = found.map((ref, i) => [ref, JSON.parse(lines[i]!) as ImageInfo] as const);
+    for (const [ref, info] of infos) this.seen.set(ref, { info, at: Date.now() });
+    for (const ref of missing) this.seen.set(ref, { info: undefined, at: Date.now() });
+    return new Map([...present, ...infos]);
+  }
+
+  /**
+   * What this object saw moments ago (an image, or its absence): a run asks about the same
+   * base and planned images several times (before the builds, the base check, the sizes)
+   * and one answer serves all. A change made through this object forgets them (a build,
+   * the tags it makes; tag, pull, rm, all).
+   */
+  private readonly seen = new Map<string, { info: ImageInfo | undefined; at: number }>();
+  private static readonly SEEN_MS = 30_000;
+
+  private recent(refs: readonly string[]): Map<string, ImageInfo | undefined> {
+    const now = Date.now();
+    return new Map(refs.flatMap((ref) => {
+      const hit = this.seen.get(ref);
+      return hit && now - hit.at < Docker.SEEN_MS ? [[ref, hit.info] as const] : [];
+    }));
+  }
+
+  private async inspectEach(refs: readonly string[]): Promise<Map<string, ImageInfo>> {
     const infos = await Promise.all(refs.map((ref) => this.inspectImage(ref)));
     return new Map(refs.flatMap((ref, i) => (infos[i] ? [[ref, infos[i]!] as const] : [])));
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    const known = this.recent([ref]);
+    if (known.has(ref)) return known.get(ref);
     const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ref], { nothrow: true, timeoutMs: 30_000 });
     if (result.exitCode !== 0) {
-      if (/no such image/i.test(result.stderr)) return undefined;
+      if (/no such image/i.test(result.stderr)) {
+        this.seen.set(ref, { info: undefined, at: Date.now() });
+        return undefined;
+      }
       throw new ToolkitError(`docker image inspect ${ref} failed: ${tail(result.stderr, 1)}`);
     }
-    return JSON.parse(result.stdout) as ImageInfo;
+    const info = JSON.parse(result.stdout) as ImageInfo;
+    this.seen.set(ref, { info, at: Date.now() });
+    return info;
   }
 
   /** Layers, newest first, with their sizes in bytes. */
@@ -252,10 +304,12 @@ export class Docker {
   }
 
   async tag(source: string, target: string): Promise<void> {
+    this.seen.clear();
     await this.exec(['tag', source, target], { timeoutMs: 30_000 });
   }
 
   async removeImages(refs: readonly string[]): Promise<void> {
+    this.seen.clear();
     if (refs.length) await this.exec(['image', 'rm', ...refs], { nothrow: true, timeoutMs: 60_000 });
   }
 
@@ -263,6 +317,7 @@ export class Docker {
   async ensureBaseImage(image: string, buildArg: string, signal?: AbortSignal): Promise<'present' | 'pulled'> {
     if (await this.inspectImage(image)) return 'present';
     this.log?.debug(`pulling ${image}`);
+    this.seen.clear();
     const result = await this.exec(['pull', image], { nothrow: true, timeoutMs: 15 * 60_000, signal }).catch((error: unknown) => {
       if (error instanceof CommandError) return { exitCode: 1, stderr: error.timedOut ? 'timed out after 15 minutes' : error.stderrTail, stdout: '' };
       throw error;
@@ -273,6 +328,7 @@ export class Docker {
 
   /** Runs a BuildKit build with plain progress, reporting each Dockerfile step as it starts. */
   async build(req: BuildRequest): Promise<BuildOutcome> {
+    for (const tag of req.tags) this.seen.delete(tag);
     const args = [
       ...(this.cli.buildMode === 'buildx' ? ['buildx', 'build', '--load'] : ['build']),
       '--progress=plain',
@@ -307,6 +363,7 @@ export class Docker {
       pump();
       progress.end();
       if (bg.stdout().trim()) for (const line of bg.stdout().trim().split('\n')) progress.lines.push(line);
+      for (const tag of req.tags) this.seen.delete(tag); // an inspect during the build saw them missing
       return { ok: exitCode === 0 && !timedOut, exitCode, durationMs: performance.now() - started, progress, timedOut };
     } finally {
       clearInterval(timer);
@@ -375,3 +432,4 @@ export interface ContainerState {
 export function looksLikePullFailure(text: string): boolean {
   return PULL_FAILURE.test(text) && /load metadata for|pull|resolve|manifest/i.test(text);
 }
+

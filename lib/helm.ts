@@ -67,10 +67,12 @@ export interface ReleaseStatus {
   revision: number;
   status: string;
   description: string;
+  /** The user-supplied values of the revision (what `helm get values` prints): status -o json carries them, so one call answers both. */
+  values?: unknown;
 }
 
 /** Translates helm's failures: unreachable cluster → exit 3, anything else as is. */
-async function helmRun(run: Runner, helm: HelmInfo, ref: ReleaseRef, args: string[], timeoutMs = 60_000) {
+async function helmRun(run: Runner, helm: Pick<HelmInfo, 'bin'>, ref: ReleaseRef, args: string[], timeoutMs = 60_000) {
   try {
     return await run(helm.bin, args, { timeoutMs });
   } catch (error) {
@@ -82,11 +84,12 @@ async function helmRun(run: Runner, helm: HelmInfo, ref: ReleaseRef, args: strin
 }
 
 /** The release's latest revision, or undefined when there is no such release. */
-export async function releaseStatus(run: Runner, helm: HelmInfo, ref: ReleaseRef): Promise<ReleaseStatus | undefined> {
+export async function releaseStatus(run: Runner, helm: Pick<HelmInfo, 'bin'>, ref: ReleaseRef): Promise<ReleaseStatus | undefined> {
   try {
     const result = await helmRun(run, helm, ref, ['status', ref.release, ...scope(ref), '--output', 'json']);
-    const json = JSON.parse(result.stdout) as { version: number; info: { status: string; description?: string } };
-    return { revision: json.version, status: json.info.status, description: json.info.description ?? '' };
+    const json = JSON.parse(result.stdout) as { version: number; info: { status: string; description?: string }; config?: unknown };
+    // config is omitted when empty; then `helm get values` answers (deployedValues), as it would for a Helm that never prints it.
+    return { revision: json.version, status: json.info.status, description: json.info.description ?? '', values: json.config };
   } catch (error) {
     if (error instanceof CommandError && /release: not found/.test(error.stderrTail)) return undefined;
     throw error;
@@ -144,9 +147,12 @@ export async function rollbackRelease(run: Runner, helm: HelmInfo, ref: ReleaseR
   return { action: 'rolled-back', from: 'failed', to };
 }
 
-export async function upgrade(run: Runner, helm: HelmInfo, opts: UpgradeArgsOptions, signal?: AbortSignal): Promise<void> {
+/** The revision `helm upgrade` reports ("REVISION: 3" in its status table), or undefined (then ask helm status). */
+export async function upgrade(run: Runner, helm: HelmInfo, opts: UpgradeArgsOptions, signal?: AbortSignal): Promise<number | undefined> {
   try {
-    await run(helm.bin, upgradeArgs(opts), { timeoutMs: 5 * 60_000, signal });
+    const result = await run(helm.bin, upgradeArgs(opts), { timeoutMs: 5 * 60_000, signal });
+    const revision = Number(/^REVISION: (\d+)$/m.exec(result.stdout)?.[1]);
+    return Number.isInteger(revision) && revision > 0 ? revision : undefined;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     if (isUnreachable(error.stderrTail)) throw new ClusterUnreachableError(opts.context, error.stderrTail.trim().split('\n').pop() ?? '');
@@ -226,7 +232,8 @@ export function deployDescription(parts: { chartDigest: string }): string {
 }
 
 /** The values the release's latest revision was given (user-supplied, merged), or undefined. */
-export async function deployedValues(run: Runner, helm: HelmInfo, ref: ReleaseRef): Promise<unknown> {
+export async function deployedValues(run: Runner, helm: HelmInfo, ref: ReleaseRef, status?: ReleaseStatus): Promise<unknown> {
+  if (status?.values !== undefined) return status.values;
   const result = await helmRun(run, helm, ref, ['get', 'values', ref.release, ...scope(ref), '--output', 'json']);
   return JSON.parse(result.stdout || 'null') ?? {};
 }

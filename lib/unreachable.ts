@@ -1,6 +1,5 @@
-// One test for "the API server does not answer", from what kubectl or helm printed.
-// (lib/kube.ts still holds a copy of the kubectl rows while it is being split; at the
-// merge it re-exports isUnreachable from here. test/unreachable.test.ts keeps the two equal.)
+// One test for "the API server does not answer", from what kubectl or helm printed: the kubectl
+// client (lib/kubectl.ts), helm (lib/helm.ts), validate's runner and status all ask this one.
 
 /** kubectl's own words when it cannot reach the API server (staging/src/k8s.io/kubectl, client-go), then helm's. */
 export const UNREACHABLE_PATTERNS: readonly RegExp[] = [

@@ -2,10 +2,6 @@
 // Build the frontend and backend images: npx zx scripts/build-images.ts --help
 import { REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 import { loadConfig } from '../lib/config.ts';
-import { buildPipeline, pipelineSteps } from '../lib/images/pipeline.ts';
-import { parseOnly } from '../lib/images/plan.ts';
-import { analyzeOrFail } from '../lib/own-app.ts';
-import { resolveProvider } from '../lib/providers/index.ts';
 
 export const spec = defineScript({
   name: 'build-images',
@@ -42,12 +38,16 @@ export const spec = defineScript({
 });
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const [{ buildPipeline, pipelineSteps }, { parseOnly }, { resolveProvider }, { analyzeOrFail }] = await Promise.all([
+    import('../lib/images/pipeline.ts'), import('../lib/images/plan.ts'), import('../lib/providers/index.ts'), import('../lib/own-app.ts'),
+  ]);
   const only = parseOnly(args.flags.only);
   const noCache = args.flags.cold;
   const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: args.flags.dotenv, root: REPO_ROOT });
   for (const warning of warnings) log.warn(warning);
   // First: what the app folders hold (blocking problems exit 2 here, before any build).
-  const app = analyzeOrFail(config, log, { useOurDockerfiles: Boolean(args.flags['use-our-dockerfiles']) });
+  const app = analyzeOrFail(config, log, { useOurDockerfiles: args.flags['use-our-dockerfiles'] });
   const provider = args.flags.load ? () => resolveProvider(config) : undefined;
   const options = { config, log, only, provider, test: args.flags.test, steps: true, force: args.flags.force || noCache, noCache, dockerfilesDir: args.flags.dockerfiles, app, signal, onCleanup };
   log.plan(pipelineSteps(options).length);

@@ -1,7 +1,6 @@
 #!/usr/bin/env zx
 // Deploy the Todo Chatbot to a local Kubernetes cluster: npx zx scripts/deploy.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
-import { deploy } from '../lib/deploy.ts';
 
 export const spec = defineScript({
   name: 'deploy',
@@ -35,6 +34,8 @@ export const spec = defineScript({
 });
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const { deploy } = await import('../lib/deploy.ts');
   return deploy(log, {
     configFlags: args.configFlags,
     envFile: args.flags['dotenv'],

@@ -1,7 +1,6 @@
 #!/usr/bin/env zx
 // Reach the app from this host (NodePort, else a kept-up port-forward): npx zx scripts/open.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
-import { openCommand } from '../lib/open.ts';
 
 export const spec = defineScript({
   name: 'open',
@@ -17,6 +16,8 @@ export const spec = defineScript({
 });
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const { openCommand } = await import('../lib/open.ts');
   return openCommand(log, {
     configFlags: args.configFlags,
     envFile: args.flags['dotenv'],

@@ -1,7 +1,6 @@
 #!/usr/bin/env zx
 // How is the deployment doing? One screen, changing nothing: npx zx scripts/status.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
-import { statusCommand } from '../lib/status-view.ts';
 
 export const spec = defineScript({
   name: 'status',
@@ -18,6 +17,8 @@ export const spec = defineScript({
 });
 
 await runScript(spec, async ({ args, log, signal }) => {
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const { statusCommand } = await import('../lib/status-view.ts');
   const f = args.flags;
   return statusCommand(log, {
     configFlags: args.configFlags,

@@ -1,7 +1,6 @@
 #!/usr/bin/env zx
 // Remove the Todo Chatbot from the cluster: npx zx scripts/teardown.ts --help
 import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
-import { teardown } from '../lib/teardown.ts';
 
 export const spec = defineScript({
   name: 'teardown',
@@ -18,6 +17,8 @@ export const spec = defineScript({
 });
 
 await runScript(spec, async ({ args, log }) => {
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const { teardown } = await import('../lib/teardown.ts');
   return teardown(log, {
     configFlags: args.configFlags,
     envFile: args.flags['dotenv'],

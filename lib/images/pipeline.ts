@@ -9,12 +9,14 @@ import { ExitCode, ToolkitError, UsageError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
 import type { Logger, StepRecord } from '../log.ts';
 import type { ClusterProvider } from '../providers/types.ts';
-import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, inspectPlanned, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
+import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
 import { testContainers, type ContainerTestReport } from './container-test.ts';
 import { createLoadQueue, loadOne, needsLoad } from './load.ts';
 import { appRuntimeEnv } from '../own-app.ts';
 import { isReferenceApp, ownAppUnderTest } from './own-app.ts';
-import { planImages, type ImageName, type ImagePlan } from './plan.ts';
+import { refsToInspect } from '../host-engine.ts';
+import { explainPlan, planImages, type ImageName, type ImagePlan } from './plan.ts';
+export { explainPlan } from './plan.ts';
 import { measureSize, overBudgetText, sizeError, type SizeMode, type SizeReport } from './sizes.ts';
 
 /** What happens to each image, in order, as it happens (several images interleave). */
@@ -78,10 +80,6 @@ export function pipelineSteps(opts: Pick<PipelineOptions, 'steps' | 'plans' | 'e
   return [...(opts.plans ? [] : ['Inputs']), ...(opts.engine ? [] : ['Docker engine']), 'Images', ...(opts.test ? ['Container test'] : [])];
 }
 
-/** The plan's choices, one line each, before anything is built (which Dockerfile, each build-time value and why). */
-export function explainPlan(log: Logger, plan: ImagePlan): void {
-  for (const line of plan.explain ?? []) log.result('info', line, [], { image: plan.name, explain: line });
-}
 
 /** Plans (unless given), connects, runs every image's chain at once, then the container test. */
 export async function buildPipeline(opts: PipelineOptions): Promise<PipelineReport> {
@@ -140,7 +138,7 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
     if (signal?.aborted) throw new ToolkitError('interrupted during the image build', ExitCode.interrupted);
   };
   checkAborted();
-  const present = await inspectPlanned(engine, plans);
+  const present = await engine.docker.inspectImages(refsToInspect(plans));
   const toBuild = plans.filter((p) => opts.force || !present.has(p.ref));
   await prepareBuilds(engine, toBuild, log, signal);
   const builder = createBuilder(engine, opts.config, { log, noCache: opts.noCache, signal, env: opts.env, caBundle: opts.caBundle }, toBuild.map((p) => p.name));
@@ -156,21 +154,25 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
   const chain = async (plan: ImagePlan): Promise<ImageResult> => {
     const result = toBuild.includes(plan) ? await buildOne(builder, plan) : await skipBuild(engine, plan, present, log);
     emit({ type: result.action, image: plan.name, result });
-    if (sizeMode !== 'off') {
+    const sizing = sizeMode === 'off' ? undefined : (async () => {
       checkAborted();
       result.size = await measureSize(engine, plan, log, sizeMode);
       emit({ type: 'sized', image: plan.name, size: result.size });
-      if (result.size.overBudget) {
-        over.push(overBudgetText(plan, result.size));
-        if (sizeMode === 'fail') return result; // not loaded: the job fails below
-      }
-    }
+      if (result.size.overBudget) over.push(overBudgetText(plan, result.size));
+    })();
+    // 'fail': an image over its budget is not loaded, so the size comes first; 'warn' only
+    // reports it, so the load does not wait for it (its 'sized' event may follow 'loaded').
+    if (sizeMode === 'fail') {
+      await sizing;
+      if (result.size?.overBudget) return result; // not loaded: the job fails below
+    } else sizing?.catch(() => undefined);
     if (provider) {
       checkAborted();
       const didLoad = needsLoad(engine) && (await loadOne(provider, plan, log, queue));
       if (didLoad) loaded++;
       emit({ type: 'loaded', image: plan.name, ref: plan.ref, loaded: didLoad });
     }
+    await sizing;
     emit({ type: 'ready', image: plan.name, result });
     return result;
   };

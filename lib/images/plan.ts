@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppAnalysis } from '../app/types.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 import { ExitCode, ToolkitError, UsageError } from '../errors.ts';
 import { formatImageRef, ImageRefError, parseImageRef, type ImageRef } from '../image-ref.ts';
 import { hashContext } from './context-hash.ts';
@@ -238,4 +239,9 @@ export function parseOnly(value: string | undefined): ImageName[] | undefined {
   const bad = names.filter((n) => !(IMAGE_NAMES as readonly string[]).includes(n));
   if (bad.length || !names.length) throw new UsageError(`--only ${value}: must be ${IMAGE_NAMES.join(' or ')} (or both, comma-separated)`, 'for example --only frontend');
   return names as ImageName[];
+}
+
+/** The plan's choices, one line each, before anything is built (which Dockerfile, each build-time value and why). */
+export function explainPlan(log: Pick<Logger, 'result'>, plan: ImagePlan): void {
+  for (const line of plan.explain ?? []) log.result('info', line, [], { image: plan.name, explain: line });
 }

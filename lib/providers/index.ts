@@ -7,6 +7,7 @@ import type { Config, ProviderName } from '../config.ts';
 import { ExitCode, ToolkitError } from '../errors.ts';
 import { CommandError, createRunner, type Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
+import { readKubeconfigFiles } from '../kubeconfig-file.ts';
 import { closest } from '../suggest.ts';
 import { DockerDesktopProvider } from './docker-desktop.ts';
 import { GenericProvider } from './generic.ts';
@@ -68,7 +69,11 @@ const BY_CONTEXT_NAME: { pattern: RegExp; provider: ConcreteProvider }[] = [
   { pattern: /^(docker-desktop|docker-for-desktop)$/, provider: 'docker-desktop' },
 ];
 
-async function kubeconfig(run: Runner): Promise<KubeconfigView> {
+async function kubeconfig(run: Runner, runnerEnv: NodeJS.ProcessEnv | undefined): Promise<KubeconfigView> {
+  // The files themselves when they parse: no process to start (kubectl config view is the fallback that names a problem).
+  // Only with the runner's environment in hand: kubectl would read the KUBECONFIG the runner gives it.
+  const fromFiles = runnerEnv && readKubeconfigFiles(runnerEnv);
+  if (fromFiles) return fromFiles;
   try {
     return JSON.parse((await run('kubectl', ['config', 'view', '--output', 'json'], { timeoutMs: 20_000 })).stdout) as KubeconfigView;
   } catch (error) {
@@ -79,9 +84,13 @@ async function kubeconfig(run: Runner): Promise<KubeconfigView> {
   }
 }
 
-/** Resolves the context (flag > KUBE_CONTEXT > current-context) and detects the provider. Side-effect free. */
-export async function resolveTarget(run: Runner, config: Pick<Config, 'kubeContext' | 'provider' | 'minikubeProfile'>, env: NodeJS.ProcessEnv = process.env): Promise<ClusterTarget> {
-  const view = await kubeconfig(run);
+/**
+ * Resolves the context (flag > KUBE_CONTEXT > current-context) and detects the provider. Side-effect free.
+ * `runnerEnv`: the environment `run` gives the tools; with it the kubeconfig files are read directly.
+ */
+export async function resolveTarget(run: Runner, config: Pick<Config, 'kubeContext' | 'provider' | 'minikubeProfile'>, runnerEnv?: NodeJS.ProcessEnv): Promise<ClusterTarget> {
+  const env = runnerEnv ?? process.env;
+  const view = await kubeconfig(run, runnerEnv);
   const names = (view.contexts ?? []).map((c) => c.name);
   const context = config.kubeContext ?? view['current-context'];
   if (!context) {

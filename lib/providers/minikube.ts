@@ -73,13 +73,18 @@ export class MinikubeProvider implements ClusterProvider {
     return env;
   }
 
+  /** One `minikube image ls` answers every hasImage until a load (which then checks with a fresh one). */
+  private listing?: Promise<string[]>;
+
   async hasImage(ref: string): Promise<boolean> {
-    const listed = (await this.mk(['image', 'ls', '--format', 'short'])).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-    return listed.some((line) => sameImage(line, ref));
+    const listing = (this.listing ??= this.mk(['image', 'ls', '--format', 'short']).then((r) => r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)));
+    listing.catch(() => { if (this.listing === listing) this.listing = undefined; });
+    return (await listing).some((line) => sameImage(line, ref));
   }
 
   async loadImage(ref: string): Promise<void> {
     await this.mk(['image', 'load', ref], 10 * 60_000);
+    this.listing = undefined;
     if (!(await this.hasImage(ref))) {
       throw new ToolkitError(
         `minikube image load ${ref} finished but profile ${this.profile} does not list the image`,

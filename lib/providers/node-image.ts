@@ -4,7 +4,7 @@
 // may run at once differ; each is a row here.
 import type { Runner } from '../exec.ts';
 import type { ClusterProvider } from './types.ts';
-import { allNodesHave, nodeAddressOnLinux } from './shared.ts';
+import { allNodesHave, nodeAddressOnLinux, type NodeListCache } from './shared.ts';
 
 export interface NodeImageTool<Name extends ClusterProvider['name']> {
   name: Name;
@@ -29,8 +29,8 @@ export function nodeImageProvider<Name extends ClusterProvider['name']>(tool: No
   return class implements NodeImageProvider<Name> {
     readonly name = tool.name;
     readonly concurrentLoads = tool.concurrentLoads;
-    /** One node listing answers every hasImage until the next load. */
-    private readonly cache: { nodes?: Promise<Set<string>[]> } = {};
+    /** One node listing answers every hasImage (an image loaded since is known to be there) and nodeAddress. */
+    private readonly cache: NodeListCache = {};
 
     constructor(
       private readonly run: Runner,
@@ -38,17 +38,21 @@ export function nodeImageProvider<Name extends ClusterProvider['name']>(tool: No
       readonly cluster = context.replace(prefix, ''),
     ) {}
 
-    hasImage(ref: string): Promise<boolean> {
-      return allNodesHave(this.run, this.context, ref, this.cache);
+    /** Loaded by this run: the listing taken before still answers for the other images. */
+    private readonly loaded = new Set<string>();
+
+    async hasImage(ref: string): Promise<boolean> {
+      return this.loaded.has(ref) || allNodesHave(this.run, this.context, ref, this.cache);
     }
 
     async loadImage(ref: string): Promise<void> {
-      this.cache.nodes = undefined;
+      this.loaded.delete(ref);
       await this.run(tool.name, tool.loadArgs(ref, this.cluster), { timeoutMs: 10 * 60_000 });
+      this.loaded.add(ref);
     }
 
     nodeAddress(): Promise<string | undefined> {
-      return nodeAddressOnLinux(this.run, this.context);
+      return nodeAddressOnLinux(this.run, this.context, process.platform, this.cache);
     }
   };
 }
