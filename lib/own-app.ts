@@ -15,6 +15,8 @@ export interface AnalyzeStepOptions {
   useOurDockerfiles?: boolean;
   /** The backend's URL as a browser reaches it (deploy knows it after the cluster stage). */
   browserBackendUrl?: string;
+  /** Where our Dockerfiles are (default dockerfiles/; build-images --dockerfiles, the dev loop's tests). */
+  dockerfilesDir?: string;
 }
 
 /** The URLs a browser uses, for an app whose browser code calls the backend directly. */
@@ -73,7 +75,7 @@ export function quietPlan(config: Config, opts: AnalyzeStepOptions = {}): { app:
   const app = analyze(config, opts);
   const blocking = app.problems.find((p) => p.blocking);
   if (blocking) throw new ToolkitError(`${blocking.app}: ${blocking.message}`, ExitCode.usage, blocking.fix, blocking.code);
-  return { app, plans: planImages({ config, app }) };
+  return { app, plans: planImages({ config, app, dockerfilesDir: opts.dockerfilesDir }) };
 }
 
 /**

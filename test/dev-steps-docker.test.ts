@@ -50,7 +50,9 @@ if (!setup.ok) {
   mkdirSync(dockerfiles);
   writeFileSync(path.join(dockerfiles, 'backend.Dockerfile'), DOCKERFILE);
   cpSync(path.join(REPO_ROOT, 'dockerfiles', 'backend.Dockerfile.dockerignore'), path.join(dockerfiles, 'backend.Dockerfile.dockerignore'));
-  const { config } = loadConfig({ root: tmp.dir, envFile: path.join(tmp.dir, 'none.env'), env: { BACKEND_DIR: backendDir, PYTHON_IMAGE: python, BACKEND_IMAGE: 'todo-devtest-backend' } });
+  // Both images are planned (as deploy plans them); only the backend is built here.
+  for (const f of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore']) cpSync(path.join(REPO_ROOT, 'dockerfiles', f), path.join(dockerfiles, f));
+  const { config } = loadConfig({ root: tmp.dir, envFile: path.join(tmp.dir, 'none.env'), env: { BACKEND_DIR: backendDir, FRONTEND_DIR: path.join(REPO_ROOT, 'app', 'frontend'), PYTHON_IMAGE: python, BACKEND_IMAGE: 'todo-devtest-backend' } });
   const provider: ClusterProvider = { name: 'kind', hasImage: async () => false, loadImage: async () => undefined, nodeAddress: async () => undefined };
   const log = new Logger({ mode: 'plain', out: new Capture(), err: new Capture() });
   const steps = createSteps({ run: createRunner({ log }), log, config, provider, helm: {} as never, kubectl: {} as never, ref: { context: 'x', namespace: 'x', release: 'x' }, chartDir: tmp.dir, dockerfilesDir: dockerfiles, valuesFiles: [] });

@@ -54,7 +54,9 @@ function uvuSuite(files: string[]): Suite {
         total.passed += counts.passed;
         total.failed += counts.failed;
         total.skipped += counts.skipped;
-        ok &&= result.exitCode === 0;
+        // A file whose tests neither passed nor were skipped (uvu exits 0 when a test's promise never settles
+        // its report, e.g. a top-level error swallowed) fails too: a test that did not run is not a pass.
+        ok &&= result.exitCode === 0 && counts.failed === 0;
       }
       return { ...total, ok };
     },

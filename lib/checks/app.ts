@@ -202,7 +202,9 @@ function orOwnApp(check: Check): Check {
     async run(ctx) {
       if (!ctx.target.context || isReferenceApp(ctx.config)) return check.run(ctx);
       const own = ownAppChecks(await ctx.once('app.release-paths', () => releasePaths(ctx))).find((c) => c.id === check.id);
-      return own ? own.run(ctx) : pass("not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app's API");
+      if (!own) return pass("not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app's API");
+      const outcome = await own.run(ctx);
+      return { ...outcome, detail: `${own.title}: ${outcome.detail}` };
     },
   };
 }

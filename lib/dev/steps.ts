@@ -74,10 +74,10 @@ export function createSteps(ctx: StepsContext): RealSteps {
   // The app analysis, as deploy does it, each cycle (an edit may change what it finds, e.g. a next.config
   // rewrite): the same build args and tags as deploy, and the same chart values.
   const plan = async () => {
-    const first = quietPlan(config);
+    const first = quietPlan(config, { dockerfilesDir: ctx.dockerfilesDir });
     if (!needsBrowserUrl(first.app)) return first;
     const browser = await browserUrls(provider, config, ctx.log);
-    return browser ? { ...quietPlan(config, { browserBackendUrl: browser.backend }), browser } : first;
+    return browser ? { ...quietPlan(config, { dockerfilesDir: ctx.dockerfilesDir, browserBackendUrl: browser.backend }), browser } : first;
   };
   const deployed = async (image: ImageRef): Promise<ImageRef> => (provider.deployRef ? provider.deployRef(image) : image);
 
