@@ -18,25 +18,36 @@ for (const name of BENCHES) {
   const file = path.join(REPO_ROOT, 'bench', `${name}.ts`);
   if (!existsSync(file)) continue;
   console.error(`— bench:${name} …`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, '--json'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   let report: BenchReport | undefined;
-  try { report = JSON.parse(last) as BenchReport; } catch { /* reported below */ }
+  try {
+    report = JSON.parse(last) as BenchReport;
+  } catch {
+    /* reported below */
+  }
   if (!report?.table) {
     ok = false;
     sections.push(`### bench:${name}\n\nfailed (exit ${r.status}) before it printed a report.`);
     continue;
   }
   ok &&= report.ok;
-  sections.push([
-    `### bench:${report.bench} — ${report.title}`,
-    '',
-    markdownTable(report.table),
-    '',
-    ...(report.notes ?? []).map((n) => `${n}  `),
-    ...report.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.what}: **${c.value}** (target ${c.target})  `),
-    `load average (1, 5, 15 min) at start ${formatLoad(report.loadAtStart)}, at end ${formatLoad(report.loadAtEnd)}; ${machineLine(report.machine)}`,
-  ].join('\n'));
+  sections.push(
+    [
+      `### bench:${report.bench} — ${report.title}`,
+      '',
+      markdownTable(report.table),
+      '',
+      ...(report.notes ?? []).map((n) => `${n}  `),
+      ...report.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.what}: **${c.value}** (target ${c.target})  `),
+      `load average (1, 5, 15 min) at start ${formatLoad(report.loadAtStart)}, at end ${formatLoad(report.loadAtEnd)}; ${machineLine(report.machine)}`,
+    ].join('\n'),
+  );
 }
 const markdown = `${sections.join('\n\n')}\n`;
 mkdirSync(path.join(REPO_ROOT, 'test-results', 'bench'), { recursive: true });

@@ -15,22 +15,39 @@ import { deployFixture, type DeployFixture } from '../test/support/deploy-fixtur
 import { copyRepo, loopbackOnly } from '../test/support/dev-repo.ts';
 
 const asJson = process.argv.includes('--json');
-const say = (line: string) => { if (!asJson) console.log(line); };
+const say = (line: string) => {
+  if (!asJson) console.log(line);
+};
 const RUNS = Number(process.env.BENCH_DEV_RUNS ?? 5);
 const DEBOUNCE_MS = 300; // lib/dev/loop.ts default
 const TARGETS = { backend: 8000, chart: 4000, overhead: 500 };
 
 /** The same per-command latencies as bench/deploy.ts (a laptop with kind on Docker). */
 const LATENCY_MS: Record<string, number> = {
-  kubectl: 150, helm: 300, 'helm upgrade': 2000, docker: 80, 'docker build': 5000, 'docker buildx build': 5000, kind: 2500, minikube: 400,
+  kubectl: 150,
+  helm: 300,
+  'helm upgrade': 2000,
+  docker: 80,
+  'docker build': 5000,
+  'docker buildx build': 5000,
+  kind: 2500,
+  minikube: 400,
 };
 
-interface Sample { scenario: string; flow: 'dev' | 'by hand'; wallMs: number; toolMs: number; smokeMs: number; overheadMs: number }
+interface Sample {
+  scenario: string;
+  flow: 'dev' | 'by hand';
+  wallMs: number;
+  toolMs: number;
+  smokeMs: number;
+  overheadMs: number;
+}
 const samples: Sample[] = [];
 
 /** Time during which at least one tool ran, between two instants (background streams and forwards excluded). */
 function toolTime(fake: DeployFixture, from: number, to: number): number {
-  const spans = fake.calls()
+  const spans = fake
+    .calls()
     .filter((c) => !c.argv.includes('port-forward') && !(c.argv.includes('logs') && c.argv.includes('--follow')))
     .map((c) => [Math.max(from, Date.parse(c.startedAt)), Math.min(to, Date.parse(c.startedAt) + c.durationMs)] as const)
     .filter(([a, b]) => b > a)
@@ -47,8 +64,17 @@ function toolTime(fake: DeployFixture, from: number, to: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-say(`bench:dev — load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ''}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
-say(`fake kind cluster, latencies per command: ${Object.entries(LATENCY_MS).map(([k, v]) => `${k} ${v}ms`).join(', ')}; ${RUNS} runs per scenario`);
+say(
+  `bench:dev — load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ''}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+);
+say(
+  `fake kind cluster, latencies per command: ${Object.entries(LATENCY_MS)
+    .map(([k, v]) => `${k} ${v}ms`)
+    .join(', ')}; ${RUNS} runs per scenario`,
+);
 
 const backend = await startBackend();
 const frontend = await startFrontend(backend.url);
@@ -60,17 +86,27 @@ try {
   for (const f of [fake, handFake]) {
     await loopbackOnly(f);
     f.update((s) => {
-      Object.values(s.clusters)[0]!.podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`, 'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}` };
+      Object.values(s.clusters)[0]!.podPorts = {
+        'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`,
+        'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}`,
+      };
       s.latencyMs = LATENCY_MS;
     });
   }
   const env = { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp };
-  const script = (f: DeployFixture, name: string, args: string[]) => spawn(process.execPath, ['--import', 'tsx', path.join(repo.dir, 'scripts', `${name}.ts`), '--dotenv', f.envFile, ...args], {
-    cwd: repo.dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...f.env, CI: 'true', NO_COLOR: '1', TMPDIR: f.tmp },
-  });
+  const script = (f: DeployFixture, name: string, args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', path.join(repo.dir, 'scripts', `${name}.ts`), '--dotenv', f.envFile, ...args], {
+      cwd: repo.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...f.env, CI: 'true', NO_COLOR: '1', TMPDIR: f.tmp },
+    });
 
   // --- dev: one session, RUNS backend edits then RUNS chart edits --------------------------
-  const dev = spawn(process.execPath, ['--import', 'tsx', path.join(repo.dir, 'scripts', 'dev.ts'), '--dotenv', fake.envFile, '--no-logs', '--json'], { cwd: repo.dir, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const dev = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repo.dir, 'scripts', 'dev.ts'), '--dotenv', fake.envFile, '--no-logs', '--json'],
+    { cwd: repo.dir, stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
   // Ctrl-C on the bench ends the session it started too.
   process.once('SIGINT', () => {
     dev.kill('SIGINT');
@@ -88,7 +124,9 @@ try {
         const e = JSON.parse(line) as { type?: string; cycle?: number; outcome?: string; smokeMs?: number };
         if (e.type === 'watching') watching = true;
         if (typeof e.cycle === 'number') reports.set(e.cycle, { at: Date.now(), outcome: e.outcome!, smokeMs: e.smokeMs });
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
     }
   });
   let stderr = '';
@@ -121,20 +159,25 @@ try {
       const smokeMs = r.smokeMs ?? 0;
       samples.push({ scenario, flow: 'dev', wallMs, toolMs, smokeMs, overheadMs: wallMs - toolMs - smokeMs - DEBOUNCE_MS });
       // BENCH_DEV_TRACE=1: every tool call of the cycle, from the file write, for finding where the time goes.
-      if (process.env.BENCH_DEV_TRACE) for (const c of fake.calls().filter((c) => !c.argv.includes('port-forward'))) say(`  +${String(Date.parse(c.startedAt) - t0).padStart(6)}ms ${String(c.durationMs).padStart(5)}ms ${c.tool} ${c.argv.slice(0, 8).join(' ')}`);
+      if (process.env.BENCH_DEV_TRACE)
+        for (const c of fake.calls().filter((c) => !c.argv.includes('port-forward')))
+          say(
+            `  +${String(Date.parse(c.startedAt) - t0).padStart(6)}ms ${String(c.durationMs).padStart(5)}ms ${c.tool} ${c.argv.slice(0, 8).join(' ')}`,
+          );
     }
   }
   dev.kill('SIGINT');
   await new Promise((r) => dev.on('close', r));
 
   // --- by hand: the same edits, then deploy and validate ---------------------------------------
-  const runToEnd = (name: string, args: string[]) => new Promise<void>((resolve, reject) => {
-    const child = script(handFake, name, args);
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout.resume();
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited ${code}:\n${err}`))));
-  });
+  const runToEnd = (name: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = script(handFake, name, args);
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      child.stdout.resume();
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited ${code}:\n${err}`))));
+    });
   await runToEnd('deploy', []); // the starting point, as the dev session's first deploy
   for (const [scenario, edit] of Object.entries(edits)) {
     for (let i = 0; i < RUNS; i++) {
@@ -156,29 +199,57 @@ try {
   await backend.stop();
 }
 
-const rows = (['backend one-line', 'chart only'] as const).flatMap((scenario) => (['dev', 'by hand'] as const).map((flow) => {
-  const s = samples.filter((x) => x.scenario === scenario && x.flow === flow);
-  return { scenario, flow, runs: s.length, medianWallMs: median(s.map((x) => x.wallMs)), medianToolMs: median(s.map((x) => x.toolMs)), medianSmokeMs: median(s.map((x) => x.smokeMs)), medianOverheadMs: median(s.map((x) => x.overheadMs)), maxWallMs: Math.max(...s.map((x) => x.wallMs)) };
-}));
+const rows = (['backend one-line', 'chart only'] as const).flatMap((scenario) =>
+  (['dev', 'by hand'] as const).map((flow) => {
+    const s = samples.filter((x) => x.scenario === scenario && x.flow === flow);
+    return {
+      scenario,
+      flow,
+      runs: s.length,
+      medianWallMs: median(s.map((x) => x.wallMs)),
+      medianToolMs: median(s.map((x) => x.toolMs)),
+      medianSmokeMs: median(s.map((x) => x.smokeMs)),
+      medianOverheadMs: median(s.map((x) => x.overheadMs)),
+      maxWallMs: Math.max(...s.map((x) => x.wallMs)),
+    };
+  }),
+);
 const row = (scenario: string, flow: string) => rows.find((r) => r.scenario === scenario && r.flow === flow)!;
 const checks = [
   { what: 'backend one-line edit-to-serving (dev, median)', ms: row('backend one-line', 'dev').medianWallMs, target: TARGETS.backend },
   { what: 'chart-only edit-to-serving (dev, median)', ms: row('chart only', 'dev').medianWallMs, target: TARGETS.chart },
-  { what: 'toolkit overhead per cycle (dev, median of both)', ms: Math.max(row('backend one-line', 'dev').medianOverheadMs, row('chart only', 'dev').medianOverheadMs), target: TARGETS.overhead },
+  {
+    what: 'toolkit overhead per cycle (dev, median of both)',
+    ms: Math.max(row('backend one-line', 'dev').medianOverheadMs, row('chart only', 'dev').medianOverheadMs),
+    target: TARGETS.overhead,
+  },
 ];
 const fmt = (ms: number) => seconds(ms, 2);
-printReport({
-  bench: 'dev',
-  title: `npm run dev, edit-to-serving (file write → the cycle's smoke checks passing) on the fake kind cluster with bench:deploy's latencies, median of ${RUNS}, beside the same change by hand (deploy, then validate)`,
-  machine: machine(),
-  loadAtStart: loadAtStart.map((l) => Math.round(l * 100) / 100),
-  loadAtEnd: loadAverage(),
-  table: {
-    headers: ['change', 'flow', 'median', 'max', 'tool time', 'smoke', 'overhead'],
-    rows: rows.map((r) => [r.scenario, r.flow, fmt(r.medianWallMs), fmt(r.maxWallMs), fmt(r.medianToolMs), fmt(r.medianSmokeMs), fmt(r.medianOverheadMs)]),
+printReport(
+  {
+    bench: 'dev',
+    title: `npm run dev, edit-to-serving (file write → the cycle's smoke checks passing) on the fake kind cluster with bench:deploy's latencies, median of ${RUNS}, beside the same change by hand (deploy, then validate)`,
+    machine: machine(),
+    loadAtStart: loadAtStart.map((l) => Math.round(l * 100) / 100),
+    loadAtEnd: loadAverage(),
+    table: {
+      headers: ['change', 'flow', 'median', 'max', 'tool time', 'smoke', 'overhead'],
+      rows: rows.map((r) => [
+        r.scenario,
+        r.flow,
+        fmt(r.medianWallMs),
+        fmt(r.maxWallMs),
+        fmt(r.medianToolMs),
+        fmt(r.medianSmokeMs),
+        fmt(r.medianOverheadMs),
+      ]),
+    },
+    notes: [
+      `overhead (dev) = wall − tool time − smoke HTTP time − the ${DEBOUNCE_MS} ms debounce; by hand = wall − tool time (validate's checks are in its wall time)`,
+    ],
+    checks: checks.map((c): BenchCheck => ({ what: c.what, value: fmt(c.ms), target: `≤ ${fmt(c.target)}`, ok: c.ms <= c.target })),
+    ok: checks.every((c) => c.ms <= c.target),
+    detail: { latencyMs: LATENCY_MS, debounceMs: DEBOUNCE_MS, rows, samples },
   },
-  notes: [`overhead (dev) = wall − tool time − smoke HTTP time − the ${DEBOUNCE_MS} ms debounce; by hand = wall − tool time (validate's checks are in its wall time)`],
-  checks: checks.map((c): BenchCheck => ({ what: c.what, value: fmt(c.ms), target: `≤ ${fmt(c.target)}`, ok: c.ms <= c.target })),
-  ok: checks.every((c) => c.ms <= c.target),
-  detail: { latencyMs: LATENCY_MS, debounceMs: DEBOUNCE_MS, rows, samples },
-}, asJson);
+  asJson,
+);

@@ -20,7 +20,9 @@ import { tempDir } from '../test/support/tmp.ts';
 import { REPO_ROOT } from '../test/support/tools.ts';
 
 const asJson = process.argv.includes('--json');
-const say = (line: string) => { if (!asJson) console.log(line); };
+const say = (line: string) => {
+  if (!asJson) console.log(line);
+};
 const NO_OP_RUNS = 5;
 const TARGETS = { noOpMs: 2000, rebuildPct: 35, frontendAppMb: 50, backendAppMb: 120 };
 
@@ -32,9 +34,10 @@ if (!setup.ok) {
 const { docker } = setup;
 const copy = tempDir('bench-frontend-');
 try {
-  const bases = process.env.NODE_IMAGE && process.env.PYTHON_IMAGE
-    ? { nodeImage: process.env.NODE_IMAGE, pythonImage: process.env.PYTHON_IMAGE, standIn: false }
-    : { ...(await ensureBaseImages(docker, { log: say })), standIn: true };
+  const bases =
+    process.env.NODE_IMAGE && process.env.PYTHON_IMAGE
+      ? { nodeImage: process.env.NODE_IMAGE, pythonImage: process.env.PYTHON_IMAGE, standIn: false }
+      : { ...(await ensureBaseImages(docker, { log: say })), standIn: true };
   const env = (extra: Record<string, string> = {}) => ({
     NODE_IMAGE: bases.nodeImage,
     PYTHON_IMAGE: bases.pythonImage,
@@ -48,15 +51,19 @@ try {
   });
   const script = async (args: string[], extra?: Record<string, string>): Promise<ScriptRun> => {
     const run = await runBuildImages([...args, '--json', '--dotenv', os.devNull], env(extra));
-    if (run.code !== 0) throw new Error(`build-images ${args.join(' ')} exited ${run.code}:\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`);
+    if (run.code !== 0)
+      throw new Error(`build-images ${args.join(' ')} exited ${run.code}:\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`);
     return run;
   };
   const results = (run: ScriptRun) => run.events.filter((e) => e.type === 'result' && typeof e.action === 'string');
   const built = (run: ScriptRun, image: string) => results(run).find((e) => e.image === image && e.action === 'built');
-  const sizes = (run: ScriptRun, image: string) => run.events.find((e) => e.type === 'result' && e.image === image && typeof e.totalMb === 'number')!;
+  const sizes = (run: ScriptRun, image: string) =>
+    run.events.find((e) => e.type === 'result' && e.image === image && typeof e.totalMb === 'number')!;
   const dropCaches = async () => {
     await docker.exec(['builder', 'prune', '--force', '--filter', 'type=exec.cachemount'], { timeoutMs: 300_000 });
-    const images = await docker.exec(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=todo-bench-*'], { timeoutMs: 30_000 });
+    const images = await docker.exec(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=todo-bench-*'], {
+      timeoutMs: 30_000,
+    });
     await docker.removeImages(images.stdout.split('\n').filter(Boolean));
   };
 
@@ -108,20 +115,40 @@ try {
     oneLineRebuildMs: Math.round(rebuildMs),
     oneLineRebuildPct: rebuildPct,
     oneLineRebuildBackend: results(rebuild).find((e) => e.image === 'backend')?.action,
-    sizesMb: Object.fromEntries(['frontend', 'backend'].map((i) => [i, { total: sizes(cold, i).totalMb, base: sizes(cold, i).baseMb, app: sizes(cold, i).appMb }])),
+    sizesMb: Object.fromEntries(
+      ['frontend', 'backend'].map((i) => [i, { total: sizes(cold, i).totalMb, base: sizes(cold, i).baseMb, app: sizes(cold, i).appMb }]),
+    ),
   };
   const checks = [
-    { what: `no-op run ${report.noOpMs} ms (median of ${NO_OP_RUNS}), ${noOpBuilds} builds`, ok: noOpMs <= TARGETS.noOpMs && noOpBuilds === 0, target: `≤ ${TARGETS.noOpMs} ms, 0 builds` },
-    { what: `one-line frontend rebuild ${report.oneLineRebuildMs} ms = ${rebuildPct} % of the cold frontend build (${report.coldFrontendAloneMs} ms)`, ok: rebuildPct <= TARGETS.rebuildPct, target: `≤ ${TARGETS.rebuildPct} %` },
-    { what: `frontend app layers ${report.sizesMb.frontend!.app} MB`, ok: Number(report.sizesMb.frontend!.app) <= TARGETS.frontendAppMb, target: `≤ ${TARGETS.frontendAppMb} MB` },
-    { what: `backend app layers ${report.sizesMb.backend!.app} MB`, ok: Number(report.sizesMb.backend!.app) <= TARGETS.backendAppMb, target: `≤ ${TARGETS.backendAppMb} MB` },
+    {
+      what: `no-op run ${report.noOpMs} ms (median of ${NO_OP_RUNS}), ${noOpBuilds} builds`,
+      ok: noOpMs <= TARGETS.noOpMs && noOpBuilds === 0,
+      target: `≤ ${TARGETS.noOpMs} ms, 0 builds`,
+    },
+    {
+      what: `one-line frontend rebuild ${report.oneLineRebuildMs} ms = ${rebuildPct} % of the cold frontend build (${report.coldFrontendAloneMs} ms)`,
+      ok: rebuildPct <= TARGETS.rebuildPct,
+      target: `≤ ${TARGETS.rebuildPct} %`,
+    },
+    {
+      what: `frontend app layers ${report.sizesMb.frontend!.app} MB`,
+      ok: Number(report.sizesMb.frontend!.app) <= TARGETS.frontendAppMb,
+      target: `≤ ${TARGETS.frontendAppMb} MB`,
+    },
+    {
+      what: `backend app layers ${report.sizesMb.backend!.app} MB`,
+      ok: Number(report.sizesMb.backend!.app) <= TARGETS.backendAppMb,
+      target: `≤ ${TARGETS.backendAppMb} MB`,
+    },
   ];
   if (asJson) console.log(JSON.stringify({ ...report, targets: checks }, null, 2));
   else {
     const m = report.machine;
     say(`\nmachine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, Docker engine ${m.engine}, CLI ${m.cli}`);
     say(`bases:   ${m.bases}`);
-    say(`cold build of both: ${report.coldBothMs} ms (in parallel: frontend ${report.coldInParallelMs.frontend} ms, backend ${report.coldInParallelMs.backend} ms)`);
+    say(
+      `cold build of both: ${report.coldBothMs} ms (in parallel: frontend ${report.coldInParallelMs.frontend} ms, backend ${report.coldInParallelMs.backend} ms)`,
+    );
     say(`cold frontend alone: ${report.coldFrontendAloneMs} ms`);
     for (const [image, s] of Object.entries(report.sizesMb)) say(`${image}: ${s.total} MB = base ${s.base} MB + app layers ${s.app} MB`);
     for (const c of checks) say(`${c.ok ? '✓' : '✗'} ${c.what} (target ${c.target})`);

@@ -15,7 +15,9 @@ const asJson = process.argv.includes('--json');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 const TARGET_MS = 1200;
-const say = (line: string) => { if (!asJson) console.log(line); };
+const say = (line: string) => {
+  if (!asJson) console.log(line);
+};
 /** Scripts that load .env before anything else, so a bad value ends them with exit 2 at once. */
 const READS_CONFIG = new Set(['deploy', 'teardown', 'validate', 'status', 'logs', 'open', 'build-images', 'doctor', 'dev']);
 
@@ -31,7 +33,8 @@ function time(cmd: string, args: string[], expectCode: number): number {
     const t0 = performance.now();
     const r = spawnSync(cmd, args, { cwd: REPO_ROOT, env, encoding: 'utf8' });
     const ms = performance.now() - t0;
-    if (r.status !== expectCode) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}, expected ${expectCode}:\n${r.stdout}${r.stderr}`);
+    if (r.status !== expectCode)
+      throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}, expected ${expectCode}:\n${r.stdout}${r.stderr}`);
     return ms;
   };
   once(); // warm: tsx's cache and the page cache, as a user's second command finds them
@@ -40,7 +43,10 @@ function time(cmd: string, args: string[], expectCode: number): number {
 
 const loadAtStart = loadAverage();
 say(`bench:startup — median of ${RUNS} runs each; load average at start ${formatLoad(loadAtStart)}; ${machineLine()}`);
-const scripts = readdirSync(path.join(REPO_ROOT, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+const scripts = readdirSync(path.join(REPO_ROOT, 'scripts'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort();
 const rows = [];
 try {
   for (const name of scripts) {
@@ -52,8 +58,12 @@ try {
       npxConfigErrorMs: READS_CONFIG.has(name) ? time('npx', ['zx', file, '--dotenv', badEnv], 2) : null,
     };
     rows.push(row);
-    say(`  ${name.padEnd(14)} npx zx --help ${seconds(row.npxHelpMs, 2)} · node --import tsx --help ${seconds(row.tsxHelpMs, 2)}` +
-      (row.npxConfigErrorMs === null ? ' · config error: not applicable (reads no configuration)' : ` · npx zx, config error ${seconds(row.npxConfigErrorMs, 2)}`));
+    say(
+      `  ${name.padEnd(14)} npx zx --help ${seconds(row.npxHelpMs, 2)} · node --import tsx --help ${seconds(row.tsxHelpMs, 2)}` +
+        (row.npxConfigErrorMs === null
+          ? ' · config error: not applicable (reads no configuration)'
+          : ` · npx zx, config error ${seconds(row.npxConfigErrorMs, 2)}`),
+    );
   }
   // Where one start goes: each line adds one layer to the one before.
   const layers = {
@@ -63,23 +73,38 @@ try {
   };
   const medianHelp = median(rows.map((r) => r.npxHelpMs));
   const checks: BenchCheck[] = [
-    { what: 'npx zx scripts/<any>.ts --help, median over the scripts', value: seconds(medianHelp, 2), target: `≤ ${seconds(TARGET_MS)}`, ok: medianHelp <= TARGET_MS },
-  ];
-  printReport({
-    bench: 'startup',
-    title: `start-up of every script, median of ${RUNS} warm runs each`,
-    machine: machine(),
-    loadAtStart,
-    loadAtEnd: loadAverage(),
-    table: {
-      headers: ['script', 'npx zx … --help', 'node --import tsx … --help', 'npx zx, config error'],
-      rows: rows.map((r) => [r.script, seconds(r.npxHelpMs, 2), seconds(r.tsxHelpMs, 2), r.npxConfigErrorMs === null ? 'n/a (no config)' : seconds(r.npxConfigErrorMs, 2)]),
+    {
+      what: 'npx zx scripts/<any>.ts --help, median over the scripts',
+      value: seconds(medianHelp, 2),
+      target: `≤ ${seconds(TARGET_MS)}`,
+      ok: medianHelp <= TARGET_MS,
     },
-    notes: [`where one start goes: node alone ${seconds(layers.node, 2)}; npx + zx's CLI (zx --version) ${seconds(layers.npxZx, 2)}; node + tsx's loader ${seconds(layers.tsxLoader, 2)}; the rest of a script's --help is loading our modules`],
-    checks,
-    ok: checks.every((c) => c.ok),
-    detail: { runs: RUNS, rows, layers },
-  }, asJson);
+  ];
+  printReport(
+    {
+      bench: 'startup',
+      title: `start-up of every script, median of ${RUNS} warm runs each`,
+      machine: machine(),
+      loadAtStart,
+      loadAtEnd: loadAverage(),
+      table: {
+        headers: ['script', 'npx zx … --help', 'node --import tsx … --help', 'npx zx, config error'],
+        rows: rows.map((r) => [
+          r.script,
+          seconds(r.npxHelpMs, 2),
+          seconds(r.tsxHelpMs, 2),
+          r.npxConfigErrorMs === null ? 'n/a (no config)' : seconds(r.npxConfigErrorMs, 2),
+        ]),
+      },
+      notes: [
+        `where one start goes: node alone ${seconds(layers.node, 2)}; npx + zx's CLI (zx --version) ${seconds(layers.npxZx, 2)}; node + tsx's loader ${seconds(layers.tsxLoader, 2)}; the rest of a script's --help is loading our modules`,
+      ],
+      checks,
+      ok: checks.every((c) => c.ok),
+      detail: { runs: RUNS, rows, layers },
+    },
+    asJson,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

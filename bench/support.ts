@@ -13,7 +13,12 @@ export const median = (xs: readonly number[]): number => {
 export const loadAverage = (): [number, number, number] => os.loadavg().map((l) => Math.round(l * 100) / 100) as [number, number, number];
 export const formatLoad = (l: readonly number[] = loadAverage()) => l.map((x) => x.toFixed(2)).join(' ');
 
-export interface MachineFacts { cpus: number; model: string; memGiB: number; node: string }
+export interface MachineFacts {
+  cpus: number;
+  model: string;
+  memGiB: number;
+  node: string;
+}
 export const machine = (): MachineFacts => ({
   cpus: os.cpus().length,
   model: os.cpus()[0]?.model.trim() ?? 'unknown',
@@ -23,7 +28,12 @@ export const machine = (): MachineFacts => ({
 export const machineLine = (m: MachineFacts = machine()) => `${m.cpus} × ${m.model}, ${m.memGiB} GiB, Node ${m.node}`;
 
 /** One recorded call of the fake kit (test/fakes): tool, argv, start and duration. */
-export interface RecordedCall { tool: string; argv: readonly string[]; startedAt: string; durationMs: number }
+export interface RecordedCall {
+  tool: string;
+  argv: readonly string[];
+  startedAt: string;
+  durationMs: number;
+}
 
 /** Time during which at least one tool ran (union of the calls' intervals): parallel calls count once. */
 export function toolTimeMs(calls: readonly RecordedCall[]): number {
@@ -46,7 +56,9 @@ export function callsByTool(calls: readonly RecordedCall[]): Record<string, numb
 }
 
 export const formatCalls = (byTool: Record<string, number>) =>
-  Object.entries(byTool).map(([tool, n]) => `${n} ${tool}`).join(', ') || 'none';
+  Object.entries(byTool)
+    .map(([tool, n]) => `${n} ${tool}`)
+    .join(', ') || 'none';
 
 export const seconds = (ms: number, digits = 1) => `${(ms / 1000).toFixed(digits)} s`;
 
@@ -57,7 +69,12 @@ export function pairedRatio(pairs: readonly { a: number; b: number }[]): { ratio
 }
 
 /** A target and whether this run met it. */
-export interface BenchCheck { what: string; value: string; target: string; ok: boolean }
+export interface BenchCheck {
+  what: string;
+  value: string;
+  target: string;
+  ok: boolean;
+}
 
 /**
  * What every bench prints with --json (one line), and what `npm run bench` (bench/all.ts) turns into the
@@ -92,7 +109,9 @@ export function printReport(report: BenchReport, asJson: boolean): void {
     console.log('');
     for (const n of report.notes ?? []) console.log(n);
     for (const c of report.checks) console.log(`${c.ok ? '✓' : '✗'} ${c.what}: ${c.value} (target ${c.target})`);
-    console.log(`load average at start ${formatLoad(report.loadAtStart)}, at end ${formatLoad(report.loadAtEnd)}; ${machineLine(report.machine)}`);
+    console.log(
+      `load average at start ${formatLoad(report.loadAtStart)}, at end ${formatLoad(report.loadAtEnd)}; ${machineLine(report.machine)}`,
+    );
   }
   process.exitCode = report.ok ? 0 : 1;
 }

@@ -13,7 +13,9 @@ import { createTodoChatbotCluster } from '../test/fakes/kit.ts';
 import { freePort, startBackend, startFrontend } from '../test/support/app-servers.ts';
 
 const asJson = process.argv.includes('--json');
-const say = (line: string) => { if (!asJson) console.log(line); };
+const say = (line: string) => {
+  if (!asJson) console.log(line);
+};
 const RUNS = 5;
 const TARGET_MS = 3000;
 /** Added to every fake call (each already costs a Node start, ~60-100 ms): a local API server answers kubectl in 50-150 ms, helm reads its release Secrets in ~150 ms. */
@@ -26,7 +28,9 @@ const fake = await createTodoChatbotCluster({
   helmArgs: ['--set', `frontend.service.nodePort=${frontend.port}`, '--set', `backend.service.nodePort=${backend.port}`],
 });
 try {
-  fake.update((s) => { s.latencyMs = LATENCY; });
+  fake.update((s) => {
+    s.latencyMs = LATENCY;
+  });
   const config = loadConfig({
     env: { NAMESPACE: 'todo', FRONTEND_NODEPORT: String(frontend.port), BACKEND_NODEPORT: String(backend.port) },
     envFile: path.join(os.tmpdir(), 'no-such.env'),
@@ -37,7 +41,14 @@ try {
   let checks = 0;
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const report = await validate({ config, run, env: fake.env, onResult: process.env.BENCH_TRACE ? (r) => say(`    ${Math.round(performance.now() - t0)}ms ${r.id} (${Math.round(r.durationMs)}ms)`) : undefined });
+    const report = await validate({
+      config,
+      run,
+      env: fake.env,
+      onResult: process.env.BENCH_TRACE
+        ? (r) => say(`    ${Math.round(performance.now() - t0)}ms ${r.id} (${Math.round(r.durationMs)}ms)`)
+        : undefined,
+    });
     times.push(performance.now() - t0);
     checks = report.counts.total;
     const bad = report.results.filter((r) => r.status !== 'pass');
@@ -47,13 +58,31 @@ try {
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const calls = fake.calls();
-  const perRun = { kubectl: calls.filter((c) => c.tool === 'kubectl').length / RUNS, helm: calls.filter((c) => c.tool === 'helm').length / RUNS };
+  const perRun = {
+    kubectl: calls.filter((c) => c.tool === 'kubectl').length / RUNS,
+    helm: calls.filter((c) => c.tool === 'helm').length / RUNS,
+  };
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
-  const result = { checks, runs: RUNS, medianMs: Math.round(median), minMs: Math.round(sorted[0]!), maxMs: Math.round(sorted.at(-1)!), targetMs: TARGET_MS, callsPerRun: perRun, latencyMs: LATENCY, machine, ok: median <= TARGET_MS };
+  const result = {
+    checks,
+    runs: RUNS,
+    medianMs: Math.round(median),
+    minMs: Math.round(sorted[0]!),
+    maxMs: Math.round(sorted.at(-1)!),
+    targetMs: TARGET_MS,
+    callsPerRun: perRun,
+    latencyMs: LATENCY,
+    machine,
+    ok: median <= TARGET_MS,
+  };
   if (asJson) console.log(JSON.stringify(result, null, 2));
   else {
-    say(`validate, ${checks} checks (all groups but --disruptive), median of ${RUNS}: ${(median / 1000).toFixed(2)} s (min ${(sorted[0]! / 1000).toFixed(2)}, max ${(sorted.at(-1)! / 1000).toFixed(2)}) — target ≤ ${TARGET_MS / 1000} s ${result.ok ? '✓' : '✗'}`);
-    say(`  per run: ${perRun.kubectl} kubectl and ${perRun.helm} helm calls (fake latency +${LATENCY.kubectl} / +${LATENCY.helm} ms each); ${machine}`);
+    say(
+      `validate, ${checks} checks (all groups but --disruptive), median of ${RUNS}: ${(median / 1000).toFixed(2)} s (min ${(sorted[0]! / 1000).toFixed(2)}, max ${(sorted.at(-1)! / 1000).toFixed(2)}) — target ≤ ${TARGET_MS / 1000} s ${result.ok ? '✓' : '✗'}`,
+    );
+    say(
+      `  per run: ${perRun.kubectl} kubectl and ${perRun.helm} helm calls (fake latency +${LATENCY.kubectl} / +${LATENCY.helm} ms each); ${machine}`,
+    );
   }
   process.exitCode = result.ok ? 0 : 1;
 } finally {

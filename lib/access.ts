@@ -53,7 +53,11 @@ const isObject = (body: unknown): body is Json => typeof body === 'object' && bo
  */
 const ENDPOINTS = [
   { name: 'frontend', probe: '/api/health', isOurs: (body: unknown) => isObject(body) && typeof body.status === 'string' },
-  { name: 'backend', probe: '/health', isOurs: (body: unknown) => isObject(body) && typeof body.status === 'string' && typeof body.version === 'string' },
+  {
+    name: 'backend',
+    probe: '/health',
+    isOurs: (body: unknown) => isObject(body) && typeof body.status === 'string' && typeof body.version === 'string',
+  },
 ] as const;
 
 function accessError(message: string, hint: string, code: ErrorCode): ToolkitError {
@@ -69,7 +73,13 @@ const FORWARDING = /Forwarding from 127\.0\.0\.1:(\d+) ->/;
  * portal's page). Only a 200 with the health JSON of our app counts; anything else
  * is "not reachable" and validate falls back to port-forward.
  */
-export async function answers(url: string, isOurs: (body: unknown) => boolean, timeoutMs: number, signal?: AbortSignal, log?: Logger): Promise<boolean> {
+export async function answers(
+  url: string,
+  isOurs: (body: unknown) => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  log?: Logger,
+): Promise<boolean> {
   try {
     const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(url, { signal: signal ? AbortSignal.any([timeout, signal]) : timeout, redirect: 'manual' });
@@ -112,7 +122,9 @@ export async function openAccess(opts: OpenAccessOptions): Promise<AppAccess> {
   if (address && targets.every((t) => t.port.nodePort)) {
     const host = address.includes(':') ? `[${address}]` : address;
     const urls = Object.fromEntries(targets.map((t) => [t.name, `http://${host}:${t.port.nodePort}`])) as unknown as BaseUrls;
-    const ok = await Promise.all(targets.map((t) => answers(`${urls[t.name]}${t.probe}`, t.isOurs, opts.probeTimeoutMs ?? 3000, opts.signal, log)));
+    const ok = await Promise.all(
+      targets.map((t) => answers(`${urls[t.name]}${t.probe}`, t.isOurs, opts.probeTimeoutMs ?? 3000, opts.signal, log)),
+    );
     if (ok.every(Boolean)) {
       return { urls, via: 'nodeport', reconnect: async () => urls, close: async () => undefined };
     }
@@ -132,8 +144,9 @@ export async function openAccess(opts: OpenAccessOptions): Promise<AppAccess> {
       for (const t of targets) {
         const previous = opts.keepPorts ? localPorts[t.name] : undefined;
         // The port given out before; taken by something else meanwhile: any free one.
-        const { forward, port } = await portForward(opts, t.svc.metadata.name, t.port.port, previous)
-          .catch((error: unknown) => (previous ? portForward(opts, t.svc.metadata.name, t.port.port) : Promise.reject(error)));
+        const { forward, port } = await portForward(opts, t.svc.metadata.name, t.port.port, previous).catch((error: unknown) =>
+          previous ? portForward(opts, t.svc.metadata.name, t.port.port) : Promise.reject(error),
+        );
         forwards.push(forward);
         localPorts[t.name] = port;
         urls[t.name] = `http://127.0.0.1:${port}`;
@@ -158,11 +171,26 @@ export async function openAccess(opts: OpenAccessOptions): Promise<AppAccess> {
   return access;
 }
 
-async function portForward(opts: OpenAccessOptions, service: string, port: number, local?: number): Promise<{ forward: Background; port: number }> {
+async function portForward(
+  opts: OpenAccessOptions,
+  service: string,
+  port: number,
+  local?: number,
+): Promise<{ forward: Background; port: number }> {
   const { context, namespace } = opts.kube.target;
   const forward = startBackground(
     'kubectl',
-    ['--context', context, '--namespace', namespace, 'port-forward', `service/${service}`, `${local ?? ''}:${port}`, '--address', '127.0.0.1'],
+    [
+      '--context',
+      context,
+      '--namespace',
+      namespace,
+      'port-forward',
+      `service/${service}`,
+      `${local ?? ''}:${port}`,
+      '--address',
+      '127.0.0.1',
+    ],
     { env: opts.env, log: opts.log, timeoutMs: 0 },
   );
   const deadline = Date.now() + (opts.forwardTimeoutMs ?? 20_000);
@@ -172,7 +200,8 @@ async function portForward(opts: OpenAccessOptions, service: string, port: numbe
     const ended = await Promise.race([forward.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 50))]);
     if (ended || Date.now() > deadline || opts.signal?.aborted) {
       await forward.stop();
-      const why = forward.stderr().trim().split('\n').pop() || (ended ? 'kubectl port-forward exited' : 'no "Forwarding from" line in time');
+      const why =
+        forward.stderr().trim().split('\n').pop() || (ended ? 'kubectl port-forward exited' : 'no "Forwarding from" line in time');
       throw accessError(
         `kubectl port-forward to service/${service} failed: ${why}`,
         `check that the ${service} Service has ready pods (kubectl get endpointslices -n ${namespace}) and that kubectl can reach the cluster`,

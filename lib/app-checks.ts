@@ -25,7 +25,10 @@ export function ownAppChecks(paths: AppPaths): Check[] {
       id: `app.${side}-health`,
       group: 'app',
       title: `${side} ${healthPath}`,
-      hint: logsHint(`the ${side} does not answer on its liveness path: look at the ${side} logs, or set ${side.toUpperCase()}_HEALTH_PATH to a path it serves`, side),
+      hint: logsHint(
+        `the ${side} does not answer on its liveness path: look at the ${side} logs, or set ${side.toUpperCase()}_HEALTH_PATH to a path it serves`,
+        side,
+      ),
       async run(ctx) {
         return pass(await expect2xx(joinUrl((await ctx.access()).urls[side], healthPath), healthPath, ctx.http));
       },
@@ -35,7 +38,10 @@ export function ownAppChecks(paths: AppPaths): Check[] {
         id: `app.${side}-ready`,
         group: 'app',
         title: `${side} ${readyPath}`,
-        hint: logsHint(`the ${side} is not ready: look at the ${side} logs (a dependency it checks may be down), or set ${side.toUpperCase()}_READY_PATH`, side),
+        hint: logsHint(
+          `the ${side} is not ready: look at the ${side} logs (a dependency it checks may be down), or set ${side.toUpperCase()}_READY_PATH`,
+          side,
+        ),
         dependsOn: [`app.${side}-health`],
         async run(ctx) {
           return pass(await expect2xx(joinUrl((await ctx.access()).urls[side], readyPath), readyPath, ctx.http));
@@ -50,7 +56,9 @@ export function ownAppChecks(paths: AppPaths): Check[] {
     hint: logsHint('the page does not render: look at the frontend logs for a server error', 'frontend'),
     dependsOn: ['app.frontend-health'],
     async run(ctx) {
-      return pass(await expect2xx(joinUrl((await ctx.access()).urls.frontend, '/'), '/', { ...ctx.http, headers: { accept: 'text/html' } }));
+      return pass(
+        await expect2xx(joinUrl((await ctx.access()).urls.frontend, '/'), '/', { ...ctx.http, headers: { accept: 'text/html' } }),
+      );
     },
   });
   return checks;

@@ -50,14 +50,25 @@ export interface ScriptSpec<Flags extends readonly FlagSpec[] = readonly FlagSpe
 export const COMMON_FLAGS = [
   { name: 'help', type: 'boolean', alias: 'h', description: 'print this help and exit' },
   { name: 'json', type: 'boolean', description: 'print one JSON event per line (JSON Lines) on stdout instead of text' },
-  { name: 'verbose', type: 'boolean', alias: 'v', description: 'echo every command run and its exit, paired by a short id (secrets masked)' },
+  {
+    name: 'verbose',
+    type: 'boolean',
+    alias: 'v',
+    description: 'echo every command run and its exit, paired by a short id (secrets masked)',
+  },
   // Not --env-file: Node 20 reads that flag from anywhere in argv and would take it itself.
   { name: 'dotenv', type: 'string', placeholder: 'path', description: 'read configuration from this file instead of .env' },
 ] as const satisfies readonly FlagSpec[];
 
 /** Which release on which cluster: deploy, validate and teardown take the same three. */
 export const RELEASE_FLAGS = [
-  { name: 'context', type: 'string', placeholder: 'name', configKey: 'KUBE_CONTEXT', description: 'kube context (default: the current context)' },
+  {
+    name: 'context',
+    type: 'string',
+    placeholder: 'name',
+    configKey: 'KUBE_CONTEXT',
+    description: 'kube context (default: the current context)',
+  },
   { name: 'namespace', type: 'string', alias: 'n', placeholder: 'name', configKey: 'NAMESPACE', description: 'namespace of the release' },
   { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
 ] as const satisfies readonly FlagSpec[];
@@ -68,8 +79,12 @@ type AnyFlagValue = string | boolean | string[] | undefined;
 export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }
   ? boolean
   : F extends { repeatable: true }
-    ? F extends { default: readonly string[] } ? string[] : string[] | undefined
-    : F extends { default: string } ? string : string | undefined;
+    ? F extends { default: readonly string[] }
+      ? string[]
+      : string[] | undefined
+    : F extends { default: string }
+      ? string
+      : string | undefined;
 
 /** The parsed flags of a spec, by name; a spec whose names are not literals (plain FlagSpec[]) gets the loose bag. */
 export type FlagValues<Flags extends readonly FlagSpec[]> = string extends Flags[number]['name']
@@ -95,7 +110,9 @@ export function defineScript<const Flags extends readonly FlagSpec[]>(spec: Scri
   const names = all.flatMap((f): string[] => (f.alias ? [f.name, f.alias] : [f.name]));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new Error(`${spec.name}: the flag or alias ${twice} is defined twice`);
-  const bad = spec.flags.find((f) => f.default !== undefined && (f.type === 'boolean' || Array.isArray(f.default) !== Boolean(f.repeatable)));
+  const bad = spec.flags.find(
+    (f) => f.default !== undefined && (f.type === 'boolean' || Array.isArray(f.default) !== Boolean(f.repeatable)),
+  );
   if (bad) throw new Error(`${spec.name}: --${bad.name} has a default that does not fit its type`);
   return spec;
 }
@@ -136,7 +153,8 @@ export function parseArgs<Flags extends readonly FlagSpec[]>(spec: ScriptSpec<Fl
     let value = (given.has(flag.name) ? true : parsed[flag.name]) as string | boolean | string[] | undefined;
     if (flag.type === 'string' && value !== undefined) {
       const values = Array.isArray(value) ? value : [value];
-      if (values.some((v) => v === '' || typeof v === 'boolean')) throw new UsageError(`--${flag.name} needs a value (${flag.placeholder ?? 'value'})`, `run \`${spec.name} --help\``);
+      if (values.some((v) => v === '' || typeof v === 'boolean'))
+        throw new UsageError(`--${flag.name} needs a value (${flag.placeholder ?? 'value'})`, `run \`${spec.name} --help\``);
       if (!flag.repeatable && values.length > 1) throw new UsageError(`--${flag.name} was given ${values.length} times; give it once`);
       value = flag.repeatable ? values.map(String) : String(values[0]);
     }
@@ -152,7 +170,10 @@ export function refuseUnexpectedPositionals(spec: ScriptSpec<readonly FlagSpec[]
   const first = positionals[0];
   if (spec.positionals || first === undefined) return;
   const flags: readonly FlagSpec[] = [...spec.flags, ...COMMON_FLAGS];
-  const near = closest(first.replace(/^-+/, ''), flags.map((f) => f.name));
+  const near = closest(
+    first.replace(/^-+/, ''),
+    flags.map((f) => f.name),
+  );
   throw new UsageError(
     `unexpected argument "${first}": ${spec.name} takes options only, no arguments${near ? ` (did you mean --${near}?)` : ''}`,
     `its options are ${flags.map((f) => `--${f.name}`).join(', ')}; run \`${spec.name} --help\` for what they do`,
@@ -163,12 +184,20 @@ export function refuseUnexpectedPositionals(spec: ScriptSpec<readonly FlagSpec[]
 export function assertDotenvExists(value: AnyFlagValue, cwd = process.cwd()): void {
   if (typeof value !== 'string') return;
   const file = path.resolve(cwd, value);
-  if (!existsSync(file)) throw new UsageError(`--dotenv ${value}: file not found (${file})`, 'give the path of an existing file (relative to the current folder), or leave --dotenv out to read .env');
+  if (!existsSync(file))
+    throw new UsageError(
+      `--dotenv ${value}: file not found (${file})`,
+      'give the path of an existing file (relative to the current folder), or leave --dotenv out to read .env',
+    );
 }
 
 export function renderHelp(spec: ScriptSpec<readonly FlagSpec[]>): string {
-  const flags: FlagSpec[] = [...spec.flags, ...COMMON_FLAGS.map((f) => (f.name === 'json' && spec.json ? { ...f, description: spec.json } : f))];
-  const left = (f: FlagSpec) => `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'string' ? ` <${f.placeholder ?? 'value'}>` : ''}`;
+  const flags: FlagSpec[] = [
+    ...spec.flags,
+    ...COMMON_FLAGS.map((f) => (f.name === 'json' && spec.json ? { ...f, description: spec.json } : f)),
+  ];
+  const left = (f: FlagSpec) =>
+    `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'string' ? ` <${f.placeholder ?? 'value'}>` : ''}`;
   const width = Math.max(...flags.map((f) => left(f).length)) + 2;
   const lines = [
     `${spec.name} — ${spec.summary}`,
@@ -177,7 +206,10 @@ export function renderHelp(spec: ScriptSpec<readonly FlagSpec[]>): string {
     `  ${spec.usage}`,
     '',
     'Options:',
-    ...flags.map((f) => `  ${left(f).padEnd(width)}${f.description}${f.default !== undefined ? ` (default: ${[f.default].flat().join(', ')})` : ''}${f.configKey ? ` [${f.configKey}]` : ''}`),
+    ...flags.map(
+      (f) =>
+        `  ${left(f).padEnd(width)}${f.description}${f.default !== undefined ? ` (default: ${[f.default].flat().join(', ')})` : ''}${f.configKey ? ` [${f.configKey}]` : ''}`,
+    ),
     ...(spec.positionals ? ['', 'Arguments:', `  <${spec.positionals.name}>...`.padEnd(width + 2) + spec.positionals.description] : []),
     '',
     'Examples:',

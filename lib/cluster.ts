@@ -41,7 +41,8 @@ export function assertMayChange(target: ClusterTarget, allowRemote: boolean, com
 }
 
 /** How to mend a profile minikube cannot start or read (it deletes that cluster and its data). */
-const deleteHint = (profile: string) => `if the profile is broken, \`minikube delete -p ${profile}\` and run again (this deletes that cluster and its data)`;
+const deleteHint = (profile: string) =>
+  `if the profile is broken, \`minikube delete -p ${profile}\` and run again (this deletes that cluster and its data)`;
 
 /**
  * The context is a minikube cluster: minikube itself must be installed (it starts the
@@ -68,7 +69,17 @@ export async function ensureMinikubeRunning(run: Runner, target: ClusterTarget, 
       'MINIKUBE_PROFILE_INVALID',
     );
   }
-  const args = ['start', '--profile', profile, '--driver', config.minikubeDriver, '--cpus', String(config.minikubeCpus), '--memory', `${config.minikubeMemoryMb}mb`];
+  const args = [
+    'start',
+    '--profile',
+    profile,
+    '--driver',
+    config.minikubeDriver,
+    '--cpus',
+    String(config.minikubeCpus),
+    '--memory',
+    `${config.minikubeMemoryMb}mb`,
+  ];
   log.warn(`minikube profile ${profile} is ${status}: starting it (minikube ${args.join(' ')})`);
   try {
     await run('minikube', args, { timeoutMs: 10 * 60_000 });
@@ -85,9 +96,18 @@ export async function ensureMinikubeRunning(run: Runner, target: ClusterTarget, 
   return true;
 }
 
-export async function clusterStage(run: Runner, config: Config, log: Logger, opts: { allowRemote: boolean; env?: NodeJS.ProcessEnv }): Promise<{ target: ClusterTarget; started: boolean }> {
+export async function clusterStage(
+  run: Runner,
+  config: Config,
+  log: Logger,
+  opts: { allowRemote: boolean; env?: NodeJS.ProcessEnv },
+): Promise<{ target: ClusterTarget; started: boolean }> {
   const target = await resolveTarget(run, config, opts.env);
-  log.result('info', `context ${target.context}: ${target.provider} (${target.detectedBy}), API server ${target.server || 'unknown'}`, [], { context: target.context, provider: target.provider, server: target.server });
+  log.result('info', `context ${target.context}: ${target.provider} (${target.detectedBy}), API server ${target.server || 'unknown'}`, [], {
+    context: target.context,
+    provider: target.provider,
+    server: target.server,
+  });
   assertMayChange(target, opts.allowRemote, 'deploy', log);
   await requireMinikube(run, target);
   const started = target.provider === 'minikube' ? await ensureMinikubeRunning(run, target, config, log) : false;

@@ -77,17 +77,29 @@ export interface KeySpec {
 // --- parsers -----------------------------------------------------------------
 const ok = (value: unknown): Parsed => ({ value });
 const fail = (error: string): Parsed => ({ error });
-const optional = (parse: Parse): Parse => (raw, ctx) => (raw === '' ? ok(undefined) : parse(raw, ctx));
+const optional =
+  (parse: Parse): Parse =>
+  (raw, ctx) =>
+    raw === '' ? ok(undefined) : parse(raw, ctx);
 
 const text: Parse = (raw) => ok(raw);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsLabel = (max: number): Parse => (raw) =>
-  raw.length <= max && DNS_LABEL.test(raw) ? ok(raw) : fail(`must be lowercase letters, digits and '-', start and end alphanumeric, at most ${max} characters`);
-const oneOf = (choices: readonly string[]): Parse => (raw) => (choices.includes(raw) ? ok(raw) : fail(`must be one of ${choices.join(', ')}`));
-const integer = (min: number, max: number): Parse => (raw) => {
-  const n = Number(raw);
-  return /^\d+$/.test(raw) && n >= min && n <= max ? ok(n) : fail(`must be a whole number from ${min} to ${max}`);
-};
+const dnsLabel =
+  (max: number): Parse =>
+  (raw) =>
+    raw.length <= max && DNS_LABEL.test(raw)
+      ? ok(raw)
+      : fail(`must be lowercase letters, digits and '-', start and end alphanumeric, at most ${max} characters`);
+const oneOf =
+  (choices: readonly string[]): Parse =>
+  (raw) =>
+    choices.includes(raw) ? ok(raw) : fail(`must be one of ${choices.join(', ')}`);
+const integer =
+  (min: number, max: number): Parse =>
+  (raw) => {
+    const n = Number(raw);
+    return /^\d+$/.test(raw) && n >= min && n <= max ? ok(n) : fail(`must be a whole number from ${min} to ${max}`);
+  };
 /** A NodePort, or "auto": the cluster picks a free one (null in the chart's values). */
 const nodePort: Parse = (raw, ctx) => (raw === 'auto' ? ok(null) : integer(30000, 32767)(raw, ctx));
 const url: Parse = (raw) => {
@@ -114,7 +126,9 @@ const databaseUrl: Parse = (raw) => {
 const imageRepository: Parse = (raw) =>
   /^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(raw) ? ok(raw) : fail('must be an image repository name without a tag, like todo-frontend');
 const imageReference: Parse = (raw) =>
-  /^[\w.-]+(:\d+)?(\/[\w.-]+)*(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(raw) ? ok(raw) : fail('must be an image reference like node:22-alpine or node@sha256:<digest>');
+  /^[\w.-]+(:\d+)?(\/[\w.-]+)*(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(raw)
+    ? ok(raw)
+    : fail('must be an image reference like node:22-alpine or node@sha256:<digest>');
 const directory: Parse = (raw, { root }) => ok(path.resolve(root, raw));
 const existingFile: Parse = (raw, { root }) => {
   const file = path.resolve(root, raw);
@@ -122,19 +136,32 @@ const existingFile: Parse = (raw, { root }) => {
 };
 const port: Parse = (raw, ctx) => {
   const parsed = integer(1024, 65535)(raw, ctx);
-  return 'error' in parsed ? fail('must be a port from 1024 to 65535 (the containers run without root, so they cannot bind lower ports)') : parsed;
+  return 'error' in parsed
+    ? fail('must be a port from 1024 to 65535 (the containers run without root, so they cannot bind lower ports)')
+    : parsed;
 };
 /** An HTTP path for probes and HEALTHCHECKs: `/` then URL path characters, no spaces or quotes. */
-const httpPath: Parse = (raw) => (/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(raw) ? ok(raw) : fail('must be an HTTP path starting with /, like /health (no spaces or quotes)'));
+const httpPath: Parse = (raw) =>
+  /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(raw)
+    ? ok(raw)
+    : fail('must be an HTTP path starting with /, like /health (no spaces or quotes)');
 /** uvicorn's `module:attribute` (dotted on both sides). */
 const asgiApp: Parse = (raw) =>
-  /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(raw) ? ok(raw) : fail('must be an ASGI entry module:attribute, like main:app or app.main:app');
+  /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(raw)
+    ? ok(raw)
+    : fail('must be an ASGI entry module:attribute, like main:app or app.main:app');
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A comma list of environment variable names; values are resolved after every key is read (resolveAppValues). */
 const envNames: Parse = (raw) => {
-  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !ENV_NAME.test(n));
-  if (bad.length) return fail(`lists ${bad.map((n) => `"${n}"`).join(', ')}, which ${bad.length === 1 ? 'is not an' : 'are not'} environment variable name${bad.length === 1 ? '' : 's'} (letters, digits and _, not starting with a digit)`);
+  if (bad.length)
+    return fail(
+      `lists ${bad.map((n) => `"${n}"`).join(', ')}, which ${bad.length === 1 ? 'is not an' : 'are not'} environment variable name${bad.length === 1 ? '' : 's'} (letters, digits and _, not starting with a digit)`,
+    );
   return ok([...new Set(names)]);
 };
 
@@ -143,9 +170,23 @@ const envNames: Parse = (raw) => {
  * name them (the chart's value would silently win, or the app would get two).
  */
 export const TOOLKIT_ENV_NAMES: readonly string[] = [
-  'PORT', 'HOSTNAME', 'BACKEND_URL', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV',
-  'WEB_CONCURRENCY', 'DATA_DIR', 'APP_VERSION', 'LOG_LEVEL', 'CORS_ORIGINS', 'DATABASE_URL', 'DB_PASSWORD',
-  'OPENAI_API_KEY', 'OPENAI_MODEL', 'OPENAI_BASE_URL', 'APP_MODULE', 'HEALTH_PATH',
+  'PORT',
+  'HOSTNAME',
+  'BACKEND_URL',
+  'NEXT_TELEMETRY_DISABLED',
+  'NODE_ENV',
+  'WEB_CONCURRENCY',
+  'DATA_DIR',
+  'APP_VERSION',
+  'LOG_LEVEL',
+  'CORS_ORIGINS',
+  'DATABASE_URL',
+  'DB_PASSWORD',
+  'OPENAI_API_KEY',
+  'OPENAI_MODEL',
+  'OPENAI_BASE_URL',
+  'APP_MODULE',
+  'HEALTH_PATH',
 ];
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -168,45 +209,320 @@ const memoryMb: Parse = (raw) => {
 
 // --- the keys ----------------------------------------------------------------
 export const KEYS = [
-  { key: 'KUBE_CONTEXT', field: 'kubeContext', default: '', example: 'minikube', description: 'kube context to deploy to (empty: the current context)', parse: optional(text) },
-  { key: 'NAMESPACE', field: 'namespace', default: 'todo-chatbot', example: 'todo-chatbot', description: 'Kubernetes namespace of the release', parse: dnsLabel(63) },
-  { key: 'RELEASE_NAME', field: 'releaseName', default: 'todo-chatbot', example: 'todo-chatbot', description: 'Helm release name', parse: dnsLabel(53) },
-  { key: 'CLUSTER_PROVIDER', field: 'provider', default: 'auto', example: 'minikube', description: `cluster type (${PROVIDERS.join(', ')}); auto detects it from the context`, parse: oneOf(PROVIDERS) },
-  { key: 'MINIKUBE_PROFILE', field: 'minikubeProfile', default: 'minikube', example: 'minikube', description: 'minikube profile to use and start when stopped', parse: text },
-  { key: 'MINIKUBE_DRIVER', field: 'minikubeDriver', default: 'docker', example: 'docker', description: 'minikube driver used by minikube start', parse: oneOf(['docker', 'podman', 'kvm2', 'hyperkit', 'hyperv', 'virtualbox', 'vfkit', 'qemu2', 'qemu', 'none', 'ssh']) },
-  { key: 'MINIKUBE_CPUS', field: 'minikubeCpus', default: '2', example: '4', description: 'CPUs for minikube start', parse: integer(2, 64) },
-  { key: 'MINIKUBE_MEMORY', field: 'minikubeMemoryMb', default: '4096', example: '4g', description: 'memory for minikube start (MB, or 4g)', parse: memoryMb },
-  { key: 'FRONTEND_DIR', field: 'frontendDir', default: 'app/frontend', example: '../my-app/frontend', description: 'frontend source folder (Docker build context)', parse: directory },
-  { key: 'BACKEND_DIR', field: 'backendDir', default: 'app/backend', example: '../my-app/backend', description: 'backend source folder (Docker build context)', parse: directory },
-  { key: 'FRONTEND_IMAGE', field: 'frontendImage', default: 'todo-frontend', example: 'todo-frontend', description: 'frontend image repository (the tag is computed from the sources)', parse: imageRepository },
-  { key: 'BACKEND_IMAGE', field: 'backendImage', default: 'todo-backend', example: 'todo-backend', description: 'backend image repository (the tag is computed from the sources)', parse: imageRepository },
-  { key: 'NODE_IMAGE', field: 'nodeImage', default: 'node:22-alpine', example: 'node:22-alpine@sha256:<digest>', description: 'base image of the frontend', parse: imageReference },
-  { key: 'PYTHON_IMAGE', field: 'pythonImage', default: 'python:3.11-slim', example: 'python:3.11-slim', description: 'base image of the backend', parse: imageReference },
-  { key: 'NPM_REGISTRY', field: 'npmRegistry', default: '', example: 'https://registry.npmjs.org/', description: 'npm registry used inside image builds', parse: optional(url) },
-  { key: 'PIP_INDEX_URL', field: 'pipIndexUrl', default: '', example: 'https://pypi.org/simple', description: 'pip index used inside image builds', parse: optional(url) },
-  { key: 'BUILD_CA_BUNDLE', field: 'buildCaBundle', default: '', example: './certs/corporate-ca.pem', description: 'extra CA bundle for builds behind a TLS-intercepting proxy (passed as a BuildKit secret)', parse: optional(existingFile) },
-  { key: 'FRONTEND_SIZE_BUDGET_MB', field: 'frontendSizeBudgetMb', default: '200', example: '200', description: 'frontend image size budget in MB', parse: integer(1, 100_000) },
-  { key: 'BACKEND_SIZE_BUDGET_MB', field: 'backendSizeBudgetMb', default: '500', example: '500', description: 'backend image size budget in MB', parse: integer(1, 100_000) },
-  { key: 'REGISTRY', field: 'registry', default: '', example: 'registry.example.com/team', description: 'registry to push to for generic clusters', parse: optional(text) },
-  { key: 'FRONTEND_NODEPORT', field: 'frontendNodePort', default: '30080', example: '30080', description: 'NodePort of the frontend Service (30000-32767), or auto: the cluster assigns a free one', parse: nodePort },
-  { key: 'BACKEND_NODEPORT', field: 'backendNodePort', default: '30800', example: '30800', description: 'NodePort of the backend Service (30000-32767), or auto: the cluster assigns a free one', parse: nodePort },
-  { key: 'DEPLOY_TIMEOUT', field: 'deployTimeoutMs', default: '5m', example: '5m', description: 'how long deploy waits for the rollout', parse: duration },
-  { key: 'DATABASE_MODE', field: 'databaseMode', default: 'postgres', example: 'postgres', description: `database (${DATABASE_MODES.join(', ')})`, parse: oneOf(DATABASE_MODES) },
-  { key: 'DATABASE_URL', field: 'databaseUrl', default: '', example: 'postgresql://app:<password>@db.example.com:5432/todo', description: 'external database URL (DATABASE_MODE=external); secret', parse: optional(databaseUrl) },
-  { key: 'OPENAI_API_KEY', field: 'openaiApiKey', default: '', example: 'sk-…', description: 'enables the OpenAI agent; empty: the offline agent; secret', parse: optional(text) },
-  { key: 'OPENAI_MODEL', field: 'openaiModel', default: 'gpt-4o-mini', example: 'gpt-4o-mini', description: 'model for the OpenAI agent', parse: text },
-  { key: 'OPENAI_BASE_URL', field: 'openaiBaseUrl', default: '', example: 'https://api.openai.com/v1', description: 'OpenAI-compatible endpoint', parse: optional(url) },
-  { key: 'FRONTEND_DOCKERFILE', field: 'frontendDockerfile', default: '', example: '../my-app/frontend/Dockerfile', description: 'your own frontend Dockerfile (empty: FRONTEND_DIR/Dockerfile when it exists, else ours; --use-our-dockerfiles forces ours)', parse: optional(existingFile) },
-  { key: 'BACKEND_DOCKERFILE', field: 'backendDockerfile', default: '', example: '../my-app/backend/Dockerfile', description: 'your own backend Dockerfile (empty: BACKEND_DIR/Dockerfile when it exists, else ours; --use-our-dockerfiles forces ours)', parse: optional(existingFile) },
-  { key: 'BACKEND_APP', field: 'backendApp', default: '', example: 'main:app', description: 'ASGI entry of the backend, module:attribute (empty: detected, e.g. app.main:app or main:app)', parse: optional(asgiApp) },
-  { key: 'FRONTEND_PORT', field: 'frontendPort', default: '', example: '3000', description: 'port the frontend container listens on (empty: detected, else 3000)', parse: optional(port) },
-  { key: 'BACKEND_PORT', field: 'backendPort', default: '', example: '8000', description: 'port the backend container listens on (empty: detected, else 8000)', parse: optional(port) },
-  { key: 'FRONTEND_HEALTH_PATH', field: 'frontendHealthPath', default: '', example: '/api/health', description: 'frontend liveness path (empty: detected, else /)', parse: optional(httpPath) },
-  { key: 'FRONTEND_READY_PATH', field: 'frontendReadyPath', default: '', example: '/api/ready', description: 'frontend readiness path (empty: the liveness path)', parse: optional(httpPath) },
-  { key: 'BACKEND_HEALTH_PATH', field: 'backendHealthPath', default: '', example: '/health', description: 'backend liveness path (empty: detected, else /health)', parse: optional(httpPath) },
-  { key: 'BACKEND_READY_PATH', field: 'backendReadyPath', default: '', example: '/ready', description: 'backend readiness path (empty: detected, else the liveness path)', parse: optional(httpPath) },
-  { key: 'APP_SECRETS', field: 'appSecrets', default: '', example: 'JWT_SECRET,STRIPE_KEY', description: 'comma list of variables your backend needs as secrets: their values (set in .env or the environment) go only into the release\'s Secret', parse: envNames },
-  { key: 'APP_ENV', field: 'appEnv', default: '', example: 'FEATURE_FLAGS,SUPPORT_EMAIL', description: 'comma list of plain variables for your apps: their values (set in .env or the environment) go into the ConfigMaps', parse: envNames },
+  {
+    key: 'KUBE_CONTEXT',
+    field: 'kubeContext',
+    default: '',
+    example: 'minikube',
+    description: 'kube context to deploy to (empty: the current context)',
+    parse: optional(text),
+  },
+  {
+    key: 'NAMESPACE',
+    field: 'namespace',
+    default: 'todo-chatbot',
+    example: 'todo-chatbot',
+    description: 'Kubernetes namespace of the release',
+    parse: dnsLabel(63),
+  },
+  {
+    key: 'RELEASE_NAME',
+    field: 'releaseName',
+    default: 'todo-chatbot',
+    example: 'todo-chatbot',
+    description: 'Helm release name',
+    parse: dnsLabel(53),
+  },
+  {
+    key: 'CLUSTER_PROVIDER',
+    field: 'provider',
+    default: 'auto',
+    example: 'minikube',
+    description: `cluster type (${PROVIDERS.join(', ')}); auto detects it from the context`,
+    parse: oneOf(PROVIDERS),
+  },
+  {
+    key: 'MINIKUBE_PROFILE',
+    field: 'minikubeProfile',
+    default: 'minikube',
+    example: 'minikube',
+    description: 'minikube profile to use and start when stopped',
+    parse: text,
+  },
+  {
+    key: 'MINIKUBE_DRIVER',
+    field: 'minikubeDriver',
+    default: 'docker',
+    example: 'docker',
+    description: 'minikube driver used by minikube start',
+    parse: oneOf(['docker', 'podman', 'kvm2', 'hyperkit', 'hyperv', 'virtualbox', 'vfkit', 'qemu2', 'qemu', 'none', 'ssh']),
+  },
+  {
+    key: 'MINIKUBE_CPUS',
+    field: 'minikubeCpus',
+    default: '2',
+    example: '4',
+    description: 'CPUs for minikube start',
+    parse: integer(2, 64),
+  },
+  {
+    key: 'MINIKUBE_MEMORY',
+    field: 'minikubeMemoryMb',
+    default: '4096',
+    example: '4g',
+    description: 'memory for minikube start (MB, or 4g)',
+    parse: memoryMb,
+  },
+  {
+    key: 'FRONTEND_DIR',
+    field: 'frontendDir',
+    default: 'app/frontend',
+    example: '../my-app/frontend',
+    description: 'frontend source folder (Docker build context)',
+    parse: directory,
+  },
+  {
+    key: 'BACKEND_DIR',
+    field: 'backendDir',
+    default: 'app/backend',
+    example: '../my-app/backend',
+    description: 'backend source folder (Docker build context)',
+    parse: directory,
+  },
+  {
+    key: 'FRONTEND_IMAGE',
+    field: 'frontendImage',
+    default: 'todo-frontend',
+    example: 'todo-frontend',
+    description: 'frontend image repository (the tag is computed from the sources)',
+    parse: imageRepository,
+  },
+  {
+    key: 'BACKEND_IMAGE',
+    field: 'backendImage',
+    default: 'todo-backend',
+    example: 'todo-backend',
+    description: 'backend image repository (the tag is computed from the sources)',
+    parse: imageRepository,
+  },
+  {
+    key: 'NODE_IMAGE',
+    field: 'nodeImage',
+    default: 'node:22-alpine',
+    example: 'node:22-alpine@sha256:<digest>',
+    description: 'base image of the frontend',
+    parse: imageReference,
+  },
+  {
+    key: 'PYTHON_IMAGE',
+    field: 'pythonImage',
+    default: 'python:3.11-slim',
+    example: 'python:3.11-slim',
+    description: 'base image of the backend',
+    parse: imageReference,
+  },
+  {
+    key: 'NPM_REGISTRY',
+    field: 'npmRegistry',
+    default: '',
+    example: 'https://registry.npmjs.org/',
+    description: 'npm registry used inside image builds',
+    parse: optional(url),
+  },
+  {
+    key: 'PIP_INDEX_URL',
+    field: 'pipIndexUrl',
+    default: '',
+    example: 'https://pypi.org/simple',
+    description: 'pip index used inside image builds',
+    parse: optional(url),
+  },
+  {
+    key: 'BUILD_CA_BUNDLE',
+    field: 'buildCaBundle',
+    default: '',
+    example: './certs/corporate-ca.pem',
+    description: 'extra CA bundle for builds behind a TLS-intercepting proxy (passed as a BuildKit secret)',
+    parse: optional(existingFile),
+  },
+  {
+    key: 'FRONTEND_SIZE_BUDGET_MB',
+    field: 'frontendSizeBudgetMb',
+    default: '200',
+    example: '200',
+    description: 'frontend image size budget in MB',
+    parse: integer(1, 100_000),
+  },
+  {
+    key: 'BACKEND_SIZE_BUDGET_MB',
+    field: 'backendSizeBudgetMb',
+    default: '500',
+    example: '500',
+    description: 'backend image size budget in MB',
+    parse: integer(1, 100_000),
+  },
+  {
+    key: 'REGISTRY',
+    field: 'registry',
+    default: '',
+    example: 'registry.example.com/team',
+    description: 'registry to push to for generic clusters',
+    parse: optional(text),
+  },
+  {
+    key: 'FRONTEND_NODEPORT',
+    field: 'frontendNodePort',
+    default: '30080',
+    example: '30080',
+    description: 'NodePort of the frontend Service (30000-32767), or auto: the cluster assigns a free one',
+    parse: nodePort,
+  },
+  {
+    key: 'BACKEND_NODEPORT',
+    field: 'backendNodePort',
+    default: '30800',
+    example: '30800',
+    description: 'NodePort of the backend Service (30000-32767), or auto: the cluster assigns a free one',
+    parse: nodePort,
+  },
+  {
+    key: 'DEPLOY_TIMEOUT',
+    field: 'deployTimeoutMs',
+    default: '5m',
+    example: '5m',
+    description: 'how long deploy waits for the rollout',
+    parse: duration,
+  },
+  {
+    key: 'DATABASE_MODE',
+    field: 'databaseMode',
+    default: 'postgres',
+    example: 'postgres',
+    description: `database (${DATABASE_MODES.join(', ')})`,
+    parse: oneOf(DATABASE_MODES),
+  },
+  {
+    key: 'DATABASE_URL',
+    field: 'databaseUrl',
+    default: '',
+    example: 'postgresql://app:<password>@db.example.com:5432/todo',
+    description: 'external database URL (DATABASE_MODE=external); secret',
+    parse: optional(databaseUrl),
+  },
+  {
+    key: 'OPENAI_API_KEY',
+    field: 'openaiApiKey',
+    default: '',
+    example: 'sk-…',
+    description: 'enables the OpenAI agent; empty: the offline agent; secret',
+    parse: optional(text),
+  },
+  {
+    key: 'OPENAI_MODEL',
+    field: 'openaiModel',
+    default: 'gpt-4o-mini',
+    example: 'gpt-4o-mini',
+    description: 'model for the OpenAI agent',
+    parse: text,
+  },
+  {
+    key: 'OPENAI_BASE_URL',
+    field: 'openaiBaseUrl',
+    default: '',
+    example: 'https://api.openai.com/v1',
+    description: 'OpenAI-compatible endpoint',
+    parse: optional(url),
+  },
+  {
+    key: 'FRONTEND_DOCKERFILE',
+    field: 'frontendDockerfile',
+    default: '',
+    example: '../my-app/frontend/Dockerfile',
+    description:
+      'your own frontend Dockerfile (empty: FRONTEND_DIR/Dockerfile when it exists, else ours; --use-our-dockerfiles forces ours)',
+    parse: optional(existingFile),
+  },
+  {
+    key: 'BACKEND_DOCKERFILE',
+    field: 'backendDockerfile',
+    default: '',
+    example: '../my-app/backend/Dockerfile',
+    description: 'your own backend Dockerfile (empty: BACKEND_DIR/Dockerfile when it exists, else ours; --use-our-dockerfiles forces ours)',
+    parse: optional(existingFile),
+  },
+  {
+    key: 'BACKEND_APP',
+    field: 'backendApp',
+    default: '',
+    example: 'main:app',
+    description: 'ASGI entry of the backend, module:attribute (empty: detected, e.g. app.main:app or main:app)',
+    parse: optional(asgiApp),
+  },
+  {
+    key: 'FRONTEND_PORT',
+    field: 'frontendPort',
+    default: '',
+    example: '3000',
+    description: 'port the frontend container listens on (empty: detected, else 3000)',
+    parse: optional(port),
+  },
+  {
+    key: 'BACKEND_PORT',
+    field: 'backendPort',
+    default: '',
+    example: '8000',
+    description: 'port the backend container listens on (empty: detected, else 8000)',
+    parse: optional(port),
+  },
+  {
+    key: 'FRONTEND_HEALTH_PATH',
+    field: 'frontendHealthPath',
+    default: '',
+    example: '/api/health',
+    description: 'frontend liveness path (empty: detected, else /)',
+    parse: optional(httpPath),
+  },
+  {
+    key: 'FRONTEND_READY_PATH',
+    field: 'frontendReadyPath',
+    default: '',
+    example: '/api/ready',
+    description: 'frontend readiness path (empty: the liveness path)',
+    parse: optional(httpPath),
+  },
+  {
+    key: 'BACKEND_HEALTH_PATH',
+    field: 'backendHealthPath',
+    default: '',
+    example: '/health',
+    description: 'backend liveness path (empty: detected, else /health)',
+    parse: optional(httpPath),
+  },
+  {
+    key: 'BACKEND_READY_PATH',
+    field: 'backendReadyPath',
+    default: '',
+    example: '/ready',
+    description: 'backend readiness path (empty: detected, else the liveness path)',
+    parse: optional(httpPath),
+  },
+  {
+    key: 'APP_SECRETS',
+    field: 'appSecrets',
+    default: '',
+    example: 'JWT_SECRET,STRIPE_KEY',
+    description:
+      "comma list of variables your backend needs as secrets: their values (set in .env or the environment) go only into the release's Secret",
+    parse: envNames,
+  },
+  {
+    key: 'APP_ENV',
+    field: 'appEnv',
+    default: '',
+    example: 'FEATURE_FLAGS,SUPPORT_EMAIL',
+    description: 'comma list of plain variables for your apps: their values (set in .env or the environment) go into the ConfigMaps',
+    parse: envNames,
+  },
 ] as const satisfies readonly KeySpec[];
 
 /** A configuration key (NAMESPACE, …): flags, sources and messages name keys by this type. */
@@ -216,8 +532,9 @@ export type ConfigKey = (typeof KEYS)[number]['key'];
  * Config and KEYS cannot drift: a KEYS entry's field must be a Config field (KeySpec),
  * and a Config field that no KEYS entry sets makes this fail tsc, naming the field.
  */
-export type KeysCoverConfig<C, Keys extends readonly { field: PropertyKey }[]> =
-  [Exclude<keyof C, Keys[number]['field']>] extends [never] ? true : { fieldsWithoutAKey: Exclude<keyof C, Keys[number]['field']> };
+export type KeysCoverConfig<C, Keys extends readonly { field: PropertyKey }[]> = [Exclude<keyof C, Keys[number]['field']>] extends [never]
+  ? true
+  : { fieldsWithoutAKey: Exclude<keyof C, Keys[number]['field']> };
 true satisfies KeysCoverConfig<Config, typeof KEYS>;
 
 const BY_KEY = new Map<string, (typeof KEYS)[number]>(KEYS.map((spec) => [spec.key, spec]));
@@ -231,7 +548,10 @@ export interface ConfigProblem {
 
 export class ConfigError extends ToolkitError {
   /** `warnings`: the .env warnings (misspelt keys) that a failed load would otherwise never print. */
-  constructor(readonly problems: ConfigProblem[], readonly warnings: readonly string[] = []) {
+  constructor(
+    readonly problems: ConfigProblem[],
+    readonly warnings: readonly string[] = [],
+  ) {
     super(
       [
         `${problems.length} invalid configuration value${problems.length === 1 ? '' : 's'}:`,
@@ -300,7 +620,13 @@ export function parseDotenv(text: string, file: string): { values: Record<string
     if (!match) {
       // Name the key only when the line starts with one (KEY value): never echo what may be a secret.
       const word = /^\s*(?:export\s+)?([A-Z][A-Z0-9_]+)(?:\s|$)/.exec(line)?.[1];
-      throw new DotenvError(name, number, line.includes('=') ? 'not KEY=value: a key is letters, digits and _, and starts with a letter or _' : `${word ? `${word} has` : 'the line has'} no "=" (expected KEY=value)`);
+      throw new DotenvError(
+        name,
+        number,
+        line.includes('=')
+          ? 'not KEY=value: a key is letters, digits and _, and starts with a letter or _'
+          : `${word ? `${word} has` : 'the line has'} no "=" (expected KEY=value)`,
+      );
     }
     const key = match[1]!;
     let rest = match[2]!.replace(/^\s+/, '');
@@ -317,7 +643,8 @@ export function parseDotenv(text: string, file: string): { values: Record<string
       }
       if (i >= rest.length) throw new DotenvError(name, number, `${key}: the value's opening ${quote} is not closed on this line`);
       rest = rest.slice(i + 1).trim();
-      if (rest && !rest.startsWith('#')) throw new DotenvError(name, number, `${key}: text after the closing ${quote} (put a comment after " #")`);
+      if (rest && !rest.startsWith('#'))
+        throw new DotenvError(name, number, `${key}: text after the closing ${quote} (put a comment after " #")`);
     } else {
       value = rest.replace(/\s+#.*$/, '').trim();
     }
@@ -389,19 +716,36 @@ function pick(
  * APP_SECRETS / APP_ENV: turns the parsed name lists into name → value maps, reading each value
  * from the environment or .env. Errors name the variable, never its value.
  */
-function resolveAppValues(values: Record<string, unknown>, wheres: Record<string, string>, lookup: (name: string) => string | undefined): ConfigProblem[] {
+function resolveAppValues(
+  values: Record<string, unknown>,
+  wheres: Record<string, string>,
+  lookup: (name: string) => string | undefined,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const lists = { APP_SECRETS: (values.appSecrets ?? []) as string[], APP_ENV: (values.appEnv ?? []) as string[] };
-  const problem = (key: 'APP_SECRETS' | 'APP_ENV', message: string) => problems.push({ key, source: wheres[key] ?? 'default', message, example: BY_KEY.get(key)!.example });
+  const problem = (key: 'APP_SECRETS' | 'APP_ENV', message: string) =>
+    problems.push({ key, source: wheres[key] ?? 'default', message, example: BY_KEY.get(key)!.example });
   for (const key of ['APP_SECRETS', 'APP_ENV'] as const) {
     const names = lists[key];
     const reserved = names.filter((n) => TOOLKIT_ENV_NAMES.includes(n) || BY_KEY.has(n));
-    if (reserved.length) problem(key, `lists ${reserved.join(', ')}, which the toolkit sets itself (${reserved.some((n) => BY_KEY.has(n)) ? 'a toolkit setting' : 'the chart sets it in the containers'}); rename the variable in your app or drop it from the list`);
+    if (reserved.length)
+      problem(
+        key,
+        `lists ${reserved.join(', ')}, which the toolkit sets itself (${reserved.some((n) => BY_KEY.has(n)) ? 'a toolkit setting' : 'the chart sets it in the containers'}); rename the variable in your app or drop it from the list`,
+      );
     const missing = names.filter((n) => !reserved.includes(n) && lookup(n) === undefined);
-    if (missing.length) problem(key, `lists ${missing.join(', ')} but ${missing.length === 1 ? 'it has' : 'they have'} no value: add ${missing.map((n) => `${n}=…`).join(' and ')} to .env (or the environment)`);
+    if (missing.length)
+      problem(
+        key,
+        `lists ${missing.join(', ')} but ${missing.length === 1 ? 'it has' : 'they have'} no value: add ${missing.map((n) => `${n}=…`).join(' and ')} to .env (or the environment)`,
+      );
   }
   const both = lists.APP_SECRETS.filter((n) => lists.APP_ENV.includes(n));
-  if (both.length) problem('APP_ENV', `lists ${both.join(', ')}, also listed in APP_SECRETS: a variable is either a secret or not; keep it in APP_SECRETS only`);
+  if (both.length)
+    problem(
+      'APP_ENV',
+      `lists ${both.join(', ')}, also listed in APP_SECRETS: a variable is either a secret or not; keep it in APP_SECRETS only`,
+    );
   if (problems.length) return problems;
   const toRecord = (names: string[]) => Object.freeze(Object.fromEntries(names.map((n) => [n, lookup(n)!])));
   values.appSecrets = toRecord(lists.APP_SECRETS);
@@ -412,10 +756,20 @@ function resolveAppValues(values: Record<string, unknown>, wheres: Record<string
 function crossChecks(config: Config, sources: Record<string, string>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (config.databaseMode === 'external' && !config.databaseUrl) {
-    problems.push({ key: 'DATABASE_URL', source: sources.DATABASE_URL ?? 'default', message: 'is required when DATABASE_MODE=external', example: BY_KEY.get('DATABASE_URL')!.example });
+    problems.push({
+      key: 'DATABASE_URL',
+      source: sources.DATABASE_URL ?? 'default',
+      message: 'is required when DATABASE_MODE=external',
+      example: BY_KEY.get('DATABASE_URL')!.example,
+    });
   }
   if (config.frontendNodePort !== null && config.frontendNodePort === config.backendNodePort) {
-    problems.push({ key: 'BACKEND_NODEPORT', source: sources.BACKEND_NODEPORT ?? 'default', message: `must differ from FRONTEND_NODEPORT (${config.frontendNodePort})`, example: '30800' });
+    problems.push({
+      key: 'BACKEND_NODEPORT',
+      source: sources.BACKEND_NODEPORT ?? 'default',
+      message: `must differ from FRONTEND_NODEPORT (${config.frontendNodePort})`,
+      example: '30800',
+    });
   }
   return problems;
 }

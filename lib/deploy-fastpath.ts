@@ -75,7 +75,8 @@ export async function probeUnchanged(input: FastPathInput): Promise<Unchanged | 
   }
   // The guards of the full path decide these (they may refuse, or start minikube).
   if (!target.local && !input.allowRemote) return { unchanged: false, reason: 'not a local context', target };
-  if (minikubeStopped(target) || (target.provider === 'minikube' && !target.minikube)) return { unchanged: false, reason: 'minikube profile not running or not listed', target };
+  if (minikubeStopped(target) || (target.provider === 'minikube' && !target.minikube))
+    return { unchanged: false, reason: 'minikube profile not running or not listed', target };
   const provider = providerFor(run, target, input.log, config.registry);
   // A registry deploy pins images by the digest a push returns: only the full path knows it.
   if (provider.deployRef) return { unchanged: false, reason: 'images go through a registry', target, provider };
@@ -93,7 +94,8 @@ export async function probeUnchanged(input: FastPathInput): Promise<Unchanged | 
     const differs = difference(status, input);
     if (differs) return { unchanged: false, reason: differs, target, provider, release };
     if (!onNodes.every(Boolean)) return { unchanged: false, reason: 'an image is not on the nodes', target, provider, release };
-    if (!states.length || !states.every((w) => w.done)) return { unchanged: false, reason: 'a workload is not rolled out', target, provider, release };
+    if (!states.length || !states.every((w) => w.done))
+      return { unchanged: false, reason: 'a workload is not rolled out', target, provider, release };
     return { unchanged: true, target, provider, revision: status!.revision, workloads: states, ports: nodePortsOf(services) };
   } catch (error) {
     return { unchanged: false, reason: `a read failed: ${(error as Error).message.split('\n')[0]}`, target, provider };
@@ -113,7 +115,12 @@ export function difference(status: ReleaseStatus | undefined, want: Pick<FastPat
 export async function reportUnchanged(log: Logger, steps: readonly string[], config: Config, facts: Unchanged): Promise<void> {
   const { target, provider } = facts;
   await log.step(steps[1]!, async (step) => {
-    log.result('info', `context ${target.context}: ${target.provider} (${target.detectedBy}), API server ${target.server || 'unknown'}`, [], { context: target.context, provider: target.provider, server: target.server });
+    log.result(
+      'info',
+      `context ${target.context}: ${target.provider} (${target.detectedBy}), API server ${target.server || 'unknown'}`,
+      [],
+      { context: target.context, provider: target.provider, server: target.server },
+    );
     step.summary = `${target.context} (${target.provider}), namespace ${config.namespace}`;
   });
   await log.step(steps[2]!, async (step) => {

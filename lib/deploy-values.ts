@@ -10,9 +10,20 @@ export function readValuesFile(f: { given: string; file: string }): Record<strin
   try {
     doc = parse(readFileSync(f.file, 'utf8')) ?? {};
   } catch (error) {
-    throw new ToolkitError(`--values ${f.given}: not valid YAML: ${(error as Error).message.split('\n')[0]}`, ExitCode.usage, 'fix the YAML at the line named', 'VALUES_INVALID');
+    throw new ToolkitError(
+      `--values ${f.given}: not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      ExitCode.usage,
+      'fix the YAML at the line named',
+      'VALUES_INVALID',
+    );
   }
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ToolkitError(`--values ${f.given}: the top level must be a map of keys (it is a ${Array.isArray(doc) ? 'list' : typeof doc})`, ExitCode.usage, 'a values file looks like `frontend:\n  replicaCount: 2`', 'VALUES_INVALID');
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ToolkitError(
+      `--values ${f.given}: the top level must be a map of keys (it is a ${Array.isArray(doc) ? 'list' : typeof doc})`,
+      ExitCode.usage,
+      'a values file looks like `frontend:\n  replicaCount: 2`',
+      'VALUES_INVALID',
+    );
   return doc as Record<string, unknown>;
 }
 

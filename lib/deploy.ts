@@ -13,7 +13,19 @@ import { loadConfig, type Config } from './config.ts';
 import { ExitCode, PrereqError, ToolkitError, UsageError } from './errors.ts';
 import { createRunner, type Runner } from './exec.ts';
 import { parse } from 'yaml';
-import { chartDigest, deployDescription, deployedValues, detectHelm, isUnchanged, recoverPending, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo } from './helm.ts';
+import {
+  chartDigest,
+  deployDescription,
+  deployedValues,
+  detectHelm,
+  isUnchanged,
+  recoverPending,
+  releaseStatus,
+  rollbackRelease,
+  upgrade,
+  writePrivateValues,
+  type HelmInfo,
+} from './helm.ts';
 import { formatImageRef, imageValues, underRegistry, type ImageRef } from './image-ref.ts';
 import { explainPlan, planImages, type ImagePlan } from './images/plan.ts';
 import { Kubectl } from './kubectl.ts';
@@ -56,7 +68,11 @@ export interface DeployOptions {
 }
 
 /** Which tools a deploy needs, given the configured provider. */
-export function requiredTools(config: Pick<Config, 'provider'>, skipBuild: boolean, dryRun = false): { required: ToolName[]; optional: ToolName[] } {
+export function requiredTools(
+  config: Pick<Config, 'provider'>,
+  skipBuild: boolean,
+  dryRun = false,
+): { required: ToolName[]; optional: ToolName[] } {
   if (dryRun) return { required: ['helm'], optional: [] };
   const required: ToolName[] = ['helm', 'kubectl'];
   if (!skipBuild) required.unshift('docker');
@@ -73,13 +89,23 @@ export function configStage(log: Logger, opts: DeployOptions): Config {
   const { config, warnings } = loadConfig({ flags: opts.configFlags, envFile: opts.envFile, root: opts.root, env: opts.env });
   for (const warning of warnings) log.warn(warning);
   for (const file of opts.valuesFiles ?? []) {
-    if (!existsSync(path.resolve(opts.root, file))) throw new UsageError(`--values ${file}: file not found`, 'give the path of a YAML values file (relative to the repository root or absolute)');
+    if (!existsSync(path.resolve(opts.root, file)))
+      throw new UsageError(
+        `--values ${file}: file not found`,
+        'give the path of a YAML values file (relative to the repository root or absolute)',
+      );
   }
   return config;
 }
 
 /** Stage 1: configuration (exit 2 on bad values) then prerequisites (exit 3). Changes nothing. */
-export async function checkStage(log: Logger, opts: DeployOptions, run: Runner, loaded?: Config, provider?: ClusterProvider['name']): Promise<{ config: Config; prereqs: PrereqReport }> {
+export async function checkStage(
+  log: Logger,
+  opts: DeployOptions,
+  run: Runner,
+  loaded?: Config,
+  provider?: ClusterProvider['name'],
+): Promise<{ config: Config; prereqs: PrereqReport }> {
   const config = loaded ?? configStage(log, opts);
   const tools = requiredTools(config, opts.skipBuild, opts.dryRun);
   // The optional tools are for a provider auto-detection may find; one already found needs only its own.
@@ -100,7 +126,12 @@ export async function checkStage(log: Logger, opts: DeployOptions, run: Runner, 
 export const DEPLOY_STEPS = ['Prerequisites and configuration', 'Cluster', 'Images', 'Release', 'Rollout', 'Done'] as const;
 
 /** The values deploy generates: image refs, ports, settings and (only here) the secrets; with the app analysis, its ports, paths and variables. */
-export function deployValues(config: Config, refs: { frontend: ImageRef; backend: ImageRef }, app?: AppAnalysis, browser?: BrowserUrls): Record<string, unknown> {
+export function deployValues(
+  config: Config,
+  refs: { frontend: ImageRef; backend: ImageRef },
+  app?: AppAnalysis,
+  browser?: BrowserUrls,
+): Record<string, unknown> {
   const base = {
     frontend: { image: imageValues(refs.frontend), service: { nodePort: config.frontendNodePort } },
     backend: { image: imageValues(refs.backend), service: { nodePort: config.backendNodePort } },
@@ -117,16 +148,40 @@ export function deployValues(config: Config, refs: { frontend: ImageRef; backend
  * password is added when none is given: an install reads (or generates) the real one from
  * the cluster, which `helm template` cannot, and the chart's other rules must still run here.
  */
-async function renderValues(run: Runner, helm: Pick<HelmInfo, 'bin'>, config: Config, generated: Record<string, unknown>, userValues: readonly Record<string, unknown>[], extraFiles: readonly { given: string; file: string }[], opts: DeployOptions): Promise<string> {
-  const auth = (userValues.reduce(mergeValues, {}) as { postgresql?: { auth?: { password?: string; existingSecret?: string } } }).postgresql?.auth ?? {};
+async function renderValues(
+  run: Runner,
+  helm: Pick<HelmInfo, 'bin'>,
+  config: Config,
+  generated: Record<string, unknown>,
+  userValues: readonly Record<string, unknown>[],
+  extraFiles: readonly { given: string; file: string }[],
+  opts: DeployOptions,
+): Promise<string> {
+  const auth =
+    (userValues.reduce(mergeValues, {}) as { postgresql?: { auth?: { password?: string; existingSecret?: string } } }).postgresql?.auth ??
+    {};
   const standIn = !opts.dryRun && config.databaseMode === 'postgres' && !auth.password && !auth.existingSecret;
-  const values = standIn ? mergeValues(generated, { postgresql: { auth: { password: randomBytes(18).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x') } } }) : generated;
+  const values = standIn
+    ? mergeValues(generated, {
+        postgresql: {
+          auth: {
+            password: randomBytes(18)
+              .toString('base64url')
+              .replace(/[^A-Za-z0-9]/g, 'x'),
+          },
+        },
+      })
+    : generated;
   const privateValues = writePrivateValues(values);
   opts.onCleanup?.(() => privateValues.remove());
   try {
     return await renderChecked(run, {
-      helmBin: helm.bin, chartDir: CHART_DIR, releaseName: config.releaseName, namespace: config.namespace,
-      valuesFiles: [privateValues.file, ...extraFiles.map((f) => f.file)], sources: { generated, userFiles: extraFiles },
+      helmBin: helm.bin,
+      chartDir: CHART_DIR,
+      releaseName: config.releaseName,
+      namespace: config.namespace,
+      valuesFiles: [privateValues.file, ...extraFiles.map((f) => f.file)],
+      sources: { generated, userFiles: extraFiles },
     });
   } finally {
     privateValues.remove();
@@ -139,14 +194,34 @@ interface ImagesOutcome {
   loaded: number;
 }
 
-async function imagesStage(run: Runner, log: Logger, config: Config, provider: ClusterProvider | undefined, plans: ImagePlan[], opts: DeployOptions, app: AppAnalysis, engine?: () => Promise<Engine>): Promise<ImagesOutcome> {
+async function imagesStage(
+  run: Runner,
+  log: Logger,
+  config: Config,
+  provider: ClusterProvider | undefined,
+  plans: ImagePlan[],
+  opts: DeployOptions,
+  app: AppAnalysis,
+  engine?: () => Promise<Engine>,
+): Promise<ImagesOutcome> {
   const imageOf = (name: string) => plans.find((p) => p.name === name)!.image;
   let built = 0;
   let loaded = 0;
   if (provider && !opts.skipBuild) {
     // Sizes over budget are a warning here: build-images is where budgets fail a job.
     const { buildPipeline } = await import('./images/pipeline.ts');
-    const report = await buildPipeline({ config, log, run, env: opts.env, provider, plans, app, sizes: 'warn', signal: opts.signal, engine: await engine?.() });
+    const report = await buildPipeline({
+      config,
+      log,
+      run,
+      env: opts.env,
+      provider,
+      plans,
+      app,
+      sizes: 'warn',
+      signal: opts.signal,
+      engine: await engine?.(),
+    });
     built = report.built;
     loaded = report.loaded;
   } else if (provider) {
@@ -188,7 +263,11 @@ async function clusterChecks(kubectl: Kubectl, config: Config, wantedPorts: Want
 /** The failing pod's events and logs and the commands for more; with --dump-dir, the release's describe, events and logs as files. */
 async function reportFailure(log: Logger, kubectl: Kubectl, error: RolloutError, release: string, dumpDir?: string): Promise<void> {
   const lines = await failureReport(kubectl, error.diagnosis, release).catch(() => []);
-  if (lines.length) log.result('info', `what to look at next (${error.diagnosis.code}):`, lines, { pod: error.diagnosis.pod, container: error.diagnosis.container });
+  if (lines.length)
+    log.result('info', `what to look at next (${error.diagnosis.code}):`, lines, {
+      pod: error.diagnosis.pod,
+      container: error.diagnosis.container,
+    });
   if (!dumpDir) return;
   const files = await writeDump(kubectl, release, dumpDir).catch((e: unknown) => {
     log.warn(`--dump-dir: could not write the dump: ${e instanceof Error ? e.message : String(e)}`);
@@ -200,7 +279,10 @@ async function reportFailure(log: Logger, kubectl: Kubectl, error: RolloutError,
 export async function deploy(outLog: Logger, opts: DeployOptions): Promise<number> {
   // --dry-run: stdout carries only the manifests (or, with --json, the JSON events,
   // the manifests among them); the progress of a text run goes to stderr.
-  const log = opts.dryRun && outLog.mode !== 'json' ? new Logger({ mode: outLog.mode, verbose: outLog.verbose, out: process.stderr, err: process.stderr }) : outLog;
+  const log =
+    opts.dryRun && outLog.mode !== 'json'
+      ? new Logger({ mode: outLog.mode, verbose: outLog.verbose, out: process.stderr, err: process.stderr })
+      : outLog;
   const run = createRunner({ log, env: opts.env });
   log.plan(DEPLOY_STEPS.length);
   const extraFiles = (opts.valuesFiles ?? []).map((given) => ({ given, file: path.resolve(opts.root, given) }));
@@ -221,10 +303,20 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     const generated = deployValues(config, planned, app);
     const userValues = extraFiles.map(readValuesFile);
     // Nothing to change: three reads and done (lib/deploy-fastpath.ts); else the full deploy, every guard included.
-    const fast = opts.dryRun ? undefined : await probeUnchanged({
-      run, log, config, plans, required: requiredTools(config, opts.skipBuild).required, wanted: userValues.reduce(mergeValues, generated),
-      description, env: opts.env, allowRemote: opts.allowRemote, signal: opts.signal,
-    });
+    const fast = opts.dryRun
+      ? undefined
+      : await probeUnchanged({
+          run,
+          log,
+          config,
+          plans,
+          required: requiredTools(config, opts.skipBuild).required,
+          wanted: userValues.reduce(mergeValues, generated),
+          description,
+          env: opts.env,
+          allowRemote: opts.allowRemote,
+          signal: opts.signal,
+        });
     if (fast?.unchanged) {
       step.summary = 'tools on PATH; the release holds these values, the nodes these images';
       return { config, app, fast };
@@ -233,19 +325,33 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     // The image pipeline's modules load while the tools are probed (a no-op never needs them).
     if (!opts.skipBuild) import('./images/pipeline.ts').catch(() => undefined);
     const chartDefaults = (parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
-    const wantedPorts = wantedNodePorts([generated, ...userValues].reduce(mergeValues, chartDefaults), { generated, userFiles: extraFiles });
+    const wantedPorts = wantedNodePorts([generated, ...userValues].reduce(mergeValues, chartDefaults), {
+      generated,
+      userFiles: extraFiles,
+    });
     // The cluster stage's reads start now too when the probe found a local (or allowed) cluster that runs; they change nothing.
-    const clusterReads = fast?.provider && fast.target ? settleLater(clusterChecks(new Kubectl(run, { context: fast.target.context, namespace: config.namespace }), config, wantedPorts, opts.signal)) : undefined;
+    const clusterReads =
+      fast?.provider && fast.target
+        ? settleLater(
+            clusterChecks(
+              new Kubectl(run, { context: fast.target.context, namespace: config.namespace }),
+              config,
+              wantedPorts,
+              opts.signal,
+            ),
+          )
+        : undefined;
     // The host's engine is connected while the tools are probed and the values rendered (minikube's is known only later).
-    const engine = !opts.skipBuild && fast?.provider && !fast.provider.dockerEnv
-      ? settleLater(import('./host-engine.ts').then(({ connectHostEngine }) => connectHostEngine({ log, run, env: opts.env, plans })))
-      : undefined;
+    const engine =
+      !opts.skipBuild && fast?.provider && !fast.provider.dockerEnv
+        ? settleLater(import('./host-engine.ts').then(({ connectHostEngine }) => connectHostEngine({ log, run, env: opts.env, plans })))
+        : undefined;
     // The render runs during the version probes when every tool is on PATH (the probe got as far as the context); else after them.
     const render = () => renderValues(run, { bin: 'helm' }, config, generated, userValues, extraFiles, opts);
     const rendering = fast?.target ? settleLater(render()) : undefined;
     try {
       const { prereqs } = await checkStage(log, opts, run, config, fast?.target?.provider);
-      const helm = helmOf(prereqs) ?? await detectHelm(run);
+      const helm = helmOf(prereqs) ?? (await detectHelm(run));
       const rendered = await (rendering ?? render)();
       step.summary = `${prereqs.results.filter((r) => r.status === 'ok').length} tools ready, values valid`;
       return { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads };
@@ -259,7 +365,10 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     await reportUnchanged(log, DEPLOY_STEPS, first.config, first.fast);
     return ExitCode.ok;
   }
-  const { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads } = first as Exclude<typeof first, { fast: Unchanged }>;
+  const { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads } = first as Exclude<
+    typeof first,
+    { fast: Unchanged }
+  >;
 
   const cluster = await log.step(DEPLOY_STEPS[1], async (step) => {
     if (opts.dryRun) {
@@ -269,17 +378,23 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     // The runner's environment (createRunner's default): the kubeconfig is then read from its files.
     const result = await clusterStage(run, config, log, { allowRemote: Boolean(opts.allowRemote), env: opts.env ?? process.env });
     const kubectl = new Kubectl(run, { context: result.target.context, namespace: config.namespace });
-    const ns = clusterReads && fast?.target?.context === result.target.context && !result.started ? await clusterReads() : await clusterChecks(kubectl, config, wantedPorts, opts.signal);
+    const ns =
+      clusterReads && fast?.target?.context === result.target.context && !result.started
+        ? await clusterReads()
+        : await clusterChecks(kubectl, config, wantedPorts, opts.signal);
     step.summary = `${result.target.context} (${result.target.provider}${result.started ? ', started' : ''}), namespace ${config.namespace}${ns ? '' : ' (will be created)'}`;
     // The provider the fast-path probe made holds its node listing: no second `kubectl get nodes`.
-    const same = fast?.provider && fast.target?.context === result.target.context && fast.provider.name === result.target.provider && !result.started;
+    const same =
+      fast?.provider && fast.target?.context === result.target.context && fast.provider.name === result.target.provider && !result.started;
     return { ...result, kubectl, provider: same ? fast.provider! : providerFor(run, result.target, log, config.registry) };
   });
 
   // Browser code that calls the backend directly needs the URL a browser reaches baked into the
   // frontend: known now that the cluster is (node address + NodePort). The frontend is planned again with it.
   const browser = cluster && needsBrowserUrl(app) ? await browserUrls(cluster.provider, config, log) : undefined;
-  const built = browser ? quietPlan(config, { useOurDockerfiles: opts.useOurDockerfiles, browserBackendUrl: browser.backend }) : { app, plans };
+  const built = browser
+    ? quietPlan(config, { useOurDockerfiles: opts.useOurDockerfiles, browserBackendUrl: browser.backend })
+    : { app, plans };
   if (browser) for (const plan of built.plans.filter((p) => p.name === 'frontend')) explainPlan(log, plan);
 
   const images = await log.step(DEPLOY_STEPS[2], async (step) => {
@@ -292,7 +407,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
 
   const values = deployValues(config, images.refs, built.app, browser);
   // A rendered Secret carries them base64-encoded (dry-run prints it): mask that form too.
-  for (const secret of [config.openaiApiKey, config.databaseUrl, ...Object.values(config.appSecrets)]) if (secret) registerSecret(Buffer.from(secret).toString('base64'));
+  for (const secret of [config.openaiApiKey, config.databaseUrl, ...Object.values(config.appSecrets)])
+    if (secret) registerSecret(Buffer.from(secret).toString('base64'));
   const wanted = userValues.reduce(mergeValues, values);
   const ref = { context: cluster?.target.context ?? '', namespace: config.namespace, release: config.releaseName };
 
@@ -306,11 +422,18 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     }
     // The probe's read serves when it can only lead to an upgrade; a pending or matching release is read again now.
     const early = fast?.release;
-    const current = early && fast?.target?.context === ref.context && !early.status?.status.startsWith('pending-') && !isUnchanged(early.status, description, early.status?.values, wanted)
-      ? early.status : await releaseStatus(run, helm, ref);
+    const current =
+      early &&
+      fast?.target?.context === ref.context &&
+      !early.status?.status.startsWith('pending-') &&
+      !isUnchanged(early.status, description, early.status?.values, wanted)
+        ? early.status
+        : await releaseStatus(run, helm, ref);
     const recovery = await recoverPending(run, helm, ref, current);
-    if (recovery.action === 'rolled-back') log.warn(`release ${ref.release} was left ${recovery.from} by an interrupted run: rolled back to revision ${recovery.to}`);
-    if (recovery.action === 'uninstalled') log.warn(`release ${ref.release} was left ${recovery.from} by an interrupted install: uninstalled it`);
+    if (recovery.action === 'rolled-back')
+      log.warn(`release ${ref.release} was left ${recovery.from} by an interrupted run: rolled back to revision ${recovery.to}`);
+    if (recovery.action === 'uninstalled')
+      log.warn(`release ${ref.release} was left ${recovery.from} by an interrupted install: uninstalled it`);
     const now = recovery.action === 'none' ? current : await releaseStatus(run, helm, ref);
     const deployed = now?.status === 'deployed' && now.description === description ? await deployedValues(run, helm, ref, now) : undefined;
     if (isUnchanged(now, description, deployed, wanted)) {
@@ -322,7 +445,12 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     let revision: number | undefined;
     try {
       const nodePortKeys = Object.fromEntries(wantedPorts.map((w) => [w.port, w.key]));
-      revision = await upgrade(run, helm, { ...ref, chart: CHART_DIR, valuesFiles: [privateValues.file, ...extraFiles.map((f) => f.file)], description, nodePortKeys }, opts.signal);
+      revision = await upgrade(
+        run,
+        helm,
+        { ...ref, chart: CHART_DIR, valuesFiles: [privateValues.file, ...extraFiles.map((f) => f.file)], description, nodePortKeys },
+        opts.signal,
+      );
     } finally {
       privateValues.remove();
     }
@@ -336,14 +464,20 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
   // The ports the Services have, not the configured ones (the cluster assigns them when the values leave nodePort unset):
   // helm has created the Services, so they are read while the rollout is watched.
   const unknownPorts = { frontend: undefined, backend: undefined };
-  const assignedPorts = cluster && !opts.dryRun ? settleLater(servicePorts(cluster.kubectl, config.releaseName, opts.signal).catch(() => unknownPorts)) : undefined;
+  const assignedPorts =
+    cluster && !opts.dryRun
+      ? settleLater(servicePorts(cluster.kubectl, config.releaseName, opts.signal).catch(() => unknownPorts))
+      : undefined;
   await log.step(DEPLOY_STEPS[4], async (step) => {
     if (opts.dryRun || opts.noWait || !cluster) {
       step.summary = opts.dryRun ? 'dry run' : 'skipped (--no-wait)';
       return;
     }
     // Loaded when needed: a no-op redeploy never gets here (modules cost start-up time).
-    const [{ watchRollout }, { pollIntervalMs, RolloutProgress }] = await Promise.all([import('./rollout.ts'), import('./rollout-progress.ts')]);
+    const [{ watchRollout }, { pollIntervalMs, RolloutProgress }] = await Promise.all([
+      import('./rollout.ts'),
+      import('./rollout-progress.ts'),
+    ]);
     const progress = new RolloutProgress(log);
     try {
       const ready = await watchRollout(cluster.kubectl, {
@@ -381,8 +515,12 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
     const ports = await assignedPorts!();
     await reportAccess(log, step, { config, target: cluster.target, provider: cluster.provider, ports });
   });
-  const releaseWord = { rendered: 'rendered, not applied', unchanged: 'unchanged', installed: 'installed', upgraded: 'upgraded' }[release.action];
-  log.summary(`deployed ${config.releaseName} to ${cluster?.target.context ?? 'nowhere (dry run)'}: ${images.built} built, ${images.loaded} loaded, release ${releaseWord}`);
+  const releaseWord = { rendered: 'rendered, not applied', unchanged: 'unchanged', installed: 'installed', upgraded: 'upgraded' }[
+    release.action
+  ];
+  log.summary(
+    `deployed ${config.releaseName} to ${cluster?.target.context ?? 'nowhere (dry run)'}: ${images.built} built, ${images.loaded} loaded, release ${releaseWord}`,
+  );
   return ExitCode.ok;
 }
 
@@ -395,5 +533,7 @@ function settleLater<T>(promise: Promise<T>): () => Promise<T> {
 /** Helm's binary, major and version from the prerequisite probe (no second `helm version`). */
 function helmOf(prereqs: PrereqReport): HelmInfo | undefined {
   const probe = prereqs.results.find((r) => r.tool === 'helm' && r.status === 'ok');
-  return probe?.version && (probe.major === 3 || probe.major === 4) ? { bin: 'helm', major: probe.major, version: probe.version } : undefined;
+  return probe?.version && (probe.major === 3 || probe.major === 4)
+    ? { bin: 'helm', major: probe.major, version: probe.version }
+    : undefined;
 }

@@ -54,7 +54,10 @@ export async function resolveDockerCli(run: Runner, env: NodeJS.ProcessEnv = pro
   const explicit = env.DOCKER_CLI?.trim();
   const candidates = explicit ? [explicit] : dockerCandidates(env);
   if (!candidates.length) {
-    throw new PrereqError('no docker CLI on PATH', 'install Docker (https://docs.docker.com/engine/install/) or Debian\'s docker.io: `sudo apt-get install docker.io`');
+    throw new PrereqError(
+      'no docker CLI on PATH',
+      "install Docker (https://docs.docker.com/engine/install/) or Debian's docker.io: `sudo apt-get install docker.io`",
+    );
   }
   const rejected: string[] = [];
   for (const cli of candidates) {
@@ -74,7 +77,7 @@ export async function resolveDockerCli(run: Runner, env: NodeJS.ProcessEnv = pro
   }
   throw new PrereqError(
     `no docker CLI can run BuildKit builds:\n${rejected.map((r) => `    ${r}`).join('\n')}`,
-    'install the buildx plugin (Debian/Ubuntu: `apt-get install docker-buildx`, Docker\'s repository: docker-buildx-plugin), or Debian\'s docker.io whose CLI uses the engine\'s built-in BuildKit; DOCKER_CLI=<path> picks a CLI explicitly',
+    "install the buildx plugin (Debian/Ubuntu: `apt-get install docker-buildx`, Docker's repository: docker-buildx-plugin), or Debian's docker.io whose CLI uses the engine's built-in BuildKit; DOCKER_CLI=<path> picks a CLI explicitly",
   );
 }
 
@@ -184,7 +187,11 @@ export interface BuildOutcome {
 
 /** The base image of a build could not be found or pulled. */
 export class ImagePullError extends ToolkitError {
-  constructor(readonly image: string, readonly buildArg: string, detail: string) {
+  constructor(
+    readonly image: string,
+    readonly buildArg: string,
+    detail: string,
+  ) {
     super(
       `base image ${image} cannot be pulled: ${detail}`,
       ExitCode.failed,
@@ -194,7 +201,8 @@ export class ImagePullError extends ToolkitError {
   }
 }
 
-const PULL_FAILURE = /pull access denied|failed to resolve source metadata|manifest unknown|not found|no such host|failed to do request|connection refused|i\/o timeout|TLS handshake/i;
+const PULL_FAILURE =
+  /pull access denied|failed to resolve source metadata|manifest unknown|not found|no such host|failed to do request|connection refused|i\/o timeout|TLS handshake/i;
 
 /** One Docker engine, reached through one CLI (plus e.g. DOCKER_HOST from a provider). */
 export class Docker {
@@ -214,10 +222,13 @@ export class Docker {
 
   /** The daemon's version; a PrereqError naming the way to start it when it does not answer. */
   async serverVersion(): Promise<string> {
-    const result = await this.exec(['version', '--format', '{{.Server.Version}}'], { nothrow: true, timeoutMs: 15_000 }).catch((error: unknown) => {
-      if (error instanceof CommandError) return { exitCode: 1, stdout: '', stderr: error.timedOut ? 'no answer within 15s' : error.stderrTail };
-      throw error;
-    });
+    const result = await this.exec(['version', '--format', '{{.Server.Version}}'], { nothrow: true, timeoutMs: 15_000 }).catch(
+      (error: unknown) => {
+        if (error instanceof CommandError)
+          return { exitCode: 1, stdout: '', stderr: error.timedOut ? 'no answer within 15s' : error.stderrTail };
+        throw error;
+      },
+    );
     const version = result.stdout.trim();
     if (result.exitCode !== 0 || !version || version === '<no value>') {
       const where = this.targetEnv.DOCKER_HOST ?? process.env.DOCKER_HOST ?? 'the default socket';
@@ -241,12 +252,20 @@ export class Docker {
     const present = [...known].flatMap(([ref, info]) => (info ? [[ref, info] as const] : []));
     if (unique.length <= 1) return new Map([...present, ...(await this.inspectEach(unique))]);
     const result = await this.exec(['image', 'inspect', '--format', '{{json .}}', ...unique], { nothrow: true, timeoutMs: 30_000 });
-    const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const missing = new Set(unique.filter((ref) => errors.some((line) => /no such image/i.test(line) && sameImage(line.replace(/^.*no such image:\s*/i, '').trim(), ref))));
+    const errors = result.stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const missing = new Set(
+      unique.filter((ref) =>
+        errors.some((line) => /no such image/i.test(line) && sameImage(line.replace(/^.*no such image:\s*/i, '').trim(), ref)),
+      ),
+    );
     const unexplained = errors.filter((line) => !/no such image/i.test(line));
     const found = unique.filter((ref) => !missing.has(ref));
     const lines = result.stdout.split('\n').filter((l) => l.trim().startsWith('{'));
-    if (unexplained.length || lines.length !== found.length || (result.exitCode !== 0) !== (missing.size > 0)) return this.inspectEach(unique);
+    if (unexplained.length || lines.length !== found.length || (result.exitCode !== 0) !== missing.size > 0)
+      return this.inspectEach(unique);
     const infos = found.map((ref, i) => [ref, JSON.parse(lines[i]!) as ImageInfo] as const);
     for (const [ref, info] of infos) this.seen.set(ref, { info, at: Date.now() });
     for (const ref of missing) this.seen.set(ref, { info: undefined, at: Date.now() });
@@ -264,10 +283,12 @@ export class Docker {
 
   private recent(refs: readonly string[]): Map<string, ImageInfo | undefined> {
     const now = Date.now();
-    return new Map(refs.flatMap((ref) => {
-      const hit = this.seen.get(ref);
-      return hit && now - hit.at < Docker.SEEN_MS ? [[ref, hit.info] as const] : [];
-    }));
+    return new Map(
+      refs.flatMap((ref) => {
+        const hit = this.seen.get(ref);
+        return hit && now - hit.at < Docker.SEEN_MS ? [[ref, hit.info] as const] : [];
+      }),
+    );
   }
 
   private async inspectEach(refs: readonly string[]): Promise<Map<string, ImageInfo>> {
@@ -293,7 +314,9 @@ export class Docker {
 
   /** Layers, newest first, with their sizes in bytes. */
   async history(ref: string): Promise<HistoryEntry[]> {
-    const result = await this.exec(['history', '--no-trunc', '--human=false', '--format', '{{.Size}}\t{{.CreatedBy}}', ref], { timeoutMs: 30_000 });
+    const result = await this.exec(['history', '--no-trunc', '--human=false', '--format', '{{.Size}}\t{{.CreatedBy}}', ref], {
+      timeoutMs: 30_000,
+    });
     return result.stdout
       .split('\n')
       .filter(Boolean)
@@ -319,10 +342,12 @@ export class Docker {
     this.log?.debug(`pulling ${image}`);
     this.seen.clear();
     const result = await this.exec(['pull', image], { nothrow: true, timeoutMs: 15 * 60_000, signal }).catch((error: unknown) => {
-      if (error instanceof CommandError) return { exitCode: 1, stderr: error.timedOut ? 'timed out after 15 minutes' : error.stderrTail, stdout: '' };
+      if (error instanceof CommandError)
+        return { exitCode: 1, stderr: error.timedOut ? 'timed out after 15 minutes' : error.stderrTail, stdout: '' };
       throw error;
     });
-    if (result.exitCode !== 0) throw new ImagePullError(image, buildArg, tail(result.stderr || result.stdout, 1) || `docker pull exited with ${result.exitCode}`);
+    if (result.exitCode !== 0)
+      throw new ImagePullError(image, buildArg, tail(result.stderr || result.stdout, 1) || `docker pull exited with ${result.exitCode}`);
     return 'pulled';
   }
 
@@ -332,7 +357,8 @@ export class Docker {
     const args = [
       ...(this.cli.buildMode === 'buildx' ? ['buildx', 'build', '--load'] : ['build']),
       '--progress=plain',
-      '--file', req.dockerfile,
+      '--file',
+      req.dockerfile,
       ...req.tags.flatMap((t) => ['--tag', t]),
       ...Object.entries(req.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
       ...Object.entries(req.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
@@ -355,7 +381,12 @@ export class Docker {
     };
     const timer = setInterval(pump, 250);
     let timedOut = false;
-    const timeout = req.timeoutMs ? setTimeout(() => { timedOut = true; void bg.stop(); }, req.timeoutMs) : undefined;
+    const timeout = req.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          void bg.stop();
+        }, req.timeoutMs)
+      : undefined;
     const abort = () => void bg.stop();
     req.signal?.addEventListener('abort', abort, { once: true });
     try {
@@ -374,7 +405,9 @@ export class Docker {
 
   // --- containers and networks (for --test) ----------------------------------
   async createNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
-    await this.exec(['network', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), name], { timeoutMs: 30_000 });
+    await this.exec(['network', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), name], {
+      timeoutMs: 30_000,
+    });
   }
 
   async removeNetwork(name: string): Promise<void> {
@@ -411,7 +444,8 @@ export class Docker {
     const result = await this.exec(['port', name, `${containerPort}/tcp`], { timeoutMs: 15_000 });
     const line = result.stdout.split('\n').find((l) => l.startsWith('127.0.0.1:'));
     const port = Number(line?.split(':').pop());
-    if (!port) throw new ToolkitError(`container ${name} publishes no 127.0.0.1 port for ${containerPort}: ${result.stdout.trim() || 'nothing'}`);
+    if (!port)
+      throw new ToolkitError(`container ${name} publishes no 127.0.0.1 port for ${containerPort}: ${result.stdout.trim() || 'nothing'}`);
     return port;
   }
 
@@ -432,4 +466,3 @@ export interface ContainerState {
 export function looksLikePullFailure(text: string): boolean {
   return PULL_FAILURE.test(text) && /load metadata for|pull|resolve|manifest/i.test(text);
 }
-

@@ -84,7 +84,10 @@ export interface ExecContext {
  * do not inherit it (those that need tsx ask for it: `node --import tsx`).
  */
 export function childNodeOptions(value: string | undefined): string | undefined {
-  const rest = (value ?? '').replace(/--import[= ]tsx\b/g, '').trim().replace(/\s+/g, ' ');
+  const rest = (value ?? '')
+    .replace(/--import[= ]tsx\b/g, '')
+    .trim()
+    .replace(/\s+/g, ' ');
   return rest || undefined;
 }
 
@@ -137,7 +140,13 @@ export function createRunner(ctx: ExecContext = {}): Runner {
       proc.stderr.on('data', (chunk: Buffer) => process.stderr.write(redact(chunk.toString())));
     }
     let timedOut = false;
-    const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; void proc.kill('SIGTERM'); }, timeoutMs) : undefined;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            void proc.kill('SIGTERM');
+          }, timeoutMs)
+        : undefined;
     try {
       const output = await proc;
       const result: RunResult = {
@@ -174,7 +183,11 @@ export interface Background {
   stop(): Promise<void>;
 }
 
-export function startBackground(cmd: string, args: readonly string[], opts: RunOptions & { log?: Logger; onStdout?: (chunk: string) => void } = {}): Background {
+export function startBackground(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions & { log?: Logger; onStdout?: (chunk: string) => void } = {},
+): Background {
   const command = formatCommand(cmd, args);
   const id = nextCommandId();
   opts.log?.debug(`[${id}] $ ${command} &`);
@@ -184,12 +197,21 @@ export function startBackground(cmd: string, args: readonly string[], opts: RunO
   let running = true;
   // A stream that runs for hours (logs --follow) hands its output on instead of keeping it.
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a multi-byte character
-  proc.stdout.on('data', (chunk: Buffer) => { if (opts.onStdout) opts.onStdout(decoder.write(chunk)); else out += chunk.toString(); });
-  proc.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
-  const exited = proc.then(
-    (o) => ({ exitCode: o.exitCode }),
-    () => ({ exitCode: null }),
-  ).finally(() => { running = false; });
+  proc.stdout.on('data', (chunk: Buffer) => {
+    if (opts.onStdout) opts.onStdout(decoder.write(chunk));
+    else out += chunk.toString();
+  });
+  proc.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = proc
+    .then(
+      (o) => ({ exitCode: o.exitCode }),
+      () => ({ exitCode: null }),
+    )
+    .finally(() => {
+      running = false;
+    });
   void exited.then(({ exitCode }) => opts.log?.debug(`[${id}] ended (exit ${exitCode ?? 'by signal'})`));
   return {
     command,

@@ -29,17 +29,26 @@ export function checkDumpDir(dir: string, root: string): string {
           return `${probe === full ? 'it' : probe} is not writable`;
         }
       })();
-  if (problem) throw new ToolkitError(`--dump-dir ${dir}: cannot write the failure dump there: ${problem}`, ExitCode.usage, 'give a folder you can write to (it is created when missing), e.g. --dump-dir rollout-dump', 'DUMP_DIR_UNWRITABLE');
+  if (problem)
+    throw new ToolkitError(
+      `--dump-dir ${dir}: cannot write the failure dump there: ${problem}`,
+      ExitCode.usage,
+      'give a folder you can write to (it is created when missing), e.g. --dump-dir rollout-dump',
+      'DUMP_DIR_UNWRITABLE',
+    );
   return full;
 }
 
 /** One event as a line: `Warning BackOff: Back-off restarting failed container (×12)`. */
-const eventLine = (e: KubeEvent) => `${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}${Number(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`.trim();
+const eventLine = (e: KubeEvent) =>
+  `${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}${Number(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`.trim();
 
 const lastLines = (text: string, n = LOG_LINES) => text.trimEnd().split('\n').filter(Boolean).slice(-n);
 
 async function podEvents(kubectl: Kubectl, pod: string): Promise<string[]> {
-  const list = await kubectl.json<KubeList<KubeEvent>>(['events', '--field-selector', `involvedObject.name=${pod}`]).catch(() => ({ items: [] as KubeEvent[] }));
+  const list = await kubectl
+    .json<KubeList<KubeEvent>>(['events', '--field-selector', `involvedObject.name=${pod}`])
+    .catch(() => ({ items: [] as KubeEvent[] }));
   return list.items.filter((e) => e.involvedObject?.name === pod).map(eventLine);
 }
 
@@ -59,7 +68,11 @@ export async function failureReport(kubectl: Kubectl, diagnosis: Diagnosis, rele
   const k = `kubectl --context ${kubectl.target.context} -n ${kubectl.target.namespace}`;
   const { pod, container } = diagnosis;
   if (!pod) {
-    return ['look next:', `  ${k} get pods,events --selector ${releaseSelector(release)}`, `  ${k} describe pods --selector ${releaseSelector(release)}`];
+    return [
+      'look next:',
+      `  ${k} get pods,events --selector ${releaseSelector(release)}`,
+      `  ${k} describe pods --selector ${releaseSelector(release)}`,
+    ];
   }
   const lines: string[] = [];
   const events = await podEvents(kubectl, pod);
@@ -72,7 +85,8 @@ export async function failureReport(kubectl: Kubectl, diagnosis: Diagnosis, rele
     if (diagnosis.code !== 'CRASH_LOOP') {
       // Most containers have no previous one: only a log that is there is shown.
       const previous = await logTail(kubectl, pod, container, true);
-      if (typeof previous !== 'string' && previous.length) lines.push(`last ${previous.length} log lines of the previous container ${container}:`, ...previous.map((l) => `  ${l}`));
+      if (typeof previous !== 'string' && previous.length)
+        lines.push(`last ${previous.length} log lines of the previous container ${container}:`, ...previous.map((l) => `  ${l}`));
     }
   }
   lines.push(
@@ -96,17 +110,40 @@ export async function writeDump(kubectl: Kubectl, release: string, dir: string):
     written.push(name);
   };
   const selector = ['--selector', releaseSelector(release)];
-  const failed = (what: string, error: unknown) => `${what} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-  put('describe.txt', await kubectl.exec(['describe', 'deployments,statefulsets,replicasets,pods,services,persistentvolumeclaims', ...selector]).catch((e: unknown) => failed('kubectl describe', e)));
+  const failed = (what: string, error: unknown) =>
+    `${what} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+  put(
+    'describe.txt',
+    await kubectl
+      .exec(['describe', 'deployments,statefulsets,replicasets,pods,services,persistentvolumeclaims', ...selector])
+      .catch((e: unknown) => failed('kubectl describe', e)),
+  );
   const events = await kubectl.json<KubeList<KubeEvent>>(['events']).catch((e: unknown) => failed('kubectl get events', e));
-  put('events.txt', typeof events === 'string' ? events : events.items.map((e) => `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''} ${eventLine(e)}`.trim()).join('\n') || '(no events)');
+  put(
+    'events.txt',
+    typeof events === 'string'
+      ? events
+      : events.items
+          .map((e) =>
+            `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''} ${eventLine(e)}`.trim(),
+          )
+          .join('\n') || '(no events)',
+  );
   const pods = await kubectl.json<KubeList<Pod>>(['pods', ...selector]).catch(() => ({ items: [] as Pod[] }));
   for (const pod of pods.items) {
     for (const status of pod.status?.containerStatuses ?? []) {
       const base = `logs/${pod.metadata.name}.${status.name}`;
-      put(`${base}.log`, await kubectl.exec(['logs', pod.metadata.name, '--container', status.name]).catch((e: unknown) => failed('kubectl logs', e)));
+      put(
+        `${base}.log`,
+        await kubectl.exec(['logs', pod.metadata.name, '--container', status.name]).catch((e: unknown) => failed('kubectl logs', e)),
+      );
       if ((status.restartCount ?? 0) > 0 || status.lastState?.terminated) {
-        put(`${base}.previous.log`, await kubectl.exec(['logs', pod.metadata.name, '--container', status.name, '--previous']).catch((e: unknown) => failed('kubectl logs --previous', e)));
+        put(
+          `${base}.previous.log`,
+          await kubectl
+            .exec(['logs', pod.metadata.name, '--container', status.name, '--previous'])
+            .catch((e: unknown) => failed('kubectl logs --previous', e)),
+        );
       }
     }
   }

@@ -24,7 +24,10 @@ export async function detectHelm(run: Runner, bin = 'helm'): Promise<HelmInfo> {
   const version = result?.stdout.trim() ?? '';
   const major = Number(/^v(\d+)\./.exec(version)?.[1]);
   if (!result || result.exitCode !== 0 || (major !== 3 && major !== 4)) {
-    throw new PrereqError(`cannot tell the Helm version (${bin} version printed "${version || result?.stderr.trim() || 'nothing'}")`, 'install Helm 3.17+ or 4.x (https://helm.sh/docs/intro/install/)');
+    throw new PrereqError(
+      `cannot tell the Helm version (${bin} version printed "${version || result?.stderr.trim() || 'nothing'}")`,
+      'install Helm 3.17+ or 4.x (https://helm.sh/docs/intro/install/)',
+    );
   }
   return { bin, major: major as 3 | 4, version };
 }
@@ -56,10 +59,15 @@ export interface UpgradeArgsOptions extends ReleaseRef {
  */
 export function upgradeArgs(opts: UpgradeArgsOptions): string[] {
   return [
-    'upgrade', '--install', opts.release, opts.chart,
-    ...scope(opts), '--create-namespace',
+    'upgrade',
+    '--install',
+    opts.release,
+    opts.chart,
+    ...scope(opts),
+    '--create-namespace',
     ...opts.valuesFiles.flatMap((f) => ['--values', f]),
-    '--description', opts.description,
+    '--description',
+    opts.description,
   ];
 }
 
@@ -158,21 +166,34 @@ export async function upgrade(run: Runner, helm: HelmInfo, opts: UpgradeArgsOpti
     if (isUnreachable(error.stderrTail)) throw new ClusterUnreachableError(opts.context, error.stderrTail.trim().split('\n').pop() ?? '');
     // The API server refused a Service's NodePort: another Service took it after pre-flight looked.
     const allocated = allocatedPortIn(error.stderrTail);
-    if (allocated) throw nodePortTaken([{ key: opts.nodePortKeys?.[allocated.port] ?? `the nodePort of Service ${allocated.service ?? '?'}`, component: allocated.service ?? '', port: allocated.port }]);
+    if (allocated)
+      throw nodePortTaken([
+        {
+          key: opts.nodePortKeys?.[allocated.port] ?? `the nodePort of Service ${allocated.service ?? '?'}`,
+          component: allocated.service ?? '',
+          port: allocated.port,
+        },
+      ]);
     const pending = /another operation \(install\/upgrade\/rollback\) is in progress/.test(error.stderrTail);
     throw new ToolkitError(
       `helm upgrade of ${opts.release} failed: ${error.stderrTail.trim().split('\n').slice(-3).join(' ')}`,
       ExitCode.failed,
       pending
         ? 'another helm operation on this release is running (or died): wait for it, or run deploy again to recover the pending release'
-        : 'read helm\'s error above; `deploy --dry-run` renders the chart with the same values without touching the cluster',
+        : "read helm's error above; `deploy --dry-run` renders the chart with the same values without touching the cluster",
       pending ? 'HELM_RELEASE_PENDING' : 'HELM_UPGRADE_FAILED',
     );
   }
 }
 
 export async function uninstall(run: Runner, helm: HelmInfo, ref: ReleaseRef, opts: { wait?: boolean } = {}): Promise<void> {
-  await helmRun(run, helm, ref, ['uninstall', ref.release, ...scope(ref), '--ignore-not-found', ...(opts.wait ? ['--wait'] : [])], 5 * 60_000);
+  await helmRun(
+    run,
+    helm,
+    ref,
+    ['uninstall', ref.release, ...scope(ref), '--ignore-not-found', ...(opts.wait ? ['--wait'] : [])],
+    5 * 60_000,
+  );
 }
 
 // --- the private values file --------------------------------------------------
@@ -212,7 +233,11 @@ export function chartDigest(chartDir: string): string {
     for (const name of readdirSync(dir).sort()) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else hash.update(`${path.relative(chartDir, full)}\0`).update(readFileSync(full)).update('\0');
+      else
+        hash
+          .update(`${path.relative(chartDir, full)}\0`)
+          .update(readFileSync(full))
+          .update('\0');
     }
   };
   walk(chartDir);
@@ -241,7 +266,9 @@ export async function deployedValues(run: Runner, helm: HelmInfo, ref: ReleaseRe
 /** JSON with sorted keys, so that two equal value trees compare equal as text. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 

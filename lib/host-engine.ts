@@ -17,7 +17,12 @@ export function refsToInspect(plans: readonly ImagePlan[]): string[] {
   return [...plans.flatMap((p) => [p.ref, p.devRef]), ...new Set(plans.map((p) => p.base))];
 }
 
-export async function connectHostEngine(opts: { log: Logger; run: Runner; env?: NodeJS.ProcessEnv; plans?: readonly ImagePlan[] }): Promise<Engine> {
+export async function connectHostEngine(opts: {
+  log: Logger;
+  run: Runner;
+  env?: NodeJS.ProcessEnv;
+  plans?: readonly ImagePlan[];
+}): Promise<Engine> {
   const env = opts.env ?? process.env;
   const first = env.DOCKER_CLI?.trim() || dockerCandidates(env)[0];
   if (!first) return connectEngine({ log: opts.log, run: opts.run, env: opts.env });

@@ -76,7 +76,11 @@ export async function request(
     const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(url, {
       method,
-      headers: { accept: 'application/json, text/html;q=0.9', ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      headers: {
+        accept: 'application/json, text/html;q=0.9',
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...opts.headers,
+      },
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
       signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
       redirect: 'manual',
@@ -93,7 +97,8 @@ export async function request(
     const last = attempt >= attempts || Boolean(opts.signal?.aborted);
     try {
       const answer = await once();
-      if (!last && safe && (opts.retryOn ?? [502, 503, 504]).includes(answer.status)) throw new CheckFailure(`${method} ${url} → ${answer.status}`);
+      if (!last && safe && (opts.retryOn ?? [502, 503, 504]).includes(answer.status))
+        throw new CheckFailure(`${method} ${url} → ${answer.status}`);
       return { answer };
     } catch (error) {
       if (error instanceof CheckFailure) throw error;

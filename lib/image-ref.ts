@@ -60,7 +60,8 @@ export function parseImageRef(text: string, what?: string): ImageRef {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (digest.startsWith('sha256:') && !SHA256.test(digest)) fail(`"${digest}" is not a sha256 digest (sha256: and 64 lowercase hex digits)`);
+    if (digest.startsWith('sha256:') && !SHA256.test(digest))
+      fail(`"${digest}" is not a sha256 digest (sha256: and 64 lowercase hex digits)`);
     if (!DIGEST.test(digest)) fail(`"${digest}" is not a digest (algorithm:hex)`);
   }
   let tag: string | undefined;

@@ -9,11 +9,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 
-interface Named<T> { name: string; [key: string]: unknown; context?: T; cluster?: T }
+interface Named<T> {
+  name: string;
+  [key: string]: unknown;
+  context?: T;
+  cluster?: T;
+}
 export interface KubeconfigFileView {
   'current-context'?: string;
   contexts: { name: string; context: { cluster: string } }[];
-  clusters: { name: string; cluster: { server?: string; 'certificate-authority'?: string; extensions?: { name: string; extension?: { provider?: string } }[] } }[];
+  clusters: {
+    name: string;
+    cluster: { server?: string; 'certificate-authority'?: string; extensions?: { name: string; extension?: { provider?: string } }[] };
+  }[];
 }
 
 /** The files kubectl reads: $KUBECONFIG's list, else ~/.kube/config. */
@@ -50,7 +58,10 @@ export function readKubeconfigFiles(env: NodeJS.ProcessEnv = process.env): Kubec
       if (view.clusters.some((x) => x.name === c.name)) continue;
       // kubectl config view prints file paths made absolute against the file's folder.
       const ca = c.cluster['certificate-authority'];
-      const cluster = typeof ca === 'string' && ca && !path.isAbsolute(ca) ? { ...c.cluster, 'certificate-authority': path.resolve(path.dirname(file), ca) } : c.cluster;
+      const cluster =
+        typeof ca === 'string' && ca && !path.isAbsolute(ca)
+          ? { ...c.cluster, 'certificate-authority': path.resolve(path.dirname(file), ca) }
+          : c.cluster;
       view.clusters.push({ name: c.name, cluster });
     }
   }

@@ -22,7 +22,6 @@ export class ClusterUnreachableError extends ToolkitError {
   }
 }
 
-
 export interface KubectlOptions {
   /** Default 30 s; kubectl's own --request-timeout is set a little below it. */
   timeoutMs?: number;
@@ -43,7 +42,13 @@ export class Kubectl {
   async exec(args: readonly string[], opts: KubectlOptions = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const scope = opts.clusterScoped ? [] : ['--namespace', this.target.namespace];
-    const full = ['--context', this.target.context, ...scope, `--request-timeout=${Math.max(1, Math.floor(timeoutMs / 1000) - 1)}s`, ...args];
+    const full = [
+      '--context',
+      this.target.context,
+      ...scope,
+      `--request-timeout=${Math.max(1, Math.floor(timeoutMs / 1000) - 1)}s`,
+      ...args,
+    ];
     try {
       const result = await this.run(this.bin, full, { timeoutMs, input: opts.input, signal: opts.signal });
       return result.stdout;
@@ -74,7 +79,15 @@ export class Kubectl {
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; creationTimestamp?: string; ownerReferences?: { kind: string; name: string }[] };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    uid?: string;
+    creationTimestamp?: string;
+    ownerReferences?: { kind: string; name: string }[];
+  };
   spec?: any; // the shape differs per kind
   status?: any;
   data?: Record<string, string>;

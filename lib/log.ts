@@ -88,8 +88,16 @@ export class Logger {
       record.durationMs = this.now() - started;
       const tail = record.summary ? `: ${record.summary}` : '';
       this.emit(
-        { type: 'step', status: record.status, step: record.index, title, durationMs: Math.round(record.durationMs), summary: record.summary },
-        () => `${this.paint(record.status === 'running' ? 'fail' : record.status, SYMBOLS[record.status === 'running' ? 'fail' : record.status])} ${label} ${title}${tail} ${this.colors.dim(`(${formatDuration(record.durationMs)})`)}`,
+        {
+          type: 'step',
+          status: record.status,
+          step: record.index,
+          title,
+          durationMs: Math.round(record.durationMs),
+          summary: record.summary,
+        },
+        () =>
+          `${this.paint(record.status === 'running' ? 'fail' : record.status, SYMBOLS[record.status === 'running' ? 'fail' : record.status])} ${label} ${title}${tail} ${this.colors.dim(`(${formatDuration(record.durationMs)})`)}`,
       );
     }
   }
@@ -143,7 +151,12 @@ export class Logger {
     const total = this.steps.reduce((sum, step) => sum + step.durationMs, 0);
     const parts = this.steps.map((step) => `${step.title.toLowerCase()} ${formatDuration(step.durationMs)}`);
     this.emit(
-      { type: 'summary', message: headline, durationMs: Math.round(total), steps: this.steps.map((s) => ({ title: s.title, status: s.status, durationMs: Math.round(s.durationMs) })) },
+      {
+        type: 'summary',
+        message: headline,
+        durationMs: Math.round(total),
+        steps: this.steps.map((s) => ({ title: s.title, status: s.status, durationMs: Math.round(s.durationMs) })),
+      },
       () => `${this.colors.bold(headline)} in ${formatDuration(total)}${parts.length ? ` — ${parts.join(' · ')}` : ''}`,
     );
   }

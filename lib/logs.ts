@@ -34,13 +34,21 @@ export interface LogsSettings {
 
 /** Checks every flag before anything runs (exit 2 with the fix). */
 export function parseLogsFlags(flags: LogsFlags): LogsSettings {
-  const components = flags.component?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const components = flags.component
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const unknown = components?.filter((c) => !(COMPONENTS as readonly string[]).includes(c)) ?? [];
-  if (unknown.length) throw new UsageError(`--component ${unknown.join(',')}: not a component of the Todo Chatbot`, `use ${COMPONENTS.join(', ')} (comma-separated or repeated)`);
+  if (unknown.length)
+    throw new UsageError(
+      `--component ${unknown.join(',')}: not a component of the Todo Chatbot`,
+      `use ${COMPONENTS.join(', ')} (comma-separated or repeated)`,
+    );
   let sinceSeconds: number | undefined;
   if (flags.since !== undefined) {
     const ms = parseDuration(flags.since);
-    if (!ms) throw new UsageError(`--since ${flags.since}: not a duration`, 'use a duration like 30s, 10m or 2h (a bare number is seconds)');
+    if (!ms)
+      throw new UsageError(`--since ${flags.since}: not a duration`, 'use a duration like 30s, 10m or 2h (a bare number is seconds)');
     sinceSeconds = Math.max(1, Math.ceil(ms / 1000));
   }
   let grep: RegExp | undefined;
@@ -48,7 +56,10 @@ export function parseLogsFlags(flags: LogsFlags): LogsSettings {
     try {
       grep = new RegExp(flags.grep);
     } catch (error) {
-      throw new UsageError(`--grep ${flags.grep}: not a regular expression (${(error as Error).message})`, 'give a JavaScript regular expression, e.g. --grep "error|warn"');
+      throw new UsageError(
+        `--grep ${flags.grep}: not a regular expression (${(error as Error).message})`,
+        'give a JavaScript regular expression, e.g. --grep "error|warn"',
+      );
     }
   }
   return { components: components?.length ? [...new Set(components)] : undefined, sinceSeconds, previous: Boolean(flags.previous), grep };
@@ -73,8 +84,19 @@ export function shortPodName(pod: string, release: string): string {
   return m ? `${m[1]}-${m[2]!.slice(0, 4)}…${m[3]}` : rest;
 }
 
-const COMPONENT_COLOURS: Record<string, keyof ReturnType<typeof pc.createColors>> = { frontend: 'cyan', backend: 'magenta', postgresql: 'yellow' };
-const LEVEL_COLOURS: Record<string, keyof ReturnType<typeof pc.createColors>> = { debug: 'dim', info: 'green', warning: 'yellow', warn: 'yellow', error: 'red', critical: 'red' };
+const COMPONENT_COLOURS: Record<string, keyof ReturnType<typeof pc.createColors>> = {
+  frontend: 'cyan',
+  backend: 'magenta',
+  postgresql: 'yellow',
+};
+const LEVEL_COLOURS: Record<string, keyof ReturnType<typeof pc.createColors>> = {
+  debug: 'dim',
+  info: 'green',
+  warning: 'yellow',
+  warn: 'yellow',
+  error: 'red',
+  critical: 'red',
+};
 /** Fields every JSON line has, or that the level and message already say. */
 const PLAIN_FIELDS = new Set(['ts', 'time', 'timestamp', 'level', 'msg', 'message', 'logger', 'exc']);
 
@@ -82,7 +104,9 @@ function parseJsonLine(line: string): Record<string, unknown> | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const value = JSON.parse(line) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) && ('msg' in value || 'message' in value) ? (value as Record<string, unknown>) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) && ('msg' in value || 'message' in value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -109,7 +133,15 @@ export interface LineFormat {
 }
 
 export function formatLine(l: LogLine, f: LineFormat): string {
-  if (f.json) return JSON.stringify({ type: 'log', pod: l.pod, container: l.container, component: l.component, line: l.line, ...(l.fields ? { fields: l.fields } : {}) });
+  if (f.json)
+    return JSON.stringify({
+      type: 'log',
+      pod: l.pod,
+      container: l.container,
+      component: l.component,
+      line: l.line,
+      ...(l.fields ? { fields: l.fields } : {}),
+    });
   const c = pc.createColors(f.color);
   const prefix = shortPodName(l.pod, f.release);
   const paint = c[COMPONENT_COLOURS[l.component] ?? 'blue'] as (s: string) => string;
@@ -144,9 +176,15 @@ interface Stream {
 
 /** Containers that run now: pod × container status with the containerID that names this run of it. */
 function runningContainers(pods: readonly KubeObject[]): { pod: KubeObject; container: string; id: string }[] {
-  return pods.flatMap((pod) => (pod.status?.containerStatuses ?? [])
-    .filter((s: any) => s.state?.running)
-    .map((s: any) => ({ pod, container: s.name as string, id: String(s.containerID ?? `${pod.metadata.name}/${s.name}/${s.restartCount ?? 0}`) })));
+  return pods.flatMap((pod) =>
+    (pod.status?.containerStatuses ?? [])
+      .filter((s: any) => s.state?.running)
+      .map((s: any) => ({
+        pod,
+        container: s.name as string,
+        id: String(s.containerID ?? `${pod.metadata.name}/${s.name}/${s.restartCount ?? 0}`),
+      })),
+  );
 }
 
 /** scripts/logs.ts: --previous prints the last run of every restarted container; otherwise follows until Ctrl-C. */
@@ -171,22 +209,55 @@ export async function streamLogs(opts: LogsOptions): Promise<ExitCodeValue> {
   };
   const listPods = async (): Promise<KubeObject[]> => {
     // A fresh read each round: the readers memoize, and this loop wants what is there now.
-    const ctx: ReadContext = { kube, target: { context: target.context, namespace, release }, signal: opts.signal, once: (_key, fn) => fn(), helm: async () => '' };
+    const ctx: ReadContext = {
+      kube,
+      target: { context: target.context, namespace, release },
+      signal: opts.signal,
+      once: (_key, fn) => fn(),
+      helm: async () => '',
+    };
     const pods = await servingPods(ctx);
-    return pods.filter((p) => !opts.components || opts.components.includes(component(p))).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return pods
+      .filter((p) => !opts.components || opts.components.includes(component(p)))
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   };
-  const kubectlLogs = (pod: string, container: string, extra: string[]) =>
-    ['--context', target.context, '--namespace', namespace, 'logs', `pod/${pod}`, '--container', container, ...extra];
+  const kubectlLogs = (pod: string, container: string, extra: string[]) => [
+    '--context',
+    target.context,
+    '--namespace',
+    namespace,
+    'logs',
+    `pod/${pod}`,
+    '--container',
+    container,
+    ...extra,
+  ];
 
   if (opts.previous) {
     const pods = await listPods();
-    const restarted = pods.flatMap((pod) => (pod.status?.containerStatuses ?? []).filter((s: any) => s.lastState?.terminated).map((s: any) => ({ pod, container: s.name as string })));
+    const restarted = pods.flatMap((pod) =>
+      (pod.status?.containerStatuses ?? [])
+        .filter((s: any) => s.lastState?.terminated)
+        .map((s: any) => ({ pod, container: s.name as string })),
+    );
     if (!restarted.length) {
-      opts.log.warn(`no container of ${release}${opts.components ? ` (${opts.components.join(', ')})` : ''} has restarted: there is no previous log to show`);
+      opts.log.warn(
+        `no container of ${release}${opts.components ? ` (${opts.components.join(', ')})` : ''} has restarted: there is no previous log to show`,
+      );
       return ExitCode.ok;
     }
     for (const { pod, container } of restarted) {
-      const text = await kube.exec(['logs', `pod/${pod.metadata.name}`, '--container', container, '--previous', ...(opts.sinceSeconds ? [`--since=${opts.sinceSeconds}s`] : [])], { signal: opts.signal });
+      const text = await kube.exec(
+        [
+          'logs',
+          `pod/${pod.metadata.name}`,
+          '--container',
+          container,
+          '--previous',
+          ...(opts.sinceSeconds ? [`--since=${opts.sinceSeconds}s`] : []),
+        ],
+        { signal: opts.signal },
+      );
       for (const line of text.split('\n').filter((l, i, all) => l || i < all.length - 1)) emit(pod, container, line);
     }
     return ExitCode.ok;
@@ -224,12 +295,20 @@ export async function streamLogs(opts: LogsOptions): Promise<ExitCodeValue> {
         continue;
       }
       for (const p of pods) fmt.width = Math.max(fmt.width, shortPodName(p.metadata.name, release).length);
-      if (first && !pods.length) opts.log.warn(`no running pod of release ${release}${opts.components ? ` (${opts.components.join(', ')})` : ''} in namespace ${namespace} yet; waiting for one (Ctrl-C to stop)`);
+      if (first && !pods.length)
+        opts.log.warn(
+          `no running pod of release ${release}${opts.components ? ` (${opts.components.join(', ')})` : ''} in namespace ${namespace} yet; waiting for one (Ctrl-C to stop)`,
+        );
       for (const { pod, container, id } of runningContainers(pods)) {
         if (streams.has(id)) continue;
         const endedAt = ended.get(id);
         // The first round honours --since; a container that starts later is shown from its first line.
-        const since = endedAt !== undefined ? [`--since=${Math.ceil((Date.now() - endedAt) / 1000) + 1}s`] : first && opts.sinceSeconds ? [`--since=${opts.sinceSeconds}s`] : [];
+        const since =
+          endedAt !== undefined
+            ? [`--since=${Math.ceil((Date.now() - endedAt) / 1000) + 1}s`]
+            : first && opts.sinceSeconds
+              ? [`--since=${opts.sinceSeconds}s`]
+              : [];
         ended.set(id, undefined);
         let partial = '';
         const proc = startBackground('kubectl', kubectlLogs(pod.metadata.name, container, ['--follow', ...since]), {

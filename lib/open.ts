@@ -43,13 +43,17 @@ async function openBrowser(run: Runner, url: string, log: Logger): Promise<void>
     await run(cmd, args(url), { timeoutMs: 15_000 });
     log.info(`opened ${url} in the browser`);
   } catch (error) {
-    log.warn(`could not open a browser (${cmd}): open ${url} yourself`, [error instanceof Error ? error.message.split('\n')[0]! : String(error)]);
+    log.warn(`could not open a browser (${cmd}): open ${url} yourself`, [
+      error instanceof Error ? error.message.split('\n')[0]! : String(error),
+    ]);
   }
 }
 
 /** Both URLs answer as our app. */
 async function healthy(urls: BaseUrls, signal: AbortSignal): Promise<boolean> {
-  const ok = await Promise.all((Object.keys(HEALTH) as (keyof BaseUrls)[]).map((k) => answers(`${urls[k]}${HEALTH[k].path}`, HEALTH[k].isOurs, 3000, signal)));
+  const ok = await Promise.all(
+    (Object.keys(HEALTH) as (keyof BaseUrls)[]).map((k) => answers(`${urls[k]}${HEALTH[k].path}`, HEALTH[k].isOurs, 3000, signal)),
+  );
   return ok.every(Boolean);
 }
 
@@ -57,7 +61,8 @@ function announce(log: Logger, access: AppAccess, again = false): void {
   const how = access.via === 'nodeport' ? 'NodePorts' : 'kubectl port-forward (kept open until Ctrl-C)';
   log.event(
     { type: again ? 'reconnected' : 'open', urls: access.urls, via: access.via },
-    () => `${again ? 'reconnected' : 'the app is reachable'} via ${how}:\n  frontend  ${access.urls.frontend}\n  backend   ${access.urls.backend}`,
+    () =>
+      `${again ? 'reconnected' : 'the app is reachable'} via ${how}:\n  frontend  ${access.urls.frontend}\n  backend   ${access.urls.backend}`,
   );
 }
 
@@ -69,7 +74,15 @@ export async function openCommand(log: Logger, opts: OpenOptions): Promise<ExitC
   const target = await resolveTarget(run, config, opts.env);
   const provider = providerFor(run, target, log);
   const kube = new Kubectl(run, { context: target.context, namespace: config.namespace });
-  const access = await openAccess({ kube, release: config.releaseName, nodeAddress: () => provider.nodeAddress(), env: opts.env, log, signal: opts.signal, keepPorts: true });
+  const access = await openAccess({
+    kube,
+    release: config.releaseName,
+    nodeAddress: () => provider.nodeAddress(),
+    env: opts.env,
+    log,
+    signal: opts.signal,
+    keepPorts: true,
+  });
   opts.onCleanup?.(() => access.close());
   try {
     announce(log, access);

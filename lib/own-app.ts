@@ -29,7 +29,12 @@ export interface BrowserUrls {
 function analyze(config: Config, opts: AnalyzeStepOptions): AppAnalysis {
   // The name lists go in opts: Config holds APP_SECRETS as name → value, and values stay out of the analysis.
   const { appSecrets: _secrets, appEnv: _env, ...settings } = config;
-  return analyzeApps(settings, { useOurs: Boolean(opts.useOurDockerfiles), appSecrets: Object.keys(config.appSecrets), appEnv: Object.keys(config.appEnv), browserBackendUrl: opts.browserBackendUrl });
+  return analyzeApps(settings, {
+    useOurs: Boolean(opts.useOurDockerfiles),
+    appSecrets: Object.keys(config.appSecrets),
+    appEnv: Object.keys(config.appEnv),
+    browserBackendUrl: opts.browserBackendUrl,
+  });
 }
 
 /**
@@ -57,7 +62,9 @@ export function analyzeOrFail(config: Config, log: Logger, opts: AnalyzeStepOpti
   }
   for (const side of ['frontend', 'backend'] as const) {
     const facts = app[side];
-    log.debug(`${side}: ${facts.dockerfile.value.kind === 'user' ? `your Dockerfile ${facts.dockerfile.value.path}` : 'our Dockerfile'}, port ${facts.port.value}, liveness ${facts.healthPath.value ?? '/'}`);
+    log.debug(
+      `${side}: ${facts.dockerfile.value.kind === 'user' ? `your Dockerfile ${facts.dockerfile.value.path}` : 'our Dockerfile'}, port ${facts.port.value}, liveness ${facts.healthPath.value ?? '/'}`,
+    );
   }
   return app;
 }
@@ -134,7 +141,12 @@ export function appValues(config: Config, app: AppAnalysis, browser?: BrowserUrl
 export async function browserUrls(provider: ClusterProvider, config: Config, log: Logger): Promise<BrowserUrls | undefined> {
   const address = await provider.nodeAddress().catch(() => undefined);
   if (!address || config.frontendNodePort === null || config.backendNodePort === null) {
-    log.warn('the frontend\'s browser code calls the backend directly, but its URL is not known before the install (no node address, or NodePort auto): the build gets an empty URL', ['set FRONTEND_NODEPORT / BACKEND_NODEPORT to fixed ports, or proxy the backend through next.config rewrites() (see APP_BROWSER_URL)']);
+    log.warn(
+      "the frontend's browser code calls the backend directly, but its URL is not known before the install (no node address, or NodePort auto): the build gets an empty URL",
+      [
+        'set FRONTEND_NODEPORT / BACKEND_NODEPORT to fixed ports, or proxy the backend through next.config rewrites() (see APP_BROWSER_URL)',
+      ],
+    );
     return undefined;
   }
   return { frontend: `http://${address}:${config.frontendNodePort}`, backend: `http://${address}:${config.backendNodePort}` };

@@ -129,7 +129,7 @@ export async function checkTool(run: Runner, spec: ToolSpec): Promise<PrereqResu
     const reason = error instanceof CommandError ? error.stderrTail : String(error);
     return { tool, status: 'broken', message: `${tool} did not answer: ${reason}`, hint: spec.install };
   }
-  if (exitCode === 127 || /command not found|ENOENT|not found/i.test(stderr) && !stdout.trim()) {
+  if (exitCode === 127 || (/command not found|ENOENT|not found/i.test(stderr) && !stdout.trim())) {
     return { tool, status: 'missing', message: `${tool} not found on PATH`, hint: spec.install };
   }
   let probe: VersionProbe;
@@ -144,15 +144,43 @@ export async function checkTool(run: Runner, spec: ToolSpec): Promise<PrereqResu
   }
   const major = parseSemver(probe.version)![0];
   if (compareVersions(probe.version, spec.minimum) < 0) {
-    return { tool, status: 'too-old', version: probe.version, major, message: `${tool} ${probe.version} is older than the supported ${spec.minimum}`, hint: `upgrade: ${spec.install}` };
+    return {
+      tool,
+      status: 'too-old',
+      version: probe.version,
+      major,
+      message: `${tool} ${probe.version} is older than the supported ${spec.minimum}`,
+      hint: `upgrade: ${spec.install}`,
+    };
   }
   if (probe.notRunning) {
-    return { tool, status: 'not-running', version: probe.version, major, message: `${tool} ${probe.version} found, but ${probe.notRunning}`, hint: spec.start };
+    return {
+      tool,
+      status: 'not-running',
+      version: probe.version,
+      major,
+      message: `${tool} ${probe.version} found, but ${probe.notRunning}`,
+      hint: spec.start,
+    };
   }
   if (exitCode !== 0) {
-    return { tool, status: 'broken', version: probe.version, major, message: `${tool} ${probe.version} exited with code ${exitCode}: ${lastLine(stderr)}`, hint: spec.install };
+    return {
+      tool,
+      status: 'broken',
+      version: probe.version,
+      major,
+      message: `${tool} ${probe.version} exited with code ${exitCode}: ${lastLine(stderr)}`,
+      hint: spec.install,
+    };
   }
-  return { tool, status: 'ok', version: probe.version, detail: probe.detail, major, message: `${tool} ${probe.version}${probe.detail ? ` (${probe.detail})` : ''}` };
+  return {
+    tool,
+    status: 'ok',
+    version: probe.version,
+    detail: probe.detail,
+    major,
+    message: `${tool} ${probe.version}${probe.detail ? ` (${probe.detail})` : ''}`,
+  };
 }
 
 export interface PrereqReport {
@@ -172,7 +200,13 @@ export async function checkPrereqs(run: Runner, required: readonly ToolName[], o
  * The tools a command needs, or exit 3 PREREQ naming each problem with its fix (as
  * deploy's first stage does). Each tool gets one ✓/✗ line; optional ones only warn.
  */
-export async function requirePrereqs(run: Runner, log: Logger, command: string, required: readonly ToolName[], optional: readonly ToolName[] = []): Promise<PrereqReport> {
+export async function requirePrereqs(
+  run: Runner,
+  log: Logger,
+  command: string,
+  required: readonly ToolName[],
+  optional: readonly ToolName[] = [],
+): Promise<PrereqReport> {
   const report = await checkPrereqs(run, required, optional);
   for (const result of report.results) {
     if (result.status === 'ok') log.debug(`${result.message}`);
@@ -181,7 +215,10 @@ export async function requirePrereqs(run: Runner, log: Logger, command: string, 
   }
   if (report.problems.length) {
     const names = report.problems.map((p) => `${p.tool} (${p.status})`).join(', ');
-    const hints = report.problems.map((p) => p.hint).filter(Boolean).join('; ');
+    const hints = report.problems
+      .map((p) => p.hint)
+      .filter(Boolean)
+      .join('; ');
     throw new PrereqError(`${command} needs ${names}`, `${hints || 'fix the lines marked ✗ above'}; then run ${command} again`);
   }
   return report;

@@ -23,10 +23,33 @@ export const GENERATED_MARKER = '# GENERATED FILE - DO NOT EDIT.';
 
 /** Helm's install order (pkg/release/util/kind_sorter.go), so that `ls manifests/` reads in apply order. */
 const KIND_ORDER = [
-  'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
-  'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole',
-  'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'DaemonSet', 'Pod', 'ReplicaSet', 'Deployment',
-  'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
 ] as const;
 const UNKNOWN_KIND_ORDER = 99;
 
@@ -69,7 +92,10 @@ export async function helmTemplate(run: Runner, opts: HelmTemplateOptions): Prom
     return result.stdout;
   } catch (error) {
     if (error instanceof CommandError && error.toolExitCode === 127) {
-      throw new PrereqError(`helm was not found (tried "${opts.helmBin}")`, `${HELM_INSTALL_HINT}, or pass --helm <path> (or set HELM_BIN)`);
+      throw new PrereqError(
+        `helm was not found (tried "${opts.helmBin}")`,
+        `${HELM_INSTALL_HINT}, or pass --helm <path> (or set HELM_BIN)`,
+      );
     }
     throw error;
   }
@@ -85,7 +111,9 @@ export function splitHelmOutput(output: string): RenderedDoc[] {
     const object: unknown = YAML.parse(text);
     if (object === null || object === undefined) continue;
     if (!isK8sObject(object)) {
-      throw new ToolkitError(`helm template produced a document that is not a Kubernetes object (from ${sourceMatch?.[1] ?? 'an unknown template'}):\n${text.slice(0, 300)}`);
+      throw new ToolkitError(
+        `helm template produced a document that is not a Kubernetes object (from ${sourceMatch?.[1] ?? 'an unknown template'}):\n${text.slice(0, 300)}`,
+      );
     }
     docs.push({ source: sourceMatch?.[1] ?? 'unknown', text, object });
   }
@@ -94,8 +122,15 @@ export function splitHelmOutput(output: string): RenderedDoc[] {
 
 function isK8sObject(value: unknown): value is K8sObject {
   const v = value as Partial<K8sObject> | null;
-  return typeof v === 'object' && v !== null && typeof v.apiVersion === 'string' && typeof v.kind === 'string'
-    && typeof v.metadata === 'object' && v.metadata !== null && typeof v.metadata.name === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.apiVersion === 'string' &&
+    typeof v.kind === 'string' &&
+    typeof v.metadata === 'object' &&
+    v.metadata !== null &&
+    typeof v.metadata.name === 'string'
+  );
 }
 
 /** "31-deployment-todo-chatbot-backend.yaml": install-order prefix, kind, name. */
@@ -184,7 +219,10 @@ export function isClean(diff: ManifestDiff): boolean {
 }
 
 /** Writes the files and removes generated files that render no longer produces. */
-export function writeManifests(dir: string, expected: ReadonlyMap<string, string>): { written: string[]; removed: string[]; foreign: string[] } {
+export function writeManifests(
+  dir: string,
+  expected: ReadonlyMap<string, string>,
+): { written: string[]; removed: string[]; foreign: string[] } {
   mkdirSync(dir, { recursive: true });
   const diff = diffManifests(dir, expected);
   const removed: string[] = [];

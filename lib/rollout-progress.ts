@@ -53,7 +53,19 @@ export class RolloutProgress {
     if (this.log.mode === 'pretty') {
       this.log.live(lines());
     } else if (this.log.mode === 'json') {
-      if (changed) this.log.event({ type: 'rollout', workloads: workloads.map((w) => ({ kind: w.kind, name: w.name, ready: w.ready, desired: w.desired, updated: w.updated, done: w.done, why: w.done ? undefined : w.why })) });
+      if (changed)
+        this.log.event({
+          type: 'rollout',
+          workloads: workloads.map((w) => ({
+            kind: w.kind,
+            name: w.name,
+            ready: w.ready,
+            desired: w.desired,
+            updated: w.updated,
+            done: w.done,
+            why: w.done ? undefined : w.why,
+          })),
+        });
     } else if (changed || at - this.lastPrinted >= PLAIN_REPEAT_MS) {
       this.log.info(`  ${lines().join(', ')}`);
       this.lastPrinted = at;
@@ -65,6 +77,8 @@ export class RolloutProgress {
     const took = formatDuration(this.now() - this.started);
     const summary = (w: WorkloadProgress) => `${workloadLine(w)} (rollout ${took})`;
     if (this.log.mode === 'pretty') this.log.live(workloads.map((w) => `✓ ${summary(w)}`));
-    else for (const w of workloads) this.log.result('ok', summary(w), [], { workload: w.name, kind: w.kind, ready: w.ready, desired: w.desired });
+    else
+      for (const w of workloads)
+        this.log.result('ok', summary(w), [], { workload: w.name, kind: w.kind, ready: w.ready, desired: w.desired });
   }
 }

@@ -12,7 +12,12 @@ import { sleep } from './sleep.ts';
 
 export class RolloutError extends ToolkitError {
   constructor(readonly diagnosis: Diagnosis) {
-    super([diagnosis.message, ...(diagnosis.details ?? []).map((d) => `  ${d}`)].join('\n'), ExitCode.failed, diagnosis.hint, diagnosis.code);
+    super(
+      [diagnosis.message, ...(diagnosis.details ?? []).map((d) => `  ${d}`)].join('\n'),
+      ExitCode.failed,
+      diagnosis.hint,
+      diagnosis.code,
+    );
   }
 }
 
@@ -25,7 +30,10 @@ export interface WatchOptions extends DiagnoseContext {
 }
 
 /** One look at the release: workload states, and a diagnosis when something will not recover. */
-export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Promise<{ workloads: WorkloadProgress[]; diagnosis?: Diagnosis; pending: string[]; stuck?: { pod: string; container?: string } }> {
+export async function inspectRollout(
+  kubectl: Kubectl,
+  opts: WatchOptions,
+): Promise<{ workloads: WorkloadProgress[]; diagnosis?: Diagnosis; pending: string[]; stuck?: { pod: string; container?: string } }> {
   // The release's objects through the readers validate and status use: one list call per look.
   const ctx = readContext(kubectl, opts.release, opts.signal);
   const objects = (await workloadObjects(ctx)).filter(isWorkload);
@@ -58,14 +66,19 @@ export async function inspectRollout(kubectl: Kubectl, opts: WatchOptions): Prom
     }
     for (const status of pod.status?.containerStatuses ?? []) {
       if (!status.ready) {
-        const why = status.state?.waiting ? `${status.state.waiting.reason}${status.state.waiting.message ? `: ${status.state.waiting.message}` : ''}` : status.state?.running ? 'running, not ready yet' : 'not started';
+        const why = status.state?.waiting
+          ? `${status.state.waiting.reason}${status.state.waiting.message ? `: ${status.state.waiting.message}` : ''}`
+          : status.state?.running
+            ? 'running, not ready yet'
+            : 'not started';
         pending.push(`${workload}: pod ${pod.metadata.name} container ${status.name}: ${why}`);
         stuck ??= { pod: pod.metadata.name, container: status.name };
       }
     }
   }
   for (const w of notDone) {
-    if (!pending.some((p) => p.startsWith(`${w.name}:`))) pending.push(`${w.name}: ${w.ready}/${w.desired} ready, ${w.updated}/${w.desired} updated (no pod yet)`);
+    if (!pending.some((p) => p.startsWith(`${w.name}:`)))
+      pending.push(`${w.name}: ${w.ready}/${w.desired} ready, ${w.updated}/${w.desired} updated (no pod yet)`);
     w.why ??= pods.some((p) => p.workload === w.name) ? 'updating' : 'no pod yet';
   }
   return { workloads, pending, stuck };

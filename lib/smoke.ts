@@ -19,7 +19,12 @@ export { BudgetExceeded, request, smokeUser } from './http.ts';
 export type SmokeResult = CheckResult & { ok: boolean; name: string };
 
 /** Runs the app checks against `urls` one after another and reports every result; a check whose dependency failed is skipped (ok false). */
-export async function runSmokeChecks(urls: BaseUrls, checks: readonly Check[] = SMOKE_CHECKS, onResult?: (r: SmokeResult) => void, opts: HttpOptions = {}): Promise<SmokeResult[]> {
+export async function runSmokeChecks(
+  urls: BaseUrls,
+  checks: readonly Check[] = SMOKE_CHECKS,
+  onResult?: (r: SmokeResult) => void,
+  opts: HttpOptions = {},
+): Promise<SmokeResult[]> {
   const signal = opts.signal ?? new AbortController().signal;
   const { ctx, close } = checkContext({
     run: createRunner(),

@@ -129,7 +129,12 @@ function phaseOf(pod: Pod): string {
   return pod.status?.phase ?? 'Unknown';
 }
 
-function workloadStatus(w: Workload & KubeObject, pods: readonly KubeObject[], tags: Record<string, string>, releaseTags: Record<string, string> = {}): WorkloadStatus {
+function workloadStatus(
+  w: Workload & KubeObject,
+  pods: readonly KubeObject[],
+  tags: Record<string, string>,
+  releaseTags: Record<string, string> = {},
+): WorkloadStatus {
   const state = workloadProgress(w);
   const mine = podsOf(w, pods);
   const name = component(w);
@@ -159,25 +164,50 @@ function workloadStatus(w: Workload & KubeObject, pods: readonly KubeObject[], t
     const deployed = tagOf(image) ?? (image.includes('@sha256:') ? releaseTags[name] : undefined);
     return deployed === want ? { container, image, sources: 'current' } : { container, image, sources: 'changed', sourcesTag: want };
   });
-  return { component: name, kind: state.kind, name: state.name, ready: state.ready, desired: state.desired, updated: state.updated, done: state.done, images, phases, restarts, lastRestart };
+  return {
+    component: name,
+    kind: state.kind,
+    name: state.name,
+    ready: state.ready,
+    desired: state.desired,
+    updated: state.updated,
+    done: state.done,
+    images,
+    phases,
+    restarts,
+    lastRestart,
+  };
 }
 
 function warningEvents(events: readonly KubeEvent[], sinceMs: number): WarningEvent[] {
   return events
-    .map((e) => ({ e, at: e.lastTimestamp ?? e.eventTime ?? e.series?.lastObservedTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp }))
+    .map((e) => ({
+      e,
+      at: e.lastTimestamp ?? e.eventTime ?? e.series?.lastObservedTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp,
+    }))
     .filter((x): x is { e: KubeEvent; at: string } => x.e.type === 'Warning' && Date.parse(x.at ?? '') >= sinceMs)
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
-    .map(({ e, at }) => ({ at, object: `${e.involvedObject?.kind ?? '?'}/${e.involvedObject?.name ?? '?'}`, reason: e.reason ?? '', message: String(e.message ?? '').trim(), count: e.count ?? e.series?.count ?? 1 }));
+    .map(({ e, at }) => ({
+      at,
+      object: `${e.involvedObject?.kind ?? '?'}/${e.involvedObject?.name ?? '?'}`,
+      reason: e.reason ?? '',
+      message: String(e.message ?? '').trim(),
+      count: e.count ?? e.series?.count ?? 1,
+    }));
 }
 
 /** Why the deployment is not healthy, one line each; empty when it is. */
 function problemsOf(report: Pick<StatusReport, 'revision' | 'workloads' | 'release' | 'namespace'>): string[] {
   const problems: string[] = [];
   if (!report.revision) problems.push(`release ${report.release} is not installed in namespace ${report.namespace}`);
-  else if (report.revision.status !== 'deployed') problems.push(`release ${report.release} revision ${report.revision.revision} is ${report.revision.status}`);
+  else if (report.revision.status !== 'deployed')
+    problems.push(`release ${report.release} revision ${report.revision.revision} is ${report.revision.status}`);
   if (report.revision && !report.workloads.length) problems.push('the release has no Deployment or StatefulSet');
   for (const w of report.workloads) {
-    if (!w.done) problems.push(`${w.component}: ${w.ready}/${w.desired} ready${w.updated < w.desired ? `, ${w.updated}/${w.desired} updated` : ''}${Object.keys(w.phases).some((p) => p !== 'Running') ? ` (${phaseText(w.phases)})` : ''}`);
+    if (!w.done)
+      problems.push(
+        `${w.component}: ${w.ready}/${w.desired} ready${w.updated < w.desired ? `, ${w.updated}/${w.desired} updated` : ''}${Object.keys(w.phases).some((p) => p !== 'Running') ? ` (${phaseText(w.phases)})` : ''}`,
+      );
   }
   return problems;
 }
@@ -192,7 +222,14 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
   const { config } = opts;
   const now = opts.now ?? Date.now;
   const run: Runner = opts.env ? (cmd, args, o = {}) => opts.run(cmd, args, { ...o, env: { ...opts.env, ...o.env } }) : opts.run;
-  const base = { namespace: config.namespace, release: config.releaseName, workloads: [], services: [], events: [], checkedAt: new Date(now()).toISOString() };
+  const base = {
+    namespace: config.namespace,
+    release: config.releaseName,
+    workloads: [],
+    services: [],
+    events: [],
+    checkedAt: new Date(now()).toISOString(),
+  };
   let target: ClusterTarget;
   try {
     target = await resolveTarget(run, config, opts.env);
@@ -200,8 +237,18 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
     throw missingTool(error);
   }
   const kube = new Kubectl(run, { context: target.context, namespace: config.namespace });
-  const ctx = readContext(kube, config.releaseName, opts.signal, async (args) =>
-    (await run('helm', [...args, '--kube-context', target.context, '--namespace', config.namespace], { timeoutMs: 30_000, signal: opts.signal })).stdout);
+  const ctx = readContext(
+    kube,
+    config.releaseName,
+    opts.signal,
+    async (args) =>
+      (
+        await run('helm', [...args, '--kube-context', target.context, '--namespace', config.namespace], {
+          timeoutMs: 30_000,
+          signal: opts.signal,
+        })
+      ).stdout,
+  );
   const provider = providerFor(run, target);
   const sources = sourceTags(config);
   try {
@@ -214,21 +261,55 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
       provider.nodeAddress().catch(() => undefined),
     ]);
     // Only a release deployed by digest (a registry) needs its values to know the content tags: one more helm call.
-    const pinned = objects.filter(isWorkload).some((w) => (w.spec?.template?.spec?.containers ?? []).some((c: { image: string }) => c.image.includes('@sha256:') && !tagOf(c.image)));
+    const pinned = objects
+      .filter(isWorkload)
+      .some((w) =>
+        (w.spec?.template?.spec?.containers ?? []).some((c: { image: string }) => c.image.includes('@sha256:') && !tagOf(c.image)),
+      );
     const releaseTags: Record<string, string> = {};
     if (pinned) {
-      const values = JSON.parse((await ctx.helm(['get', 'values', config.releaseName, '--output', 'json'])) || '{}') as Record<string, { image?: { tag?: string } }>;
+      const values = JSON.parse((await ctx.helm(['get', 'values', config.releaseName, '--output', 'json'])) || '{}') as Record<
+        string,
+        { image?: { tag?: string } }
+      >;
       for (const [key, v] of Object.entries(values ?? {})) if (typeof v?.image?.tag === 'string') releaseTags[key] = v.image.tag;
     }
-    const workloads = objects.filter(isWorkload).map((w) => workloadStatus(w, serving, sources.tags, releaseTags)).sort((a, b) => a.component.localeCompare(b.component));
-    const services = objects.filter((o) => o.kind === 'Service').map((s): ServiceStatus => {
-      const ports = (s.spec?.ports ?? []).map((p: any) => ({ name: p.name, port: p.port, nodePort: p.nodePort }));
-      const nodePort = (ports.find((p: { name?: string }) => p.name === 'http') ?? ports[0])?.nodePort;
-      const host = address?.includes(':') ? `[${address}]` : address;
-      return { name: s.metadata.name, component: component(s), type: s.spec?.type ?? 'ClusterIP', ports, url: host && nodePort ? `http://${host}:${nodePort}` : undefined };
-    }).sort((a, b) => a.component.localeCompare(b.component));
-    const rev = revision && { revision: revision.revision, status: revision.status, chart: revision.chart, appVersion: revision.app_version, updated: revision.updated, description: revision.description };
-    const partial = { ...base, context: target.context, provider: target.provider, revision: rev, workloads, services, events: warningEvents(events, now() - (opts.eventWindowMs ?? EVENT_WINDOW_MS)) };
+    const workloads = objects
+      .filter(isWorkload)
+      .map((w) => workloadStatus(w, serving, sources.tags, releaseTags))
+      .sort((a, b) => a.component.localeCompare(b.component));
+    const services = objects
+      .filter((o) => o.kind === 'Service')
+      .map((s): ServiceStatus => {
+        const ports = (s.spec?.ports ?? []).map((p: any) => ({ name: p.name, port: p.port, nodePort: p.nodePort }));
+        const nodePort = (ports.find((p: { name?: string }) => p.name === 'http') ?? ports[0])?.nodePort;
+        const host = address?.includes(':') ? `[${address}]` : address;
+        return {
+          name: s.metadata.name,
+          component: component(s),
+          type: s.spec?.type ?? 'ClusterIP',
+          ports,
+          url: host && nodePort ? `http://${host}:${nodePort}` : undefined,
+        };
+      })
+      .sort((a, b) => a.component.localeCompare(b.component));
+    const rev = revision && {
+      revision: revision.revision,
+      status: revision.status,
+      chart: revision.chart,
+      appVersion: revision.app_version,
+      updated: revision.updated,
+      description: revision.description,
+    };
+    const partial = {
+      ...base,
+      context: target.context,
+      provider: target.provider,
+      revision: rev,
+      workloads,
+      services,
+      events: warningEvents(events, now() - (opts.eventWindowMs ?? EVENT_WINDOW_MS)),
+    };
     const problems = problemsOf(partial);
     const nodePorts = services.some((s) => s.ports.some((p) => p.nodePort));
     return {
@@ -241,7 +322,18 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
     };
   } catch (error) {
     if (error instanceof ClusterUnreachableError || (error instanceof CommandError && isUnreachable(error.stderrTail))) {
-      return { ...base, context: target.context, provider: target.provider, problems: [error instanceof ClusterUnreachableError ? error.message : `the cluster of context ${target.context} does not answer: ${error.stderrTail.trim().split('\n').pop()}`], health: 'unreachable', exitCode: ExitCode.prereq };
+      return {
+        ...base,
+        context: target.context,
+        provider: target.provider,
+        problems: [
+          error instanceof ClusterUnreachableError
+            ? error.message
+            : `the cluster of context ${target.context} does not answer: ${error.stderrTail.trim().split('\n').pop()}`,
+        ],
+        health: 'unreachable',
+        exitCode: ExitCode.prereq,
+      };
     }
     throw missingTool(error);
   }
@@ -251,7 +343,10 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
 function missingTool(error: unknown): unknown {
   if (error instanceof CommandError && error.toolExitCode === 127) {
     const tool = error.command.split(' ')[0] ?? 'a tool';
-    return new PrereqError(`${tool} is not installed or not on PATH (status reads the cluster through kubectl and helm)`, 'install kubectl and Helm 3.17+ (npm run deploy -- --help lists the prerequisites), or fix PATH');
+    return new PrereqError(
+      `${tool} is not installed or not on PATH (status reads the cluster through kubectl and helm)`,
+      'install kubectl and Helm 3.17+ (npm run deploy -- --help lists the prerequisites), or fix PATH',
+    );
   }
   return error;
 }

@@ -37,7 +37,8 @@ async function askOnTerminal(question: string): Promise<string> {
   }
 }
 
-const SKIPPED_STOPPED = (profile: string | undefined) => `minikube profile ${profile} is stopped: nothing is running, so nothing is left to uninstall`;
+const SKIPPED_STOPPED = (profile: string | undefined) =>
+  `minikube profile ${profile} is stopped: nothing is running, so nothing is left to uninstall`;
 
 export async function teardown(log: Logger, opts: TeardownOptions): Promise<number> {
   const run = createRunner({ log, env: opts.env });
@@ -48,7 +49,12 @@ export async function teardown(log: Logger, opts: TeardownOptions): Promise<numb
   // Refuse a purge we cannot confirm before anything changes.
   const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
   if (opts.purge && !opts.yes && !interactive) {
-    throw new ToolkitError('--purge deletes the namespace and the database volume, and there is no terminal to confirm on', ExitCode.usage, 'add --yes to confirm without asking', 'CONFIRMATION_REQUIRED');
+    throw new ToolkitError(
+      '--purge deletes the namespace and the database volume, and there is no terminal to confirm on',
+      ExitCode.usage,
+      'add --yes to confirm without asking',
+      'CONFIRMATION_REQUIRED',
+    );
   }
   const helm = await log.step('Prerequisites', async (step) => {
     // The same tools and Helm version deploy requires.
@@ -71,7 +77,9 @@ export async function teardown(log: Logger, opts: TeardownOptions): Promise<numb
   const stopped = minikubeStopped(target);
   // Ask before changing anything: "n" leaves the release, the volume and the namespace as they were.
   if (opts.purge && !opts.yes && !stopped) {
-    const answer = await (opts.ask ?? askOnTerminal)(`Delete namespace ${ref.namespace} and the database volume of ${ref.release} on ${target.context}? Data is lost. [y/N] `);
+    const answer = await (opts.ask ?? askOnTerminal)(
+      `Delete namespace ${ref.namespace} and the database volume of ${ref.release} on ${target.context}? Data is lost. [y/N] `,
+    );
     if (!/^y(es)?$/i.test(answer.trim())) {
       log.warn('cancelled: nothing changed (the release, its volume and the namespace are as they were)');
       log.summary(`teardown of ${ref.release} on ${target.context} cancelled`);
@@ -86,7 +94,9 @@ export async function teardown(log: Logger, opts: TeardownOptions): Promise<numb
     // helm prints "uninstalled" even for a release it did not find: ask first.
     const existed = await releaseStatus(run, helm, ref);
     if (existed) await uninstall(run, helm, ref);
-    step.summary = existed ? `uninstalled ${ref.release} from ${ref.namespace}` : `${ref.release} was not installed in ${ref.namespace}: nothing to do`;
+    step.summary = existed
+      ? `uninstalled ${ref.release} from ${ref.namespace}`
+      : `${ref.release} was not installed in ${ref.namespace}: nothing to do`;
   });
   if (opts.purge) {
     await log.step('Purge', async (step) => {
@@ -95,8 +105,14 @@ export async function teardown(log: Logger, opts: TeardownOptions): Promise<numb
         return;
       }
       // PVCs of the StatefulSet outlive helm uninstall; delete them by the release label.
-      await kubectl.exec(['delete', 'persistentvolumeclaims', '--selector', releaseSelector(ref.release), '--ignore-not-found', '--wait=false'], { timeoutMs: 120_000 });
-      await kubectl.exec(['delete', 'namespace', ref.namespace, '--ignore-not-found', '--wait=false'], { clusterScoped: true, timeoutMs: 120_000 });
+      await kubectl.exec(
+        ['delete', 'persistentvolumeclaims', '--selector', releaseSelector(ref.release), '--ignore-not-found', '--wait=false'],
+        { timeoutMs: 120_000 },
+      );
+      await kubectl.exec(['delete', 'namespace', ref.namespace, '--ignore-not-found', '--wait=false'], {
+        clusterScoped: true,
+        timeoutMs: 120_000,
+      });
       step.summary = `deleted the volumes of ${ref.release} and namespace ${ref.namespace}`;
     });
   }

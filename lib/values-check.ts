@@ -34,7 +34,8 @@ export function parseSchemaErrors(stderr: string): SchemaProblem[] {
     const message = (v4 ?? v3)![2]!.trim();
     if (AGGREGATE.test(message)) continue;
     // An unknown key is a problem of that key, not of its parent.
-    const extra = /^Additional property (\S+) is not allowed$/.exec(message) ?? /^additional propert(?:y|ies) (.+) not allowed$/.exec(message);
+    const extra =
+      /^Additional property (\S+) is not allowed$/.exec(message) ?? /^additional propert(?:y|ies) (.+) not allowed$/.exec(message);
     if (extra) {
       for (const name of extra[1]!.split(',').map((n) => n.trim().replace(/^'|'$/g, ''))) {
         problems.push({ key: key ? `${key}.${name}` : name, message: 'unknown key (the chart has no such value)' });
@@ -78,16 +79,37 @@ export function sourceOf(key: string, sources: ValuesSources): string {
  */
 export async function renderChecked(
   run: Runner,
-  opts: { helmBin: string; chartDir: string; releaseName: string; namespace: string; valuesFiles: readonly string[]; sources: ValuesSources },
+  opts: {
+    helmBin: string;
+    chartDir: string;
+    releaseName: string;
+    namespace: string;
+    valuesFiles: readonly string[];
+    sources: ValuesSources;
+  },
 ): Promise<string> {
   try {
-    return await helmTemplate(run, { helmBin: opts.helmBin, chartDir: opts.chartDir, releaseName: opts.releaseName, namespace: opts.namespace, valuesFiles: opts.valuesFiles });
+    return await helmTemplate(run, {
+      helmBin: opts.helmBin,
+      chartDir: opts.chartDir,
+      releaseName: opts.releaseName,
+      namespace: opts.namespace,
+      valuesFiles: opts.valuesFiles,
+    });
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const problems = parseSchemaErrors(error.stderrTail);
     const lines = problems.length
       ? problems.map((p) => `${sourceOf(p.key, opts.sources)}: ${p.key || '(top level)'}: ${p.message}`)
-      : [error.stderrTail.trim().split('\n').filter(Boolean).slice(-3).join(' ').replace(/^Error: execution error at \(([^)]+)\): /, 'the chart ($1) says: ')];
+      : [
+          error.stderrTail
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .slice(-3)
+            .join(' ')
+            .replace(/^Error: execution error at \(([^)]+)\): /, 'the chart ($1) says: '),
+        ];
     throw new ToolkitError(
       `the chart refuses the values (nothing was built or changed):\n${lines.map((l) => `  ${l}`).join('\n')}`,
       ExitCode.usage,
@@ -127,13 +149,21 @@ export function wantedNodePorts(merged: Record<string, any>, sources: ValuesSour
  * Exit 2 NODEPORT_TAKEN when a Service other than the release's own holds a wanted port
  * (the API server would refuse the release's Service: "provided port is already allocated").
  */
-export async function checkNodePorts(kubectl: Kubectl, target: { namespace: string; release: string }, wanted: readonly WantedPort[], signal?: AbortSignal): Promise<void> {
+export async function checkNodePorts(
+  kubectl: Kubectl,
+  target: { namespace: string; release: string },
+  wanted: readonly WantedPort[],
+  signal?: AbortSignal,
+): Promise<void> {
   if (!wanted.length) return;
   const services = await kubectl.json<KubeList>(['services', '--all-namespaces'], { clusterScoped: true, signal });
   // The release's own Services keep their ports on upgrade.
-  const ours = (svc: KubeObject) => svc.metadata.namespace === target.namespace && svc.metadata.labels?.['app.kubernetes.io/instance'] === target.release;
+  const ours = (svc: KubeObject) =>
+    svc.metadata.namespace === target.namespace && svc.metadata.labels?.['app.kubernetes.io/instance'] === target.release;
   const taken = wanted.flatMap((w) => {
-    const svc = services.items.find((s) => !ours(s) && ((s.spec?.ports ?? []) as { nodePort?: number }[]).some((p) => p.nodePort === w.port));
+    const svc = services.items.find(
+      (s) => !ours(s) && ((s.spec?.ports ?? []) as { nodePort?: number }[]).some((p) => p.nodePort === w.port),
+    );
     return svc ? [{ ...w, holder: `${svc.metadata.namespace}/${svc.metadata.name}` }] : [];
   });
   if (taken.length) throw nodePortTaken(taken);
@@ -151,6 +181,9 @@ export function nodePortTaken(taken: readonly (WantedPort & { holder?: string })
 
 /** The NodePort in Helm's error when the API server refused it (a race with another Service). */
 export function allocatedPortIn(stderr: string): { service?: string; port: number } | undefined {
-  const match = /(?:Service "([^"]+)" is invalid: )?spec\.ports\[\d+\]\.nodePort: Invalid value: (\d+): provided port is already allocated/.exec(stderr);
+  const match =
+    /(?:Service "([^"]+)" is invalid: )?spec\.ports\[\d+\]\.nodePort: Invalid value: (\d+): provided port is already allocated/.exec(
+      stderr,
+    );
   return match ? { service: match[1], port: Number(match[2]) } : undefined;
 }

@@ -13,12 +13,34 @@ export const spec = defineScript({
   usage: 'npx zx scripts/logs.ts [options]',
   flags: [
     ...RELEASE_FLAGS,
-    { name: 'component', type: 'string', alias: 'c', placeholder: 'names', repeatable: true, description: `only these components: ${COMPONENTS.join(', ')} (comma-separated or repeated)` },
-    { name: 'since', type: 'string', placeholder: 'duration', description: 'only lines newer than this, e.g. 10m (for the containers running when it starts)' },
-    { name: 'previous', type: 'boolean', alias: 'p', description: 'print the last log of every restarted container (the run before the restart) and exit' },
+    {
+      name: 'component',
+      type: 'string',
+      alias: 'c',
+      placeholder: 'names',
+      repeatable: true,
+      description: `only these components: ${COMPONENTS.join(', ')} (comma-separated or repeated)`,
+    },
+    {
+      name: 'since',
+      type: 'string',
+      placeholder: 'duration',
+      description: 'only lines newer than this, e.g. 10m (for the containers running when it starts)',
+    },
+    {
+      name: 'previous',
+      type: 'boolean',
+      alias: 'p',
+      description: 'print the last log of every restarted container (the run before the restart) and exit',
+    },
     { name: 'grep', type: 'string', placeholder: 'regex', description: 'only lines that match this regular expression' },
   ],
-  examples: ['npm run logs', 'npx zx scripts/logs.ts --component backend --since 10m', 'npx zx scripts/logs.ts --previous --component backend', 'npx zx scripts/logs.ts --grep "error|warn" --json'],
+  examples: [
+    'npm run logs',
+    'npx zx scripts/logs.ts --component backend --since 10m',
+    'npx zx scripts/logs.ts --previous --component backend',
+    'npx zx scripts/logs.ts --grep "error|warn" --json',
+  ],
   notes: ['Runs until Ctrl-C (exit 130), stopping every kubectl it started. Exit 3 when the cluster does not answer at the start.'],
 });
 
@@ -27,5 +49,14 @@ await runScript(spec, async ({ args, log, signal, onCleanup }) => {
   const settings = parseLogsFlags({ component: f['component'], since: f['since'], previous: f['previous'], grep: f['grep'] });
   const { config, warnings } = loadConfig({ flags: args.configFlags, envFile: f['dotenv'], root: REPO_ROOT });
   for (const w of warnings) log.warn(w);
-  return streamLogs({ ...settings, config, run: createRunner({ log }), log, json: f['json'], color: log.mode === 'pretty' && pc.isColorSupported, signal, onCleanup: (fn) => onCleanup(fn) });
+  return streamLogs({
+    ...settings,
+    config,
+    run: createRunner({ log }),
+    log,
+    json: f['json'],
+    color: log.mode === 'pretty' && pc.isColorSupported,
+    signal,
+    onCleanup: (fn) => onCleanup(fn),
+  });
 });

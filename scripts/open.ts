@@ -4,7 +4,8 @@ import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts
 
 export const spec = defineScript({
   name: 'open',
-  summary: 'make the frontend and backend reachable from this host (NodePort when it answers, else kubectl port-forward, reconnected across pod restarts) and print the URLs; runs until Ctrl-C',
+  summary:
+    'make the frontend and backend reachable from this host (NodePort when it answers, else kubectl port-forward, reconnected across pod restarts) and print the URLs; runs until Ctrl-C',
   json: 'print one JSON event per line: {"type":"open",urls,via}, then "reconnected" events and warnings',
   usage: 'npx zx scripts/open.ts [options]',
   flags: [
@@ -12,7 +13,9 @@ export const spec = defineScript({
     { name: 'browser', type: 'boolean', alias: 'b', description: 'also open the frontend in the browser (xdg-open / open)' },
   ],
   examples: ['npm run open', 'npx zx scripts/open.ts --browser', 'npx zx scripts/open.ts --json | head -1'],
-  notes: ['Runs until Ctrl-C (exit 130) and then stops every port-forward it started. Exit 3 when the cluster does not answer, 1 when the release has no frontend/backend Service.'],
+  notes: [
+    'Runs until Ctrl-C (exit 130) and then stops every port-forward it started. Exit 3 when the cluster does not answer, 1 when the release has no frontend/backend Service.',
+  ],
 });
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {

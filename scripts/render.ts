@@ -9,8 +9,17 @@ export const spec = defineScript({
   summary: `render ${CHART_PATH} into the raw manifests in ${MANIFESTS_DIR}/ (one file per object), or check them`,
   usage: 'npx zx scripts/render.ts [options]',
   flags: [
-    { name: 'check', type: 'boolean', description: `compare ${MANIFESTS_DIR}/ with a fresh render, write nothing, exit 1 on any difference (for CI)` },
-    { name: 'out', type: 'string', placeholder: 'dir', description: `folder to write or check (default: ${MANIFESTS_DIR}/ of the repository)` },
+    {
+      name: 'check',
+      type: 'boolean',
+      description: `compare ${MANIFESTS_DIR}/ with a fresh render, write nothing, exit 1 on any difference (for CI)`,
+    },
+    {
+      name: 'out',
+      type: 'string',
+      placeholder: 'dir',
+      description: `folder to write or check (default: ${MANIFESTS_DIR}/ of the repository)`,
+    },
     { name: 'helm', type: 'string', placeholder: 'path', description: 'helm binary (default: $HELM_BIN, else helm on PATH)' },
   ],
   examples: ['npm run render:manifests', 'npm run render:check', 'npx zx scripts/render.ts --out /tmp/manifests --helm ~/bin/helm4'],

@@ -4,7 +4,8 @@ import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts
 
 export const spec = defineScript({
   name: 'status',
-  summary: 'one screen on the deployment: release, images (and whether the sources changed), workloads, pods, Services, recent warnings; changes nothing',
+  summary:
+    'one screen on the deployment: release, images (and whether the sources changed), workloads, pods, Services, recent warnings; changes nothing',
   json: 'print one JSON document (the report) on stdout instead of the screen; with --watch one document per line',
   usage: 'npx zx scripts/status.ts [options]',
   flags: [

@@ -11,7 +11,11 @@ export const spec = defineScript({
     { name: 'purge', type: 'boolean', description: 'also delete the namespace and the database volume (asks first)' },
     { name: 'yes', type: 'boolean', alias: 'y', description: 'do not ask before --purge (required without a terminal)' },
     { name: 'stop-minikube', type: 'boolean', description: 'then stop the minikube profile' },
-    { name: 'allow-remote', type: 'boolean', description: 'allow a context that is not a local cluster (minikube, kind, k3d, docker-desktop, loopback API server)' },
+    {
+      name: 'allow-remote',
+      type: 'boolean',
+      description: 'allow a context that is not a local cluster (minikube, kind, k3d, docker-desktop, loopback API server)',
+    },
   ],
   examples: ['npx zx scripts/teardown.ts', 'npx zx scripts/teardown.ts --purge --yes --stop-minikube'],
 });

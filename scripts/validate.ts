@@ -10,14 +10,45 @@ export const spec = defineScript({
   usage: 'npx zx scripts/validate.ts [options]',
   flags: [
     ...RELEASE_FLAGS,
-    { name: 'url', type: 'string', placeholder: 'frontend=<url>,backend=<url>', description: 'run only the app checks against these base URLs (containers, local processes, a remote cluster)' },
-    { name: 'only', type: 'string', placeholder: 'group', repeatable: true, description: 'run only these groups: cluster, release, workloads, config, network, app (repeatable or comma-separated)' },
-    { name: 'skip', type: 'string', placeholder: 'group', repeatable: true, description: 'leave these groups out (repeatable or comma-separated)' },
-    { name: 'json-lines', type: 'boolean', description: 'print one JSON event per line on stdout instead of the table: start, one per check as it finishes, summary' },
-    { name: 'junit', type: 'string', placeholder: 'file', description: 'also write a JUnit XML report (one testsuite per group, one testcase per check)' },
+    {
+      name: 'url',
+      type: 'string',
+      placeholder: 'frontend=<url>,backend=<url>',
+      description: 'run only the app checks against these base URLs (containers, local processes, a remote cluster)',
+    },
+    {
+      name: 'only',
+      type: 'string',
+      placeholder: 'group',
+      repeatable: true,
+      description: 'run only these groups: cluster, release, workloads, config, network, app (repeatable or comma-separated)',
+    },
+    {
+      name: 'skip',
+      type: 'string',
+      placeholder: 'group',
+      repeatable: true,
+      description: 'leave these groups out (repeatable or comma-separated)',
+    },
+    {
+      name: 'json-lines',
+      type: 'boolean',
+      description: 'print one JSON event per line on stdout instead of the table: start, one per check as it finishes, summary',
+    },
+    {
+      name: 'junit',
+      type: 'string',
+      placeholder: 'file',
+      description: 'also write a JUnit XML report (one testsuite per group, one testcase per check)',
+    },
     { name: 'disruptive', type: 'boolean', description: 'also check that a task survives a backend pod restart (deletes a backend pod)' },
     { name: 'timeout', type: 'string', placeholder: 'duration', description: 'total time budget for all checks (default 2m)' },
-    { name: 'restart-window', type: 'string', placeholder: 'duration', description: 'a container restart this recent fails workloads.restarts (default 10m)' },
+    {
+      name: 'restart-window',
+      type: 'string',
+      placeholder: 'duration',
+      description: 'a container restart this recent fails workloads.restarts (default 10m)',
+    },
   ],
   examples: [
     'npx zx scripts/validate.ts',
@@ -29,7 +60,7 @@ export const spec = defineScript({
   ],
   notes: [
     'Exit 0 when every check passed (warnings allowed), 1 when one failed, 3 when the cluster does not answer.',
-    'Each check\'s row prints as it finishes: on a terminal under a `done/total running: …` counter line, in CI and pipes one line per check.',
+    "Each check's row prints as it finishes: on a terminal under a `done/total running: …` counter line, in CI and pipes one line per check.",
     'With --json, stdout holds one JSON document at the end; with --json-lines, one event per check (progress goes to stderr). Failure codes: docs/troubleshooting.md.',
   ],
 });

@@ -38,7 +38,10 @@ test('the readme generator is installed', () => {
 test('the Parameters table in the chart README is up to date with values.yaml', async () => {
   const { result, readme } = await generate();
   assert.is(result.exitCode, 0, result.stdout + result.stderr);
-  assert.ok(readme === readFileSync(README, 'utf8'), 'helm-chart/todo-chatbot/README.md is stale: run npm run docs:chart and commit the result');
+  assert.ok(
+    readme === readFileSync(README, 'utf8'),
+    'helm-chart/todo-chatbot/README.md is stale: run npm run docs:chart and commit the result',
+  );
 });
 
 test('a changed default or description makes the committed table stale (the check can fail)', async () => {
@@ -64,7 +67,15 @@ test('a value without a ## @param annotation is an error', async () => {
 
 test('the table lists the values the deploy script relies on', () => {
   const readme = readFileSync(README, 'utf8');
-  for (const key of ['frontend.image.tag', 'backend.image.repository', 'frontend.service.nodePort', 'database.mode', 'secrets.openaiApiKey', 'postgresql.image.tag', 'config.corsOrigins']) {
+  for (const key of [
+    'frontend.image.tag',
+    'backend.image.repository',
+    'frontend.service.nodePort',
+    'database.mode',
+    'secrets.openaiApiKey',
+    'postgresql.image.tag',
+    'config.corsOrigins',
+  ]) {
     assert.match(readme, new RegExp(`^\\| \`${key.replaceAll('.', '\\.')}\` +\\|`, 'm'), key);
   }
 });

@@ -75,7 +75,11 @@ interface RenderOpts {
   noPassword?: boolean;
 }
 
-const filesOf = (opts: RenderOpts): string[] => [...(opts.noPassword ? [] : [PASSWORD_FILE]), ...(opts.files ?? []), ...(opts.values ? [valuesFile(opts.values)] : [])];
+const filesOf = (opts: RenderOpts): string[] => [
+  ...(opts.noPassword ? [] : [PASSWORD_FILE]),
+  ...(opts.files ?? []),
+  ...(opts.values ? [valuesFile(opts.values)] : []),
+];
 
 const cache = new Map<string, RenderedDoc[]>();
 async function render(helmBin: string, opts: RenderOpts = {}): Promise<RenderedDoc[]> {
@@ -84,7 +88,13 @@ async function render(helmBin: string, opts: RenderOpts = {}): Promise<RenderedD
   const cached = cache.get(key);
   if (cached) return cached;
   const docs = splitHelmOutput(
-    await helmTemplate(run, { helmBin, chartDir: opts.chartDir ?? CHART, releaseName: opts.release ?? RELEASE, valuesFiles: files, set: opts.set }),
+    await helmTemplate(run, {
+      helmBin,
+      chartDir: opts.chartDir ?? CHART,
+      releaseName: opts.release ?? RELEASE,
+      valuesFiles: files,
+      set: opts.set,
+    }),
   );
   cache.set(key, docs);
   return docs;
@@ -119,11 +129,29 @@ interface PodOwner {
 }
 function pods(docs: RenderedDoc[]): PodOwner[] {
   return objects(docs).flatMap((o): PodOwner[] => {
-    if (o.kind === 'Pod') return [{ owner: `Pod/${o.metadata.name}`, object: o, spec: o.spec, labels: o.metadata.labels ?? {}, hook: isHook(o) }];
+    if (o.kind === 'Pod')
+      return [{ owner: `Pod/${o.metadata.name}`, object: o, spec: o.spec, labels: o.metadata.labels ?? {}, hook: isHook(o) }];
     if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind)) {
-      return [{ owner: `${o.kind}/${o.metadata.name}`, object: o, spec: o.spec.template.spec, labels: o.spec.template.metadata.labels ?? {}, hook: isHook(o) }];
+      return [
+        {
+          owner: `${o.kind}/${o.metadata.name}`,
+          object: o,
+          spec: o.spec.template.spec,
+          labels: o.spec.template.metadata.labels ?? {},
+          hook: isHook(o),
+        },
+      ];
     }
-    if (o.kind === 'Job') return [{ owner: `Job/${o.metadata.name}`, object: o, spec: o.spec.template.spec, labels: o.spec.template.metadata.labels ?? {}, hook: isHook(o) }];
+    if (o.kind === 'Job')
+      return [
+        {
+          owner: `Job/${o.metadata.name}`,
+          object: o,
+          spec: o.spec.template.spec,
+          labels: o.spec.template.metadata.labels ?? {},
+          hook: isHook(o),
+        },
+      ];
     return [];
   });
 }
@@ -141,7 +169,16 @@ function envValue(container: Any, docs: RenderedDoc[], name: string): string | u
 
 // --- Pod Security "restricted" (https://kubernetes.io/docs/concepts/security/pod-security-standards/) --
 
-const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const RESTRICTED_VOLUME_TYPES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 const RESTRICTED_SECCOMP = new Set(['RuntimeDefault', 'Localhost']);
 
 /** Every rule of the restricted profile, plus what this issue adds (runAsGroup, read-only root, no SA token). */
@@ -255,23 +292,94 @@ test('restrictedViolations catches each breach of the profile (the check can fai
   const base = one(docs, 'Deployment', 'backend').spec.template.spec;
   assert.equal(restrictedViolations(base), []);
   const breaches: [string, (spec: Any) => void, RegExp][] = [
-    ['root user', (s) => { s.securityContext.runAsUser = 0; }, /runAsUser is 0/],
-    ['no runAsGroup', (s) => { delete s.securityContext.runAsGroup; }, /runAsGroup/],
-    ['runAsNonRoot off', (s) => { s.securityContext.runAsNonRoot = false; s.containers[0].securityContext.runAsNonRoot = false; }, /runAsNonRoot/],
-    ['privilege escalation', (s) => { s.containers[0].securityContext.allowPrivilegeEscalation = true; }, /allowPrivilegeEscalation/],
-    ['capabilities kept', (s) => { s.containers[0].securityContext.capabilities.drop = ['NET_RAW']; }, /drop ALL/],
-    ['capability added', (s) => { s.containers[0].securityContext.capabilities.add = ['SYS_ADMIN']; }, /SYS_ADMIN/],
-    ['no seccomp', (s) => { delete s.securityContext.seccompProfile; delete s.containers[0].securityContext.seccompProfile; }, /seccompProfile/],
-    ['writable root', (s) => { s.containers[0].securityContext.readOnlyRootFilesystem = false; }, /readOnlyRootFilesystem/],
-    ['hostPath', (s) => { s.volumes.push({ name: 'host', hostPath: { path: '/' } }); }, /hostPath/],
-    ['host network', (s) => { s.hostNetwork = true; }, /hostNetwork/],
-    ['token mounted', (s) => { delete s.automountServiceAccountToken; }, /automountServiceAccountToken/],
+    [
+      'root user',
+      (s) => {
+        s.securityContext.runAsUser = 0;
+      },
+      /runAsUser is 0/,
+    ],
+    [
+      'no runAsGroup',
+      (s) => {
+        delete s.securityContext.runAsGroup;
+      },
+      /runAsGroup/,
+    ],
+    [
+      'runAsNonRoot off',
+      (s) => {
+        s.securityContext.runAsNonRoot = false;
+        s.containers[0].securityContext.runAsNonRoot = false;
+      },
+      /runAsNonRoot/,
+    ],
+    [
+      'privilege escalation',
+      (s) => {
+        s.containers[0].securityContext.allowPrivilegeEscalation = true;
+      },
+      /allowPrivilegeEscalation/,
+    ],
+    [
+      'capabilities kept',
+      (s) => {
+        s.containers[0].securityContext.capabilities.drop = ['NET_RAW'];
+      },
+      /drop ALL/,
+    ],
+    [
+      'capability added',
+      (s) => {
+        s.containers[0].securityContext.capabilities.add = ['SYS_ADMIN'];
+      },
+      /SYS_ADMIN/,
+    ],
+    [
+      'no seccomp',
+      (s) => {
+        delete s.securityContext.seccompProfile;
+        delete s.containers[0].securityContext.seccompProfile;
+      },
+      /seccompProfile/,
+    ],
+    [
+      'writable root',
+      (s) => {
+        s.containers[0].securityContext.readOnlyRootFilesystem = false;
+      },
+      /readOnlyRootFilesystem/,
+    ],
+    [
+      'hostPath',
+      (s) => {
+        s.volumes.push({ name: 'host', hostPath: { path: '/' } });
+      },
+      /hostPath/,
+    ],
+    [
+      'host network',
+      (s) => {
+        s.hostNetwork = true;
+      },
+      /hostNetwork/,
+    ],
+    [
+      'token mounted',
+      (s) => {
+        delete s.automountServiceAccountToken;
+      },
+      /automountServiceAccountToken/,
+    ],
   ];
   for (const [name, breach, expected] of breaches) {
     const spec = structuredClone(base);
     breach(spec);
     const problems = restrictedViolations(spec);
-    assert.ok(problems.some((p) => expected.test(p)), `${name}: not caught (${problems.join('; ')})`);
+    assert.ok(
+      problems.some((p) => expected.test(p)),
+      `${name}: not caught (${problems.join('; ')})`,
+    );
   }
 });
 
@@ -291,7 +399,10 @@ for (const helm of HELMS) {
             const mount = (c.volumeMounts ?? []).find((m: Any) => m.mountPath === mountPath);
             assert.ok(mount && !mount.readOnly, `${set.name} ${pod.owner}/${c.name}: ${mountPath} is not a writable mount`);
             const volume = (pod.spec.volumes ?? []).find((v: Any) => v.name === mount.name);
-            assert.ok(volume?.emptyDir || volume?.persistentVolumeClaim || claimTemplates.has(mount.name), `${set.name} ${pod.owner}/${c.name}: ${mountPath} is not on an emptyDir or a PVC`);
+            assert.ok(
+              volume?.emptyDir || volume?.persistentVolumeClaim || claimTemplates.has(mount.name),
+              `${set.name} ${pod.owner}/${c.name}: ${mountPath} is not on an emptyDir or a PVC`,
+            );
           }
         }
       }
@@ -309,7 +420,11 @@ for (const helm of HELMS) {
           assert.ok(c.resources?.limits?.memory, `${at}: no memory limit`);
           const contract = APP_PROBES[c.name];
           if (!contract) continue;
-          for (const [probe, pathKey] of [['startupProbe', 'startup'], ['livenessProbe', 'liveness'], ['readinessProbe', 'readiness']] as const) {
+          for (const [probe, pathKey] of [
+            ['startupProbe', 'startup'],
+            ['livenessProbe', 'liveness'],
+            ['readinessProbe', 'readiness'],
+          ] as const) {
             const http = c[probe].httpGet;
             assert.ok(http, `${at}: ${probe} is not an HTTP probe`);
             assert.is(http.path, contract[pathKey], `${at}: ${probe} path`);
@@ -326,8 +441,14 @@ for (const helm of HELMS) {
   });
 
   test(`${helm.name}: every image is repository:tag from the values, never latest or untagged, IfNotPresent by default`, async () => {
-    const sets = [...VALUE_SETS.map((s) => ({ name: s.name, files: s.files, tags: undefined as undefined | Record<string, string> })),
-      { name: 'content-hash tags', files: [valuesFile({ frontend: { image: { tag: 'f3a9c1d2e4b5' } }, backend: { image: { tag: '0b1c2d3e4f5a' } } })], tags: { frontend: 'f3a9c1d2e4b5', backend: '0b1c2d3e4f5a' } }];
+    const sets = [
+      ...VALUE_SETS.map((s) => ({ name: s.name, files: s.files, tags: undefined as undefined | Record<string, string> })),
+      {
+        name: 'content-hash tags',
+        files: [valuesFile({ frontend: { image: { tag: 'f3a9c1d2e4b5' } }, backend: { image: { tag: '0b1c2d3e4f5a' } } })],
+        tags: { frontend: 'f3a9c1d2e4b5', backend: '0b1c2d3e4f5a' },
+      },
+    ];
     for (const set of sets) {
       const docs = await render(helm.bin, { files: set.files });
       for (const pod of pods(docs)) {
@@ -351,9 +472,13 @@ test('values.yaml has no latest tag and no password', () => {
   const text = readFileSync(path.join(CHART, 'values.yaml'), 'utf8');
   assert.not.match(text, /tag:\s*["']?latest/);
   // The one password value exists (for renders that cannot read the cluster) and stays empty.
-  assert.equal(text.match(/^\s*password\s*:.*$/gim)?.map((line) => line.trim()), ['password: ""']);
+  assert.equal(
+    text.match(/^\s*password\s*:.*$/gim)?.map((line) => line.trim()),
+    ['password: ""'],
+  );
   assert.is(DEFAULT_VALUES.postgresql.auth.password, '');
-  for (const component of ['frontend', 'backend', 'postgresql']) assert.ok(DEFAULT_VALUES[component].image.tag, `${component}.image.tag default`);
+  for (const component of ['frontend', 'backend', 'postgresql'])
+    assert.ok(DEFAULT_VALUES[component].image.tag, `${component}.image.tag default`);
 });
 
 // --- selectors, Services, wiring -------------------------------------------------------
@@ -387,14 +512,21 @@ for (const helm of HELMS) {
         const matching = podLabels.filter((p) => Object.entries(labels).every(([k, v]) => p.labels[k] === v));
         assert.is(matching.length, 1, `${set.name} ${key}: selects ${matching.map((p) => p.owner).join(', ') || 'no pods'}`);
         // No label that changes with a version or a setting.
-        for (const k of Object.keys(labels)) assert.ok(['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'].includes(k), `${key}: selector label ${k}`);
+        for (const k of Object.keys(labels))
+          assert.ok(
+            ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'].includes(k),
+            `${key}: selector label ${k}`,
+          );
       }
     }
     assert.ok(compared >= 20, `only ${compared} selectors compared`);
   });
 
   test(`${helm.name}: BACKEND_URL names the backend Service the chart creates, on its port`, async () => {
-    const sets = [...VALUE_SETS, { name: 'fullnameOverride', files: [valuesFile({ fullnameOverride: 'todo', backend: { service: { port: 8080 } } })] }];
+    const sets = [
+      ...VALUE_SETS,
+      { name: 'fullnameOverride', files: [valuesFile({ fullnameOverride: 'todo', backend: { service: { port: 8080 } } })] },
+    ];
     for (const set of sets) {
       const docs = await render(helm.bin, { files: set.files });
       const frontend = one(docs, 'Deployment', 'frontend').spec.template.spec.containers[0];
@@ -411,7 +543,12 @@ for (const helm of HELMS) {
   test(`${helm.name}: NodePorts equal the values; ClusterIP has none; ports are named`, async () => {
     const cases = [
       { files: [], type: 'NodePort', frontend: 30080, backend: 30800 },
-      { files: [valuesFile({ frontend: { service: { nodePort: 31234 } }, backend: { service: { nodePort: 32100 } } })], type: 'NodePort', frontend: 31234, backend: 32100 },
+      {
+        files: [valuesFile({ frontend: { service: { nodePort: 31234 } }, backend: { service: { nodePort: 32100 } } })],
+        type: 'NodePort',
+        frontend: 31234,
+        backend: 32100,
+      },
       { files: [path.join(CI_DIR, 'minimal-values.yaml')], type: 'ClusterIP', frontend: undefined, backend: undefined },
     ];
     for (const c of cases) {
@@ -429,37 +566,142 @@ for (const helm of HELMS) {
 // --- values.schema.json and template checks ---------------------------------------------
 
 const REJECTED: { name: string; opts: RenderOpts; helm3: RegExp; helm4: RegExp }[] = [
-  { name: 'nodePort 80', opts: { set: { 'frontend.service.nodePort': '80' } }, helm3: /frontend\.service\.nodePort: Must be greater than or equal to 30000/, helm4: /\/frontend\/service\/nodePort'?: minimum: got 80, want 30,?000/ },
-  { name: 'nodePort 40000', opts: { set: { 'backend.service.nodePort': '40000' } }, helm3: /backend\.service\.nodePort: Must be less than or equal to 32767/, helm4: /\/backend\/service\/nodePort'?: maximum: got 40,?000, want 32,?767/ },
-  { name: 'replicas 0', opts: { set: { 'backend.replicaCount': '0' } }, helm3: /backend\.replicaCount: Must be greater than or equal to 1/, helm4: /\/backend\/replicaCount'?: minimum: got 0, want 1/ },
-  { name: 'an unknown top-level key', opts: { values: { fronted: { replicaCount: 2 } } }, helm3: /Additional property fronted is not allowed/, helm4: /additional propert(y|ies) 'fronted' not allowed/ },
-  { name: 'an unknown nested key', opts: { values: { backend: { replicas: 2 } } }, helm3: /Additional property replicas is not allowed/, helm4: /additional propert(y|ies) 'replicas' not allowed/ },
-  { name: 'a missing image tag', opts: { set: { 'frontend.image.tag': 'null' } }, helm3: /frontend\.image: tag is required/, helm4: /\/frontend\/image'?: missing propert(y|ies) 'tag'/ },
-  { name: 'an unknown database mode', opts: { values: { database: { mode: 'mysql' } } }, helm3: /database\.mode: database\.mode must be one of/, helm4: /\/database\/mode'?: value must be one of/ },
-  { name: 'a bad pull policy', opts: { values: { frontend: { image: { pullPolicy: 'Sometimes' } } } }, helm3: /frontend\.image\.pullPolicy: frontend\.image\.pullPolicy must be one of/, helm4: /\/frontend\/image\/pullPolicy'?: value must be one of/ },
-  { name: 'the root user', opts: { values: { backend: { podSecurityContext: { runAsUser: 0 } } } }, helm3: /backend\.podSecurityContext\.runAsUser: Must be greater than or equal to 1/, helm4: /\/backend\/podSecurityContext\/runAsUser'?: minimum: got 0, want 1/ },
-  { name: 'a registry with a scheme', opts: { values: { frontend: { image: { registry: 'https://registry.example.test' } } } }, helm3: /frontend\.image\.registry: Does not match pattern/, helm4: /\/frontend\/image\/registry'?: .*does not match pattern/ },
-  { name: 'a digest that is not sha256 and 64 hex digits', opts: { values: { backend: { image: { digest: 'sha256:abc123' } } } }, helm3: /backend\.image\.digest: Does not match pattern/, helm4: /\/backend\/image\/digest'?: .*does not match pattern/ },
-  { name: 'an imagePullSecrets entry without a name', opts: { values: { imagePullSecrets: [{ secret: 'regcred' }] } }, helm3: /imagePullSecrets\.0: (name is required|Additional property secret is not allowed)/, helm4: /\/imagePullSecrets\/0'?: (missing propert(y|ies) 'name'|additional propert)/ },
-  { name: 'a PostgreSQL password that would break the URL', opts: { values: { postgresql: { auth: { password: 'p@ss:word/123' } } } }, helm3: /postgresql\.auth\.password: Does not match pattern/, helm4: /\/postgresql\/auth\/password'?: .*does not match pattern/ },
-  { name: 'a negative CPU number', opts: { values: { frontend: { resources: { limits: { cpu: -1 } } } } }, helm3: /frontend\.resources\.limits\.cpu: Must be greater than or equal to 0/, helm4: /\/frontend\/resources\/limits\/cpu'?: minimum: got -1, want 0/ },
+  {
+    name: 'nodePort 80',
+    opts: { set: { 'frontend.service.nodePort': '80' } },
+    helm3: /frontend\.service\.nodePort: Must be greater than or equal to 30000/,
+    helm4: /\/frontend\/service\/nodePort'?: minimum: got 80, want 30,?000/,
+  },
+  {
+    name: 'nodePort 40000',
+    opts: { set: { 'backend.service.nodePort': '40000' } },
+    helm3: /backend\.service\.nodePort: Must be less than or equal to 32767/,
+    helm4: /\/backend\/service\/nodePort'?: maximum: got 40,?000, want 32,?767/,
+  },
+  {
+    name: 'replicas 0',
+    opts: { set: { 'backend.replicaCount': '0' } },
+    helm3: /backend\.replicaCount: Must be greater than or equal to 1/,
+    helm4: /\/backend\/replicaCount'?: minimum: got 0, want 1/,
+  },
+  {
+    name: 'an unknown top-level key',
+    opts: { values: { fronted: { replicaCount: 2 } } },
+    helm3: /Additional property fronted is not allowed/,
+    helm4: /additional propert(y|ies) 'fronted' not allowed/,
+  },
+  {
+    name: 'an unknown nested key',
+    opts: { values: { backend: { replicas: 2 } } },
+    helm3: /Additional property replicas is not allowed/,
+    helm4: /additional propert(y|ies) 'replicas' not allowed/,
+  },
+  {
+    name: 'a missing image tag',
+    opts: { set: { 'frontend.image.tag': 'null' } },
+    helm3: /frontend\.image: tag is required/,
+    helm4: /\/frontend\/image'?: missing propert(y|ies) 'tag'/,
+  },
+  {
+    name: 'an unknown database mode',
+    opts: { values: { database: { mode: 'mysql' } } },
+    helm3: /database\.mode: database\.mode must be one of/,
+    helm4: /\/database\/mode'?: value must be one of/,
+  },
+  {
+    name: 'a bad pull policy',
+    opts: { values: { frontend: { image: { pullPolicy: 'Sometimes' } } } },
+    helm3: /frontend\.image\.pullPolicy: frontend\.image\.pullPolicy must be one of/,
+    helm4: /\/frontend\/image\/pullPolicy'?: value must be one of/,
+  },
+  {
+    name: 'the root user',
+    opts: { values: { backend: { podSecurityContext: { runAsUser: 0 } } } },
+    helm3: /backend\.podSecurityContext\.runAsUser: Must be greater than or equal to 1/,
+    helm4: /\/backend\/podSecurityContext\/runAsUser'?: minimum: got 0, want 1/,
+  },
+  {
+    name: 'a registry with a scheme',
+    opts: { values: { frontend: { image: { registry: 'https://registry.example.test' } } } },
+    helm3: /frontend\.image\.registry: Does not match pattern/,
+    helm4: /\/frontend\/image\/registry'?: .*does not match pattern/,
+  },
+  {
+    name: 'a digest that is not sha256 and 64 hex digits',
+    opts: { values: { backend: { image: { digest: 'sha256:abc123' } } } },
+    helm3: /backend\.image\.digest: Does not match pattern/,
+    helm4: /\/backend\/image\/digest'?: .*does not match pattern/,
+  },
+  {
+    name: 'an imagePullSecrets entry without a name',
+    opts: { values: { imagePullSecrets: [{ secret: 'regcred' }] } },
+    helm3: /imagePullSecrets\.0: (name is required|Additional property secret is not allowed)/,
+    helm4: /\/imagePullSecrets\/0'?: (missing propert(y|ies) 'name'|additional propert)/,
+  },
+  {
+    name: 'a PostgreSQL password that would break the URL',
+    opts: { values: { postgresql: { auth: { password: 'p@ss:word/123' } } } },
+    helm3: /postgresql\.auth\.password: Does not match pattern/,
+    helm4: /\/postgresql\/auth\/password'?: .*does not match pattern/,
+  },
+  {
+    name: 'a negative CPU number',
+    opts: { values: { frontend: { resources: { limits: { cpu: -1 } } } } },
+    helm3: /frontend\.resources\.limits\.cpu: Must be greater than or equal to 0/,
+    helm4: /\/frontend\/resources\/limits\/cpu'?: minimum: got -1, want 0/,
+  },
 ];
 // Rules across several values, and tags: the schema lets them through so that the
 // templates refuse them with the chart's own message, which names the values and the
 // fix (issue 13, item 19); JSON Schema's generic lines ("Must validate \"then\" as
 // \"if\" was valid") never reach the user.
-const SQLITE_REPLICAS = /database\.mode=sqlite keeps the database in one file on a ReadWriteOnce volume that only one pod can use, so backend\.replicaCount must be 1 \(it is 2\)/;
+const SQLITE_REPLICAS =
+  /database\.mode=sqlite keeps the database in one file on a ReadWriteOnce volume that only one pod can use, so backend\.replicaCount must be 1 \(it is 2\)/;
 const TEMPLATE_REJECTED: { name: string; opts: RenderOpts; message: RegExp }[] = [
-  { name: 'SQLite with 2 backend replicas', opts: { values: { database: { mode: 'sqlite' }, backend: { replicaCount: 2 } } }, message: SQLITE_REPLICAS },
-  { name: 'SQLite with backend autoscaling', opts: { values: { database: { mode: 'sqlite' }, autoscaling: { backend: { enabled: true } } } }, message: /database\.mode=sqlite .* autoscaling\.backend\.enabled must be false/ },
-  { name: 'external mode without a URL', opts: { values: { database: { mode: 'external' } } }, message: /database\.mode=external needs the database URL: set database\.external\.url/ },
-  { name: 'TLS without a Secret', opts: { values: { ingress: { enabled: true, tls: { enabled: true } } } }, message: /ingress\.tls\.enabled=true needs ingress\.tls\.secretName/ },
-  { name: 'autoscaling min above max', opts: { values: { autoscaling: { frontend: { enabled: true, minReplicas: 6, maxReplicas: 3 } } } }, message: /autoscaling\.frontend\.minReplicas \(6\) is greater than autoscaling\.frontend\.maxReplicas \(3\)/ },
-  { name: 'the latest tag', opts: { values: { backend: { image: { tag: 'latest' } } } }, message: /backend\.image\.tag is latest: a moving tag never rolls out a new build.* Set backend\.image\.tag to a fixed tag .* or backend\.image\.digest/ },
-  { name: 'the latest PostgreSQL tag', opts: { values: { postgresql: { image: { tag: 'latest' } } } }, message: /postgresql\.image\.tag is latest/ },
-  { name: 'an empty image tag without a digest', opts: { values: { frontend: { image: { tag: '' } } } }, message: /frontend\.image\.tag is empty: set it to the image's tag .* or set frontend\.image\.digest/ },
+  {
+    name: 'SQLite with 2 backend replicas',
+    opts: { values: { database: { mode: 'sqlite' }, backend: { replicaCount: 2 } } },
+    message: SQLITE_REPLICAS,
+  },
+  {
+    name: 'SQLite with backend autoscaling',
+    opts: { values: { database: { mode: 'sqlite' }, autoscaling: { backend: { enabled: true } } } },
+    message: /database\.mode=sqlite .* autoscaling\.backend\.enabled must be false/,
+  },
+  {
+    name: 'external mode without a URL',
+    opts: { values: { database: { mode: 'external' } } },
+    message: /database\.mode=external needs the database URL: set database\.external\.url/,
+  },
+  {
+    name: 'TLS without a Secret',
+    opts: { values: { ingress: { enabled: true, tls: { enabled: true } } } },
+    message: /ingress\.tls\.enabled=true needs ingress\.tls\.secretName/,
+  },
+  {
+    name: 'autoscaling min above max',
+    opts: { values: { autoscaling: { frontend: { enabled: true, minReplicas: 6, maxReplicas: 3 } } } },
+    message: /autoscaling\.frontend\.minReplicas \(6\) is greater than autoscaling\.frontend\.maxReplicas \(3\)/,
+  },
+  {
+    name: 'the latest tag',
+    opts: { values: { backend: { image: { tag: 'latest' } } } },
+    message:
+      /backend\.image\.tag is latest: a moving tag never rolls out a new build.* Set backend\.image\.tag to a fixed tag .* or backend\.image\.digest/,
+  },
+  {
+    name: 'the latest PostgreSQL tag',
+    opts: { values: { postgresql: { image: { tag: 'latest' } } } },
+    message: /postgresql\.image\.tag is latest/,
+  },
+  {
+    name: 'an empty image tag without a digest',
+    opts: { values: { frontend: { image: { tag: '' } } } },
+    message: /frontend\.image\.tag is empty: set it to the image's tag .* or set frontend\.image\.digest/,
+  },
 ];
-const GENERIC_SCHEMA_LINES = /Must validate "then" as "if" was valid|Must not validate the schema \(not\)|values don't meet the specifications of the schema|'not' failed/;
+const GENERIC_SCHEMA_LINES =
+  /Must validate "then" as "if" was valid|Must not validate the schema \(not\)|values don't meet the specifications of the schema|'not' failed/;
 
 for (const helm of HELMS) {
   for (const c of REJECTED) {
@@ -501,7 +743,10 @@ test('every value in values.yaml is declared in values.schema.json (no unchecked
   const walk = (values: Any, node: Any, at: string) => {
     const props = propertiesOf(node);
     for (const [key, value] of Object.entries(values)) {
-      if (!(key in props)) { missing.push(`${at}${key}`); continue; }
+      if (!(key in props)) {
+        missing.push(`${at}${key}`);
+        continue;
+      }
       const child = props[key];
       const childProps = propertiesOf(child);
       if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(childProps).length) walk(value, child, `${at}${key}.`);
@@ -529,9 +774,11 @@ for (const helm of HELMS) {
       const secretDocs = docs.filter((d) => d.object.kind === 'Secret');
       for (const doc of docs.filter((d) => d.object.kind !== 'Secret')) {
         for (const secret of c.secrets) {
-          for (const form of [secret, b64(secret)]) assert.not.ok(doc.text.includes(form), `${doc.object.kind}/${doc.object.metadata.name} contains a secret`);
+          for (const form of [secret, b64(secret)])
+            assert.not.ok(doc.text.includes(form), `${doc.object.kind}/${doc.object.metadata.name} contains a secret`);
         }
-        if (c.secrets.includes(dbPassword)) assert.not.ok(doc.text.includes(b64(url)), `${doc.object.kind}/${doc.object.metadata.name} contains the URL`);
+        if (c.secrets.includes(dbPassword))
+          assert.not.ok(doc.text.includes(b64(url)), `${doc.object.kind}/${doc.object.metadata.name} contains the URL`);
       }
       const appSecret = secretDocs.map((d) => d.object as Any).find((s) => s.data?.OPENAI_API_KEY);
       assert.ok(appSecret, 'no Secret holds OPENAI_API_KEY');
@@ -541,7 +788,10 @@ for (const helm of HELMS) {
       assert.equal(keyRef, { name: appSecret.metadata.name, key: 'OPENAI_API_KEY' });
       if (c.secrets.includes(dbPassword)) {
         assert.is(Buffer.from(appSecret.data.DATABASE_URL, 'base64').toString(), url);
-        assert.equal(backend.env.find((e: Any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef, { name: appSecret.metadata.name, key: 'DATABASE_URL' });
+        assert.equal(backend.env.find((e: Any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef, {
+          name: appSecret.metadata.name,
+          key: 'DATABASE_URL',
+        });
       }
     }
   });
@@ -553,7 +803,11 @@ for (const helm of HELMS) {
       const values = set.files.map((f) => YAML.parse(readFileSync(f, 'utf8')) as Any);
       // Secrets the user is told to create (documented existingSecret values); the one for
       // OPENAI_API_KEY "may hold" the key, so references to it must be optional.
-      const userSecrets = new Set(values.flatMap((v) => [v.database?.external?.existingSecret, v.postgresql?.auth?.existingSecret, v.ingress?.tls?.secretName]).filter(Boolean));
+      const userSecrets = new Set(
+        values
+          .flatMap((v) => [v.database?.external?.existingSecret, v.postgresql?.auth?.existingSecret, v.ingress?.tls?.secretName])
+          .filter(Boolean),
+      );
       const optionalSecrets = new Set(values.map((v) => v.secrets?.existingSecret).filter(Boolean));
       const rendered = new Map(ofKind(docs, 'Secret').map((s) => [s.metadata.name, s]));
       for (const pod of pods(docs)) {
@@ -565,7 +819,8 @@ for (const helm of HELMS) {
           for (const ref of refs) {
             checked++;
             const at = `${set.name} ${pod.owner}/${c.name} → Secret ${ref.name}${ref.key ? ` key ${ref.key}` : ''}`;
-            if (optionalSecrets.has(ref.name)) assert.is(ref.optional, true, `${at}: secrets.existingSecret may lack the key, so the reference must be optional`);
+            if (optionalSecrets.has(ref.name))
+              assert.is(ref.optional, true, `${at}: secrets.existingSecret may lack the key, so the reference must be optional`);
             if (ref.optional === true) continue;
             const secret = rendered.get(ref.name);
             if (secret) {
@@ -590,7 +845,8 @@ for (const helm of HELMS) {
     // helm template finds nothing with lookup: the given password, never a new random one per render.
     assert.is(password, RENDER_PASSWORD);
     assert.is(Buffer.from(secretOf(second).data.password, 'base64').toString(), password);
-    for (const doc of first.filter((d) => d.object.kind !== 'Secret')) assert.not.ok(doc.text.includes(password), `${doc.object.kind} contains the password`);
+    for (const doc of first.filter((d) => d.object.kind !== 'Secret'))
+      assert.not.ok(doc.text.includes(password), `${doc.object.kind} contains the password`);
     const sts = one(first, 'StatefulSet', 'postgresql');
     assert.equal(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
     const pgEnv = sts.spec.template.spec.containers[0].env.find((e: Any) => e.name === 'POSTGRES_PASSWORD');
@@ -604,23 +860,39 @@ for (const helm of HELMS) {
     assert.is(service.spec.clusterIP, 'None');
     assert.is(sts.spec.serviceName, service.metadata.name);
     assert.is(urlEnv.value, `postgresql://todo:$(DB_PASSWORD)@${service.metadata.name}:5432/todo`);
-    assert.ok(backend.env.indexOf(dbPassword) < backend.env.indexOf(urlEnv), 'DB_PASSWORD must come before DATABASE_URL for $(...) expansion');
+    assert.ok(
+      backend.env.indexOf(dbPassword) < backend.env.indexOf(urlEnv),
+      'DB_PASSWORD must come before DATABASE_URL for $(...) expansion',
+    );
 
     const own = await render(helm.bin, { set: { 'postgresql.auth.existingSecret': 'my-pg' } });
     assert.is(ofKind(own, 'Secret').length, 0);
-    assert.is(one(own, 'StatefulSet', 'postgresql').spec.template.spec.containers[0].env.find((e: Any) => e.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef.name, 'my-pg');
-    assert.is(one(own, 'Deployment', 'backend').spec.template.spec.containers[0].env.find((e: Any) => e.name === 'DB_PASSWORD').valueFrom.secretKeyRef.name, 'my-pg');
+    assert.is(
+      one(own, 'StatefulSet', 'postgresql').spec.template.spec.containers[0].env.find((e: Any) => e.name === 'POSTGRES_PASSWORD').valueFrom
+        .secretKeyRef.name,
+      'my-pg',
+    );
+    assert.is(
+      one(own, 'Deployment', 'backend').spec.template.spec.containers[0].env.find((e: Any) => e.name === 'DB_PASSWORD').valueFrom
+        .secretKeyRef.name,
+      'my-pg',
+    );
   });
 }
 
-const PASSWORD_MISSING = /database\.mode=postgres needs the PostgreSQL password, and this render cannot read Secret demo-todo-chatbot-postgresql from the cluster \(helm template, --dry-run=client, or a GitOps tool\).*Set postgresql\.auth\.password in a values file passed with -f.*or postgresql\.auth\.existingSecret/;
+const PASSWORD_MISSING =
+  /database\.mode=postgres needs the PostgreSQL password, and this render cannot read Secret demo-todo-chatbot-postgresql from the cluster \(helm template, --dry-run=client, or a GitOps tool\).*Set postgresql\.auth\.password in a values file passed with -f.*or postgresql\.auth\.existingSecret/;
 
 for (const helm of HELMS) {
   test(`${helm.name}: helm template without a PostgreSQL password fails, saying how to set it (no new random password per render)`, async () => {
     const stderr = await renderError(helm.bin, { noPassword: true });
     assert.match(stderr, PASSWORD_MISSING);
     // Not needed when the password is not the chart's to keep.
-    for (const values of [{ postgresql: { auth: { existingSecret: 'my-pg' } } }, { database: { mode: 'sqlite' } }, { database: { mode: 'external', external: { existingSecret: 'db' } } }]) {
+    for (const values of [
+      { postgresql: { auth: { existingSecret: 'my-pg' } } },
+      { database: { mode: 'sqlite' } },
+      { database: { mode: 'external', external: { existingSecret: 'db' } } },
+    ]) {
       assert.ok((await render(helm.bin, { values, noPassword: true })).length > 5, JSON.stringify(values));
     }
   });
@@ -636,9 +908,17 @@ test('the password order: the existing Secret (lookup), then postgresql.auth.pas
   assert.match(template, /lookup "v1" "Secret" \.Release\.Namespace \$name/);
   // Listing the namespace's Secrets answers only with a cluster (helm template gets an empty map).
   assert.match(template, /\$readsCluster := not \(empty \(lookup "v1" "Secret" \.Release\.Namespace ""\)\)/);
-  const order = ['index $existing.data "password"', '.Values.postgresql.auth.password | b64enc', 'randAlphaNum 32', 'fail'].map((text) => template.indexOf(text));
-  assert.ok(order.every((at) => at > 0), String(order));
-  assert.equal([...order].sort((a, b) => a - b), order);
+  const order = ['index $existing.data "password"', '.Values.postgresql.auth.password | b64enc', 'randAlphaNum 32', 'fail'].map((text) =>
+    template.indexOf(text),
+  );
+  assert.ok(
+    order.every((at) => at > 0),
+    String(order),
+  );
+  assert.equal(
+    [...order].sort((a, b) => a - b),
+    order,
+  );
 });
 
 // --- database modes ------------------------------------------------------------------------
@@ -676,7 +956,8 @@ for (const helm of HELMS) {
     assert.is(one(docs, 'Deployment', 'backend').spec.replicas, 1);
     assert.is(one(docs, 'StatefulSet', 'postgresql').spec.replicas, 1);
     const kinds = new Set(objects(docs).map((o) => o.kind));
-    for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']) assert.not.ok(kinds.has(kind), `${kind} rendered by default`);
+    for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy'])
+      assert.not.ok(kinds.has(kind), `${kind} rendered by default`);
     const sa = ofKind(docs, 'ServiceAccount')[0];
     assert.is(sa.automountServiceAccountToken, false);
     for (const pod of pods(docs)) assert.is(pod.spec.serviceAccountName, sa.metadata.name, pod.owner);
@@ -703,19 +984,40 @@ for (const helm of HELMS) {
 
 // --- NetworkPolicy behaviour ----------------------------------------------------------------
 
-interface Peer { labels?: Record<string, string>; external?: boolean; container?: Any }
-const matches = (selector: Any, labels: Record<string, string> = {}) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+interface Peer {
+  labels?: Record<string, string>;
+  external?: boolean;
+  container?: Any;
+}
+const matches = (selector: Any, labels: Record<string, string> = {}) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 
 /** Whether NetworkPolicies let `from` open `port` on `to` (pods of this release or "external"). */
 function allowed(policies: Any[], from: Peer, to: Peer, port: number, protocol = 'TCP'): boolean {
-  const portMatches = (ports: Any[] | undefined) => !ports?.length || ports.some((p) => (p.protocol ?? 'TCP') === protocol
-    && (p.port === undefined || p.port === port || (to.container && resolvePort(to.container, p.port) === port)));
-  const peerMatches = (peers: Any[] | undefined, peer: Peer) => !peers?.length || peers.some((p) => (p.podSelector ? !peer.external && matches(p.podSelector, peer.labels) : false) || (p.ipBlock ? peer.external === true : false));
+  const portMatches = (ports: Any[] | undefined) =>
+    !ports?.length ||
+    ports.some(
+      (p) =>
+        (p.protocol ?? 'TCP') === protocol &&
+        (p.port === undefined || p.port === port || (to.container && resolvePort(to.container, p.port) === port)),
+    );
+  const peerMatches = (peers: Any[] | undefined, peer: Peer) =>
+    !peers?.length ||
+    peers.some(
+      (p) =>
+        (p.podSelector ? !peer.external && matches(p.podSelector, peer.labels) : false) || (p.ipBlock ? peer.external === true : false),
+    );
   const side = (peer: Peer, type: 'Ingress' | 'Egress', other: Peer) => {
     if (peer.external) return true;
-    const selecting = policies.filter((p) => matches(p.spec.podSelector, peer.labels) && (p.spec.policyTypes ?? ['Ingress']).includes(type));
+    const selecting = policies.filter(
+      (p) => matches(p.spec.podSelector, peer.labels) && (p.spec.policyTypes ?? ['Ingress']).includes(type),
+    );
     if (!selecting.length) return true;
-    return selecting.some((p) => (type === 'Ingress' ? p.spec.ingress : p.spec.egress)?.some((rule: Any) => portMatches(rule.ports) && peerMatches(type === 'Ingress' ? rule.from : rule.to, other)));
+    return selecting.some((p) =>
+      (type === 'Ingress' ? p.spec.ingress : p.spec.egress)?.some(
+        (rule: Any) => portMatches(rule.ports) && peerMatches(type === 'Ingress' ? rule.from : rule.to, other),
+      ),
+    );
   };
   return side(from, 'Egress', to) && side(to, 'Ingress', from);
 }
@@ -748,7 +1050,10 @@ for (const helm of HELMS) {
     const wrong = cases.filter(([, got, want]) => got !== want).map(([name, got]) => `${name}: ${got ? 'allowed' : 'denied'}`);
     assert.equal(wrong, []);
 
-    const open = await render(helm.bin, { files: [path.join(CI_DIR, 'all-optional-on-values.yaml')], set: { 'networkPolicy.allowExternalBackend': 'true' } });
+    const open = await render(helm.bin, {
+      files: [path.join(CI_DIR, 'all-optional-on-values.yaml')],
+      set: { 'networkPolicy.allowExternalBackend': 'true' },
+    });
     assert.ok(allowed(ofKind(open, 'NetworkPolicy'), outside, backend, 8000), 'allowExternalBackend=true must open the backend');
   });
 }
@@ -791,7 +1096,8 @@ for (const helm of HELMS) {
         names.add(`${o.kind}/${o.metadata.name}`);
         for (const value of Object.values(o.metadata.labels ?? {})) assert.ok(String(value).length <= 63);
       }
-      for (const component of ['frontend', 'backend']) assert.match(one(docs, 'Deployment', component).metadata.name, new RegExp(`-${component}$`));
+      for (const component of ['frontend', 'backend'])
+        assert.match(one(docs, 'Deployment', component).metadata.name, new RegExp(`-${component}$`));
       assert.equal(await validateObjects(objects(docs), { bin: validator.bin }), [], set.name);
     }
   });
@@ -804,14 +1110,20 @@ for (const helm of HELMS) {
     assert.is(pod.spec.restartPolicy, 'Never');
     const container = pod.spec.containers[0];
     assert.is(container.image, one(docs, 'Deployment', 'backend').spec.template.spec.containers[0].image);
-    const urls = container.env.find((e: Any) => e.name === 'CHECK_URLS').value.split(' ').map((u: string) => new URL(u));
+    const urls = container.env
+      .find((e: Any) => e.name === 'CHECK_URLS')
+      .value.split(' ')
+      .map((u: string) => new URL(u));
     const backend = one(docs, 'Service', 'backend');
     const frontend = one(docs, 'Service', 'frontend');
-    assert.equal(urls.map((u: URL) => `${u.hostname}:${u.port}${u.pathname}`), [
-      `${backend.metadata.name}:${backend.spec.ports[0].port}/health`,
-      `${backend.metadata.name}:${backend.spec.ports[0].port}/ready`,
-      `${frontend.metadata.name}:${frontend.spec.ports[0].port}/api/health`,
-    ]);
+    assert.equal(
+      urls.map((u: URL) => `${u.hostname}:${u.port}${u.pathname}`),
+      [
+        `${backend.metadata.name}:${backend.spec.ports[0].port}/health`,
+        `${backend.metadata.name}:${backend.spec.ports[0].port}/ready`,
+        `${frontend.metadata.name}:${frontend.spec.ports[0].port}/api/health`,
+      ],
+    );
     assert.match(container.command.join(' '), /urllib\.request\.urlopen/);
     assert.match(container.command.join(' '), /sys\.exit\(1 if failed else 0\)/);
     // The frontend's /api/tasks route forwards to the backend (app/frontend/lib/backend.ts).
@@ -827,8 +1139,12 @@ for (const helm of HELMS) {
     const copy = path.join(scratch, `notes-${helm.name}`);
     cpSync(CHART, copy, { recursive: true });
     cpSync(path.join(copy, 'templates/NOTES.txt'), path.join(copy, 'notes.txt'));
-    writeFileSync(path.join(copy, 'templates/zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n');
-    const notes = async (values?: unknown) => ofKind(await render(helm.bin, { chartDir: copy, values }), 'ConfigMap').find((c) => c.metadata.name === 'notes').data.notes as string;
+    writeFileSync(
+      path.join(copy, 'templates/zz-notes.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n',
+    );
+    const notes = async (values?: unknown) =>
+      ofKind(await render(helm.bin, { chartDir: copy, values }), 'ConfigMap').find((c) => c.metadata.name === 'notes').data.notes as string;
     const nodePort = await notes();
     assert.match(nodePort, /http:\/\/\$\(minikube ip\):30080\//);
     assert.match(nodePort, /minikube service demo-todo-chatbot-frontend -n default --url/);
@@ -854,8 +1170,14 @@ for (const helm of HELMS) {
     // Auto-assigned NodePorts: NOTES prints the command that reads what the cluster picked.
     const auto = await notes({ frontend: { service: { nodePort: null } }, backend: { service: { nodePort: null } } });
     assert.not.match(auto, /30080|30800/);
-    assert.match(auto, /http:\/\/\$\(minikube ip\):\$\(kubectl get svc demo-todo-chatbot-frontend -n default -o jsonpath='\{\.spec\.ports\[0\]\.nodePort\}'\)\//);
-    assert.match(auto, /http:\/\/\$\(minikube ip\):\$\(kubectl get svc demo-todo-chatbot-backend -n default -o jsonpath='\{\.spec\.ports\[0\]\.nodePort\}'\)\/health/);
+    assert.match(
+      auto,
+      /http:\/\/\$\(minikube ip\):\$\(kubectl get svc demo-todo-chatbot-frontend -n default -o jsonpath='\{\.spec\.ports\[0\]\.nodePort\}'\)\//,
+    );
+    assert.match(
+      auto,
+      /http:\/\/\$\(minikube ip\):\$\(kubectl get svc demo-todo-chatbot-backend -n default -o jsonpath='\{\.spec\.ports\[0\]\.nodePort\}'\)\/health/,
+    );
   });
 }
 
@@ -866,12 +1188,16 @@ const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 for (const helm of HELMS) {
   test(`${helm.name}: an image is [registry/]repository then @digest (the tag ignored) or :tag; imagePullSecrets reach every pod, helm test included`, async () => {
     // The keys deploy sets: registry, repository, tag, digest.
-    const docs = await render(helm.bin, { values: {
-      imagePullSecrets: [{ name: 'regcred' }, { name: 'mirror-cred' }],
-      frontend: { image: { registry: 'registry.example.test:5000/team', repository: 'todo-frontend', tag: 'f3a9c1d2e4b5', digest: DIGEST } },
-      backend: { image: { registry: '127.0.0.1:5000', repository: 'todo-backend', tag: '0b1c2d3e4f5a', digest: '' } },
-      postgresql: { image: { registry: 'mirror.example.test', tag: 'latest', digest: DIGEST } },
-    } });
+    const docs = await render(helm.bin, {
+      values: {
+        imagePullSecrets: [{ name: 'regcred' }, { name: 'mirror-cred' }],
+        frontend: {
+          image: { registry: 'registry.example.test:5000/team', repository: 'todo-frontend', tag: 'f3a9c1d2e4b5', digest: DIGEST },
+        },
+        backend: { image: { registry: '127.0.0.1:5000', repository: 'todo-backend', tag: '0b1c2d3e4f5a', digest: '' } },
+        postgresql: { image: { registry: 'mirror.example.test', tag: 'latest', digest: DIGEST } },
+      },
+    });
     const images = Object.fromEntries(pods(docs).flatMap((p) => containersOf(p.spec).map((c) => [c.name, c.image])));
     assert.equal(images, {
       frontend: `registry.example.test:5000/team/todo-frontend@${DIGEST}`,
@@ -879,7 +1205,10 @@ for (const helm of HELMS) {
       postgresql: `mirror.example.test/postgres@${DIGEST}`,
       check: '127.0.0.1:5000/todo-backend:0b1c2d3e4f5a',
     });
-    assert.ok(pods(docs).some((p) => p.hook), 'no helm test pod');
+    assert.ok(
+      pods(docs).some((p) => p.hook),
+      'no helm test pod',
+    );
     for (const pod of pods(docs)) assert.equal(pod.spec.imagePullSecrets, [{ name: 'regcred' }, { name: 'mirror-cred' }], pod.owner);
     assert.equal(await validateObjects(objects(docs), { bin: validator.bin }), []);
     // The defaults: no registry, no digest, no pull secrets.
@@ -892,7 +1221,14 @@ for (const helm of HELMS) {
   test(`${helm.name}: commonLabels and podAnnotations cannot replace the keys the chart manages (selectors, checksums)`, async () => {
     const base = { secrets: { openaiApiKey: 'sk-test-aaaaaaaa' } };
     const hijack = {
-      commonLabels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/instance': 'other', 'app.kubernetes.io/component': 'other', 'app.kubernetes.io/managed-by': 'other', 'helm.sh/chart': 'other', team: 'todo' },
+      commonLabels: {
+        'app.kubernetes.io/name': 'other',
+        'app.kubernetes.io/instance': 'other',
+        'app.kubernetes.io/component': 'other',
+        'app.kubernetes.io/managed-by': 'other',
+        'helm.sh/chart': 'other',
+        team: 'todo',
+      },
       frontend: { podAnnotations: { 'checksum/config': 'pinned', owner: 'me' } },
       backend: { podAnnotations: { 'checksum/config': 'pinned', 'checksum/secret': 'pinned' } },
     };
@@ -909,7 +1245,10 @@ for (const helm of HELMS) {
     for (const kind of ['Deployment', 'StatefulSet']) {
       for (const o of ofKind(docs, kind)) {
         const podLabels = o.spec.template.metadata.labels;
-        assert.ok(Object.entries(o.spec.selector.matchLabels).every(([k, v]) => podLabels[k] === v), `${o.kind}/${o.metadata.name}: the selector does not select its pods`);
+        assert.ok(
+          Object.entries(o.spec.selector.matchLabels).every(([k, v]) => podLabels[k] === v),
+          `${o.kind}/${o.metadata.name}: the selector does not select its pods`,
+        );
       }
     }
     const annotations = (d: RenderedDoc[], component: string) => one(d, 'Deployment', component).spec.template.metadata.annotations;
@@ -924,17 +1263,24 @@ for (const helm of HELMS) {
   });
 
   test(`${helm.name}: numeric CPU and memory quantities (cpu: 1, cpu: 0.5) are accepted, as Kubernetes accepts them`, async () => {
-    const docs = await render(helm.bin, { values: {
-      frontend: { resources: { requests: { cpu: 0.5, memory: '128Mi' }, limits: { cpu: 1, memory: 402653184 } } },
-      postgresql: { resources: { limits: { cpu: 2, memory: '1Gi' } } },
-    } });
-    assert.equal(one(docs, 'Deployment', 'frontend').spec.template.spec.containers[0].resources, { requests: { cpu: 0.5, memory: '128Mi' }, limits: { cpu: 1, memory: 402653184 } });
+    const docs = await render(helm.bin, {
+      values: {
+        frontend: { resources: { requests: { cpu: 0.5, memory: '128Mi' }, limits: { cpu: 1, memory: 402653184 } } },
+        postgresql: { resources: { limits: { cpu: 2, memory: '1Gi' } } },
+      },
+    });
+    assert.equal(one(docs, 'Deployment', 'frontend').spec.template.spec.containers[0].resources, {
+      requests: { cpu: 0.5, memory: '128Mi' },
+      limits: { cpu: 1, memory: 402653184 },
+    });
     assert.equal(one(docs, 'StatefulSet', 'postgresql').spec.template.spec.containers[0].resources.limits, { cpu: 2, memory: '1Gi' });
     assert.equal(await validateObjects(objects(docs), { bin: validator.bin }), []);
   });
 
   test(`${helm.name}: nodePort null leaves the NodePort to the cluster (a second release gets free ones)`, async () => {
-    const docs = await render(helm.bin, { files: [valuesFile({ frontend: { service: { nodePort: null } }, backend: { service: { nodePort: null } } })] });
+    const docs = await render(helm.bin, {
+      files: [valuesFile({ frontend: { service: { nodePort: null } }, backend: { service: { nodePort: null } } })],
+    });
     for (const component of ['frontend', 'backend']) {
       const service = one(docs, 'Service', component);
       assert.is(service.spec.type, 'NodePort');
@@ -945,7 +1291,9 @@ for (const helm of HELMS) {
 }
 
 /** A local server on 127.0.0.1 answering with `handle`; closed after the test. */
-async function listen(handle: (url: URL, headers: Record<string, string | string[] | undefined>) => Promise<{ status: number; body: string }>): Promise<{ url: string; server: Server }> {
+async function listen(
+  handle: (url: URL, headers: Record<string, string | string[] | undefined>) => Promise<{ status: number; body: string }>,
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     handle(new URL(req.url ?? '/', 'http://127.0.0.1'), req.headers)
       .then(({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body))
@@ -977,7 +1325,10 @@ test("the helm test script fails when the frontend's proxy cannot reach the back
   });
   try {
     const env = {
-      http_proxy: undefined, HTTP_PROXY: undefined, all_proxy: undefined, ALL_PROXY: undefined,
+      http_proxy: undefined,
+      HTTP_PROXY: undefined,
+      all_proxy: undefined,
+      ALL_PROXY: undefined,
       CHECK_URLS: `${backend.url}/health ${backend.url}/ready ${frontend.url}/api/health`,
       PROXY_URL: `${frontend.url}/api/tasks`,
     };
@@ -1000,11 +1351,21 @@ test("the helm test script fails when the frontend's proxy cannot reach the back
 /** Fields a live cluster refuses to change. */
 function immutableFields(o: Any): Record<string, unknown> | undefined {
   switch (o.kind) {
-    case 'Deployment': return { selector: o.spec.selector };
-    case 'StatefulSet': return { selector: o.spec.selector, volumeClaimTemplates: o.spec.volumeClaimTemplates, serviceName: o.spec.serviceName, podManagementPolicy: o.spec.podManagementPolicy };
-    case 'Service': return { clusterIP: o.spec.clusterIP };
-    case 'PersistentVolumeClaim': return { accessModes: o.spec.accessModes, storageClassName: o.spec.storageClassName };
-    default: return undefined;
+    case 'Deployment':
+      return { selector: o.spec.selector };
+    case 'StatefulSet':
+      return {
+        selector: o.spec.selector,
+        volumeClaimTemplates: o.spec.volumeClaimTemplates,
+        serviceName: o.spec.serviceName,
+        podManagementPolicy: o.spec.podManagementPolicy,
+      };
+    case 'Service':
+      return { clusterIP: o.spec.clusterIP };
+    case 'PersistentVolumeClaim':
+      return { accessModes: o.spec.accessModes, storageClassName: o.spec.storageClassName };
+    default:
+      return undefined;
   }
 }
 
@@ -1013,10 +1374,20 @@ for (const helm of HELMS) {
     const upgraded = path.join(scratch, `upgraded-${helm.name}`);
     cpSync(CHART, upgraded, { recursive: true });
     const chartYaml = path.join(upgraded, 'Chart.yaml');
-    writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace(/^version: .*$/m, 'version: 9.9.9').replace(/^appVersion: .*$/m, 'appVersion: "9.9.9"'));
+    writeFileSync(
+      chartYaml,
+      readFileSync(chartYaml, 'utf8')
+        .replace(/^version: .*$/m, 'version: 9.9.9')
+        .replace(/^appVersion: .*$/m, 'appVersion: "9.9.9"'),
+    );
     const changes = {
       commonLabels: { tier: 'web' },
-      frontend: { replicaCount: 3, image: { tag: 'new-frontend-hash' }, service: { type: 'ClusterIP' }, resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } } },
+      frontend: {
+        replicaCount: 3,
+        image: { tag: 'new-frontend-hash' },
+        service: { type: 'ClusterIP' },
+        resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      },
       backend: { replicaCount: 1, image: { tag: 'new-backend-hash' }, webConcurrency: 2, service: { type: 'ClusterIP' } },
       config: { logLevel: 'debug', openaiModel: 'gpt-4o' },
       secrets: { openaiApiKey: 'sk-test-upgrade-key' },
@@ -1041,7 +1412,10 @@ for (const helm of HELMS) {
         compared++;
       }
       // The upgrade really changed the pods (so the comparison above means something).
-      assert.is.not(one(after, 'Deployment', 'backend').spec.template.metadata.labels['app.kubernetes.io/version'], one(before, 'Deployment', 'backend').spec.template.metadata.labels['app.kubernetes.io/version']);
+      assert.is.not(
+        one(after, 'Deployment', 'backend').spec.template.metadata.labels['app.kubernetes.io/version'],
+        one(before, 'Deployment', 'backend').spec.template.metadata.labels['app.kubernetes.io/version'],
+      );
     }
     assert.ok(compared >= 12, `only ${compared} objects compared`);
   });
@@ -1052,11 +1426,21 @@ test('the upgrade check catches a selector that changes with the version (the ch
   cpSync(CHART, broken, { recursive: true });
   const helpers = path.join(broken, 'templates/_helpers.tpl');
   // A classic mistake: a selector label that carries the version.
-  writeFileSync(helpers, readFileSync(helpers, 'utf8').replace('app.kubernetes.io/component: {{ .component }}', 'app.kubernetes.io/component: {{ .component }}-{{ .ctx.Chart.AppVersion }}'));
+  writeFileSync(
+    helpers,
+    readFileSync(helpers, 'utf8').replace(
+      'app.kubernetes.io/component: {{ .component }}',
+      'app.kubernetes.io/component: {{ .component }}-{{ .ctx.Chart.AppVersion }}',
+    ),
+  );
   const bumped = path.join(scratch, 'broken-selector-bumped');
   cpSync(broken, bumped, { recursive: true });
-  writeFileSync(path.join(bumped, 'Chart.yaml'), readFileSync(path.join(bumped, 'Chart.yaml'), 'utf8').replace(/^appVersion: .*$/m, 'appVersion: "9.9.9"'));
-  const backendOf = async (chartDir: string) => ofKind(await render(HELMS[0]!.bin, { chartDir }), 'Deployment').find((d) => d.metadata.name.endsWith('-backend'));
+  writeFileSync(
+    path.join(bumped, 'Chart.yaml'),
+    readFileSync(path.join(bumped, 'Chart.yaml'), 'utf8').replace(/^appVersion: .*$/m, 'appVersion: "9.9.9"'),
+  );
+  const backendOf = async (chartDir: string) =>
+    ofKind(await render(HELMS[0]!.bin, { chartDir }), 'Deployment').find((d) => d.metadata.name.endsWith('-backend'));
   const before = await backendOf(broken);
   const after = await backendOf(bumped);
   assert.ok(before && after);
@@ -1064,7 +1448,16 @@ test('the upgrade check catches a selector that changes with the version (the ch
 });
 
 test('the chart files the issue asks for exist', () => {
-  for (const file of ['Chart.yaml', '.helmignore', 'values.yaml', 'values.schema.json', 'values-local.yaml.example', 'README.md', 'templates/_helpers.tpl', 'templates/NOTES.txt']) {
+  for (const file of [
+    'Chart.yaml',
+    '.helmignore',
+    'values.yaml',
+    'values.schema.json',
+    'values-local.yaml.example',
+    'README.md',
+    'templates/_helpers.tpl',
+    'templates/NOTES.txt',
+  ]) {
     assert.ok(readdirSync(path.dirname(path.join(CHART, file))).includes(path.basename(file)), file);
   }
   const chart = YAML.parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Any;

@@ -9,12 +9,27 @@ import { NET, PORTS, RUN_DIR, STATE_DIR } from './cluster/layout.ts';
 import { STORAGE_CLASS, volumeFor } from './cluster/provisioner.ts';
 
 test('iptables -S rules split like a shell would, quoted comments kept whole', () => {
-  assert.equal(splitRule('-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'), ['-m', 'comment', '--comment', 'kubernetes service portals', '-j', 'KUBE-SERVICES']);
-  assert.equal(splitRule('-s 10.244.0.0/16 ! -d 10.244.0.0/16 -j REJECT'), ['-s', '10.244.0.0/16', '!', '-d', '10.244.0.0/16', '-j', 'REJECT']);
+  assert.equal(splitRule('-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'), [
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes service portals',
+    '-j',
+    'KUBE-SERVICES',
+  ]);
+  assert.equal(splitRule('-s 10.244.0.0/16 ! -d 10.244.0.0/16 -j REJECT'), [
+    '-s',
+    '10.244.0.0/16',
+    '!',
+    '-d',
+    '10.244.0.0/16',
+    '-j',
+    'REJECT',
+  ]);
   assert.equal(splitRule('--comment "a \\"quoted\\" word" -j X'), ['--comment', 'a "quoted" word', '-j', 'X']);
 });
 
-test('only mounts under the cluster\'s own folders are unmounted, deepest first', () => {
+test("only mounts under the cluster's own folders are unmounted, deepest first", () => {
   const info = [
     `36 25 0:32 / ${STATE_DIR}/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs rw - overlay overlay rw`,
     `37 25 0:33 / ${STATE_DIR}/kubelet/pods/uid/volumes/kubernetes.io~empty-dir/run rw - tmpfs tmpfs rw`,
@@ -29,10 +44,22 @@ test('only mounts under the cluster\'s own folders are unmounted, deepest first'
 });
 
 test('a claim gets a hostPath PV of its size and modes, bound to it, under the volumes folder', () => {
-  const pv = volumeFor({ metadata: { name: 'data-pg-0', namespace: 'todo', uid: '1234abcd-0000' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } }, '/v');
+  const pv = volumeFor(
+    {
+      metadata: { name: 'data-pg-0', namespace: 'todo', uid: '1234abcd-0000' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } },
+    },
+    '/v',
+  );
   assert.is(pv.metadata.name, 'pvc-1234abcd-0000');
   assert.equal(pv.spec.capacity, { storage: '2Gi' });
-  assert.equal(pv.spec.claimRef, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'todo', name: 'data-pg-0', uid: '1234abcd-0000' });
+  assert.equal(pv.spec.claimRef, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: 'todo',
+    name: 'data-pg-0',
+    uid: '1234abcd-0000',
+  });
   assert.is(pv.spec.storageClassName, STORAGE_CLASS);
   assert.is(pv.spec.persistentVolumeReclaimPolicy, 'Delete');
   assert.equal(pv.spec.hostPath, { path: '/v/todo-data-pg-0-1234abcd', type: 'DirectoryOrCreate' });
@@ -59,7 +86,10 @@ test('containerd: private sockets and state, the docker.io mirror has no fallbac
   assert.match(hosts['docker.io']!, /^server = "http:\/\/127\.0\.0\.1:5000"/);
   assert.not.match(hosts['docker.io']!, /registry-1\.docker\.io/);
   const cni = JSON.parse(conf.cniConfig()) as { plugins: { type: string; ipMasq?: boolean }[] };
-  assert.equal(cni.plugins.map((p) => p.type), ['bridge', 'firewall', 'portmap']);
+  assert.equal(
+    cni.plugins.map((p) => p.type),
+    ['bridge', 'firewall', 'portmap'],
+  );
   assert.is(cni.plugins[0]!.ipMasq, false);
 });
 

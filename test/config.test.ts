@@ -2,7 +2,19 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, DotenvError, KEYS, loadConfig, nearestKey, parseDuration, renderEnvExample, type Config, type ConfigKey, type KeySpec, type KeysCoverConfig } from '../lib/config.ts';
+import {
+  ConfigError,
+  DotenvError,
+  KEYS,
+  loadConfig,
+  nearestKey,
+  parseDuration,
+  renderEnvExample,
+  type Config,
+  type ConfigKey,
+  type KeySpec,
+  type KeysCoverConfig,
+} from '../lib/config.ts';
 import { ExitCode } from '../lib/errors.ts';
 import { clearSecrets, redact } from '../lib/redact.ts';
 import { REPO_ROOT } from './support/tools.ts';
@@ -40,12 +52,19 @@ test('defaults apply when nothing is set, and the config is frozen', () => {
   assert.is(config.kubeContext, undefined);
   assert.is(sources.NAMESPACE, 'default');
   assert.ok(Object.isFrozen(config));
-  assert.throws(() => { (config as { namespace: string }).namespace = 'x'; });
+  assert.throws(() => {
+    (config as { namespace: string }).namespace = 'x';
+  });
 });
 
 test('precedence: flag > process environment > .env > default', () => {
   withEnvFile('NAMESPACE=from-file\nRELEASE_NAME=rel-file\nMINIKUBE_CPUS=3\n', (envFile, root) => {
-    const { config, sources } = loadConfig({ envFile, root, env: { NAMESPACE: 'from-env', RELEASE_NAME: 'rel-env' }, flags: { NAMESPACE: 'from-flag' } });
+    const { config, sources } = loadConfig({
+      envFile,
+      root,
+      env: { NAMESPACE: 'from-env', RELEASE_NAME: 'rel-env' },
+      flags: { NAMESPACE: 'from-flag' },
+    });
     assert.is(config.namespace, 'from-flag');
     assert.is(sources.NAMESPACE, 'flag');
     assert.is(config.releaseName, 'rel-env');
@@ -66,10 +85,16 @@ test('three bad values are reported at once, each with name, problem, source lin
   withEnvFile('# comment\nNAMESPACE=Bad_Name\nFRONTEND_NODEPORT=80\nDEPLOY_TIMEOUT=soon\n', (envFile, root) => {
     const error = configError(() => loadConfig({ envFile, root, env: {} }));
     assert.is(error.exitCode, ExitCode.usage);
-    assert.equal(error.problems.map((p) => p.key), ['NAMESPACE', 'FRONTEND_NODEPORT', 'DEPLOY_TIMEOUT']);
+    assert.equal(
+      error.problems.map((p) => p.key),
+      ['NAMESPACE', 'FRONTEND_NODEPORT', 'DEPLOY_TIMEOUT'],
+    );
     assert.match(error.message, '3 invalid configuration values');
     assert.match(error.message, /NAMESPACE \(in \.env line 2\) must be lowercase/);
-    assert.match(error.message, /FRONTEND_NODEPORT \(in \.env line 3\) must be a whole number from 30000 to 32767; for example FRONTEND_NODEPORT=30080/);
+    assert.match(
+      error.message,
+      /FRONTEND_NODEPORT \(in \.env line 3\) must be a whole number from 30000 to 32767; for example FRONTEND_NODEPORT=30080/,
+    );
     assert.match(error.message, /DEPLOY_TIMEOUT .* for example DEPLOY_TIMEOUT=5m/);
   });
 });
@@ -84,8 +109,13 @@ test('a malformed DATABASE_URL is reported without echoing the secret', () => {
 });
 
 test('cross-field checks: external database needs a URL, NodePorts must differ', () => {
-  const error = configError(() => loadConfig({ env: { DATABASE_MODE: 'external', BACKEND_NODEPORT: '30080' }, envFile: '/none', root: '/' }));
-  assert.equal(error.problems.map((p) => p.key), ['DATABASE_URL', 'BACKEND_NODEPORT']);
+  const error = configError(() =>
+    loadConfig({ env: { DATABASE_MODE: 'external', BACKEND_NODEPORT: '30080' }, envFile: '/none', root: '/' }),
+  );
+  assert.equal(
+    error.problems.map((p) => p.key),
+    ['DATABASE_URL', 'BACKEND_NODEPORT'],
+  );
 });
 
 test('a misspelt key in .env is a warning naming the known key; an unrelated key is ignored with a warning', () => {
@@ -154,18 +184,27 @@ test('.env: an unterminated quote is exit 2 with the line, and never swallows th
 });
 
 test('.env: quoted values, escapes, export, comments and the line numbers of values', () => {
-  withEnvFile(`export NAMESPACE=demo # the demo\nOPENAI_MODEL="gpt-4o"  # quoted\nRELEASE_NAME='rel-1'\r\n\nOPENAI_BASE_URL=\nMINIKUBE_PROFILE="a\\"b"\nFRONTEND_NODEPORT=80\n`, (envFile, root) => {
-    const error = configError(() => loadConfig({ envFile, root, env: {} }));
-    assert.match(error.message, 'FRONTEND_NODEPORT (in .env line 7)');
-    assert.equal(error.problems.map((p) => p.key), ['FRONTEND_NODEPORT']);
-  });
-  withEnvFile(`export NAMESPACE=demo # the demo\nOPENAI_MODEL="gpt-4o"  # quoted\nRELEASE_NAME='rel-1'\r\nMINIKUBE_PROFILE="a\\"b"\n`, (envFile, root) => {
-    const { config } = loadConfig({ envFile, root, env: {} });
-    assert.is(config.namespace, 'demo');
-    assert.is(config.openaiModel, 'gpt-4o');
-    assert.is(config.releaseName, 'rel-1');
-    assert.is(config.minikubeProfile, 'a"b');
-  });
+  withEnvFile(
+    `export NAMESPACE=demo # the demo\nOPENAI_MODEL="gpt-4o"  # quoted\nRELEASE_NAME='rel-1'\r\n\nOPENAI_BASE_URL=\nMINIKUBE_PROFILE="a\\"b"\nFRONTEND_NODEPORT=80\n`,
+    (envFile, root) => {
+      const error = configError(() => loadConfig({ envFile, root, env: {} }));
+      assert.match(error.message, 'FRONTEND_NODEPORT (in .env line 7)');
+      assert.equal(
+        error.problems.map((p) => p.key),
+        ['FRONTEND_NODEPORT'],
+      );
+    },
+  );
+  withEnvFile(
+    `export NAMESPACE=demo # the demo\nOPENAI_MODEL="gpt-4o"  # quoted\nRELEASE_NAME='rel-1'\r\nMINIKUBE_PROFILE="a\\"b"\n`,
+    (envFile, root) => {
+      const { config } = loadConfig({ envFile, root, env: {} });
+      assert.is(config.namespace, 'demo');
+      assert.is(config.openaiModel, 'gpt-4o');
+      assert.is(config.releaseName, 'rel-1');
+      assert.is(config.minikubeProfile, 'a"b');
+    },
+  );
 });
 
 test('"did you mean" warnings for misspelt keys still print when other values are invalid', () => {
@@ -177,10 +216,17 @@ test('"did you mean" warnings for misspelt keys still print when other values ar
 });
 
 test('NodePorts: "auto" leaves the port to the cluster (null), two autos do not clash, a number out of range is refused', () => {
-  const auto = loadConfig({ env: { FRONTEND_NODEPORT: 'auto', BACKEND_NODEPORT: 'auto' }, envFile: '/nonexistent/.env', root: '/srv/app' }).config;
+  const auto = loadConfig({
+    env: { FRONTEND_NODEPORT: 'auto', BACKEND_NODEPORT: 'auto' },
+    envFile: '/nonexistent/.env',
+    root: '/srv/app',
+  }).config;
   assert.is(auto.frontendNodePort, null);
   assert.is(auto.backendNodePort, null);
-  assert.throws(() => loadConfig({ env: { FRONTEND_NODEPORT: '80' }, envFile: '/nonexistent/.env', root: '/srv/app' }), /FRONTEND_NODEPORT.*30000 to 32767/s);
+  assert.throws(
+    () => loadConfig({ env: { FRONTEND_NODEPORT: '80' }, envFile: '/nonexistent/.env', root: '/srv/app' }),
+    /FRONTEND_NODEPORT.*30000 to 32767/s,
+  );
 });
 
 test('Config and KEYS cannot drift: tsc refuses a field without a key and a key without a field', () => {
@@ -206,15 +252,21 @@ test('Config and KEYS cannot drift: tsc refuses a field without a key and a key 
 });
 
 test('APP_SECRETS / APP_ENV: values come from .env (or the environment), listed names are no unknown keys, secret values are masked', () => {
-  withEnvFile('APP_SECRETS=JWT_SECRET, STRIPE_WEBHOOK\nAPP_ENV=SUPPORT_EMAIL\nJWT_SECRET=jwt-value-123\nSTRIPE_WEBHOOK=whsec-file-456\nSUPPORT_EMAIL=help@example.com\nUNLISTED=1\n', (envFile, root) => {
-    const { config, warnings } = loadConfig({ envFile, root, env: { STRIPE_WEBHOOK: 'whsec-env-789' } });
-    assert.equal(config.appSecrets, { JWT_SECRET: 'jwt-value-123', STRIPE_WEBHOOK: 'whsec-env-789' });
-    assert.equal(config.appEnv, { SUPPORT_EMAIL: 'help@example.com' });
-    assert.equal(warnings.map((w) => /: (\S+) is not a known key/.exec(w)?.[1]), ['UNLISTED']);
-    // STRIPE_WEBHOOK does not look like a secret by its name: APP_SECRETS makes it one.
-    assert.is(redact('a whsec-env-789 b jwt-value-123'), 'a *** b ***');
-    assert.is(redact('help@example.com'), 'help@example.com');
-  });
+  withEnvFile(
+    'APP_SECRETS=JWT_SECRET, STRIPE_WEBHOOK\nAPP_ENV=SUPPORT_EMAIL\nJWT_SECRET=jwt-value-123\nSTRIPE_WEBHOOK=whsec-file-456\nSUPPORT_EMAIL=help@example.com\nUNLISTED=1\n',
+    (envFile, root) => {
+      const { config, warnings } = loadConfig({ envFile, root, env: { STRIPE_WEBHOOK: 'whsec-env-789' } });
+      assert.equal(config.appSecrets, { JWT_SECRET: 'jwt-value-123', STRIPE_WEBHOOK: 'whsec-env-789' });
+      assert.equal(config.appEnv, { SUPPORT_EMAIL: 'help@example.com' });
+      assert.equal(
+        warnings.map((w) => /: (\S+) is not a known key/.exec(w)?.[1]),
+        ['UNLISTED'],
+      );
+      // STRIPE_WEBHOOK does not look like a secret by its name: APP_SECRETS makes it one.
+      assert.is(redact('a whsec-env-789 b jwt-value-123'), 'a *** b ***');
+      assert.is(redact('help@example.com'), 'help@example.com');
+    },
+  );
   const none = loadConfig({ env: {}, envFile: '/none', root: '/' }).config;
   assert.equal([none.appSecrets, none.appEnv], [{}, {}]);
 });
@@ -242,16 +294,50 @@ test('APP_SECRETS / APP_ENV: a bad name, a name without a value, a name in both 
 
 test('own-app settings: ASGI entry, ports, probe paths and Dockerfiles are validated', () => {
   const good = loadConfig({
-    env: { BACKEND_APP: 'main:app', BACKEND_PORT: '8080', FRONTEND_PORT: '3001', BACKEND_HEALTH_PATH: '/healthz', BACKEND_READY_PATH: '/api/ready?db=1', FRONTEND_HEALTH_PATH: '/' },
-    envFile: '/none', root: '/',
+    env: {
+      BACKEND_APP: 'main:app',
+      BACKEND_PORT: '8080',
+      FRONTEND_PORT: '3001',
+      BACKEND_HEALTH_PATH: '/healthz',
+      BACKEND_READY_PATH: '/api/ready?db=1',
+      FRONTEND_HEALTH_PATH: '/',
+    },
+    envFile: '/none',
+    root: '/',
   }).config;
-  assert.equal([good.backendApp, good.backendPort, good.frontendPort, good.backendHealthPath, good.backendReadyPath, good.frontendHealthPath, good.frontendReadyPath], ['main:app', 8080, 3001, '/healthz', '/api/ready?db=1', '/', undefined]);
+  assert.equal(
+    [
+      good.backendApp,
+      good.backendPort,
+      good.frontendPort,
+      good.backendHealthPath,
+      good.backendReadyPath,
+      good.frontendHealthPath,
+      good.frontendReadyPath,
+    ],
+    ['main:app', 8080, 3001, '/healthz', '/api/ready?db=1', '/', undefined],
+  );
   assert.is(loadConfig({ env: {}, envFile: '/none', root: '/' }).config.backendApp, undefined);
-  const error = configError(() => loadConfig({
-    env: { BACKEND_APP: 'main.py', BACKEND_PORT: '80', FRONTEND_HEALTH_PATH: 'health', BACKEND_READY_PATH: '/a b', FRONTEND_DOCKERFILE: 'nope/Dockerfile' },
-    envFile: '/none', root: '/srv/x',
-  }));
-  assert.equal(error.problems.map((p) => p.key).sort(), ['BACKEND_APP', 'BACKEND_PORT', 'BACKEND_READY_PATH', 'FRONTEND_DOCKERFILE', 'FRONTEND_HEALTH_PATH']);
+  const error = configError(() =>
+    loadConfig({
+      env: {
+        BACKEND_APP: 'main.py',
+        BACKEND_PORT: '80',
+        FRONTEND_HEALTH_PATH: 'health',
+        BACKEND_READY_PATH: '/a b',
+        FRONTEND_DOCKERFILE: 'nope/Dockerfile',
+      },
+      envFile: '/none',
+      root: '/srv/x',
+    }),
+  );
+  assert.equal(error.problems.map((p) => p.key).sort(), [
+    'BACKEND_APP',
+    'BACKEND_PORT',
+    'BACKEND_READY_PATH',
+    'FRONTEND_DOCKERFILE',
+    'FRONTEND_HEALTH_PATH',
+  ]);
   assert.match(error.message, /BACKEND_APP \(from the environment\) must be an ASGI entry module:attribute, like main:app/);
   assert.match(error.message, /BACKEND_PORT .* from 1024 to 65535/);
   assert.match(error.message, /FRONTEND_HEALTH_PATH .* must be an HTTP path starting with \//);

@@ -15,7 +15,10 @@ const tools = await ensureTools();
 const validator = await ensureKubectlValidate();
 const run = createRunner();
 
-for (const [name, bin] of [['helm3', tools.HELM3_BIN!], ['helm4', tools.HELM4_BIN!]] as const) {
+for (const [name, bin] of [
+  ['helm3', tools.HELM3_BIN!],
+  ['helm4', tools.HELM4_BIN!],
+] as const) {
   test(`${name}: deploy --dry-run renders the chart with the deploy's values; the objects validate; no values file left`, async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dry-run-'));
     try {
@@ -27,9 +30,16 @@ for (const [name, bin] of [['helm3', tools.HELM3_BIN!], ['helm4', tools.HELM4_BI
       // A render without the cluster cannot read the PostgreSQL Secret: the chart wants the password given.
       const password = path.join(dir, 'password.yaml');
       writeFileSync(password, 'postgresql:\n  auth:\n    password: dry-run-pw-123\n');
-      const r = await run(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/deploy.ts'), '--dry-run', '--dotenv', envFile, '--values', password], {
-        cwd: REPO_ROOT, nothrow: true, timeoutMs: 120_000, env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, TMPDIR: dir, KUBECONFIG: path.join(dir, 'none'), CI: 'true' },
-      });
+      const r = await run(
+        process.execPath,
+        ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/deploy.ts'), '--dry-run', '--dotenv', envFile, '--values', password],
+        {
+          cwd: REPO_ROOT,
+          nothrow: true,
+          timeoutMs: 120_000,
+          env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, TMPDIR: dir, KUBECONFIG: path.join(dir, 'none'), CI: 'true' },
+        },
+      );
       assert.is(r.exitCode, 0, r.stdout + r.stderr);
       // stdout is the manifests and nothing else (`deploy --dry-run > rendered.yaml`); progress is on stderr.
       assert.ok(r.stdout.startsWith('---\n# Source:'), r.stdout.slice(0, 300));
@@ -41,8 +51,17 @@ for (const [name, bin] of [['helm3', tools.HELM3_BIN!], ['helm4', tools.HELM4_BI
       assert.equal(images, [refs.backend, refs.frontend]);
       assert.ok(docs.every((d) => d.object.metadata?.namespace === undefined || d.object.metadata.namespace === 'demo'));
       assert.ok(docs.some((d) => d.object.kind === 'Service' && JSON.stringify(d.object).includes('31080')));
-      assert.equal(await validateObjects(docs.map((d) => d.object), { bin: validator.bin }), []);
-      assert.equal((await run('ls', [dir])).stdout.split('\n').filter((n) => n.startsWith('todo-chatbot-values-')), []);
+      assert.equal(
+        await validateObjects(
+          docs.map((d) => d.object),
+          { bin: validator.bin },
+        ),
+        [],
+      );
+      assert.equal(
+        (await run('ls', [dir])).stdout.split('\n').filter((n) => n.startsWith('todo-chatbot-values-')),
+        [],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -18,7 +18,13 @@ import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy
 
 /** Each call as "tool verb…" without the scope flags, sorted. */
 const calls = (fake: DeployFixture) =>
-  fake.calls().map((c) => `${c.tool} ${c.argv.filter((a, i, all) => !a.startsWith('--') && !['--context', '--kube-context', '--namespace', '--output'].includes(all[i - 1] ?? '')).join(' ')}`).sort();
+  fake
+    .calls()
+    .map(
+      (c) =>
+        `${c.tool} ${c.argv.filter((a, i, all) => !a.startsWith('--') && !['--context', '--kube-context', '--namespace', '--output'].includes(all[i - 1] ?? '')).join(' ')}`,
+    )
+    .sort();
 const upgrades = (fake: DeployFixture) => fake.calls('helm').filter((c) => c.argv[0] === 'upgrade').length;
 
 test('nothing changed: three reads (release, nodes, workloads), no version probe, no docker, no helm template; unchanged with the URLs', async () => {
@@ -55,7 +61,13 @@ test('an image missing from the node: the full deploy runs (version probes) and 
     const r = await fake.script('deploy', ['--skip-build']);
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.ok(calls(fake).includes('helm version {{.Version}}'), 'the full path probes the tools');
-    assert.equal(fake.calls('kind').filter((c) => c.argv[0] === 'load').map((c) => c.argv[2]), [frontend]);
+    assert.equal(
+      fake
+        .calls('kind')
+        .filter((c) => c.argv[0] === 'load')
+        .map((c) => c.argv[2]),
+      [frontend],
+    );
     assert.is(upgrades(fake), 0);
     // One node listing serves the fast-path probe, the load decision and the URL.
     assert.is(fake.calls('kubectl').filter((c) => c.argv.includes('nodes')).length, 1);
@@ -74,8 +86,15 @@ test('changed values: the full deploy with its guards (tool probes, values check
     const r = await fake.script('deploy', ['--skip-build', '--values', extra]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const seen = calls(fake);
-    for (const guard of ['helm version {{.Version}}', 'kubectl version', 'kubectl get services']) assert.ok(seen.some((c) => c.startsWith(guard)), `${guard} in ${seen.join('\n')}`);
-    assert.ok(seen.some((c) => c.startsWith('helm template')), 'the values are checked against the chart');
+    for (const guard of ['helm version {{.Version}}', 'kubectl version', 'kubectl get services'])
+      assert.ok(
+        seen.some((c) => c.startsWith(guard)),
+        `${guard} in ${seen.join('\n')}`,
+      );
+    assert.ok(
+      seen.some((c) => c.startsWith('helm template')),
+      'the values are checked against the chart',
+    );
     assert.is(upgrades(fake), 1);
     // One helm status serves the probe and the release stage (it holds the values too: no helm get values).
     assert.is(fake.calls('helm').filter((c) => c.argv[0] === 'status' || c.argv[0] === 'get').length, 1);
@@ -92,7 +111,10 @@ test('difference: no release, not deployed, another chart, other values; equal v
   assert.is(difference(undefined, want), 'no release yet');
   assert.is(difference({ revision: 2, status: 'failed', description: 'chart x', values: want.wanted }, want), 'release is failed');
   assert.is(difference({ revision: 2, status: 'deployed', description: 'chart y', values: want.wanted }, want), 'chart changed');
-  assert.is(difference({ revision: 2, status: 'deployed', description: 'chart x', values: { a: 1, b: { c: 2, d: 4 } } }, want), 'values changed');
+  assert.is(
+    difference({ revision: 2, status: 'deployed', description: 'chart x', values: { a: 1, b: { c: 2, d: 4 } } }, want),
+    'values changed',
+  );
   assert.is(difference({ revision: 2, status: 'deployed', description: 'chart x', values: { b: { d: 3, c: 2 }, a: 1 } }, want), undefined);
 });
 
@@ -101,13 +123,25 @@ test('kubeconfig files: KUBECONFIG merge (first current-context, first of each n
   try {
     const a = path.join(dir, 'a.yaml');
     const b = path.join(dir, 'sub', 'b.yaml');
-    writeFileSync(a, 'apiVersion: v1\nkind: Config\ncontexts:\n- name: one\n  context: {cluster: c1}\nclusters:\n- name: c1\n  cluster: {server: "https://127.0.0.1:6443"}\n');
+    writeFileSync(
+      a,
+      'apiVersion: v1\nkind: Config\ncontexts:\n- name: one\n  context: {cluster: c1}\nclusters:\n- name: c1\n  cluster: {server: "https://127.0.0.1:6443"}\n',
+    );
     rmSync(path.dirname(b), { recursive: true, force: true });
     mkdirSync(path.dirname(b));
-    writeFileSync(b, 'current-context: two\ncontexts:\n- name: one\n  context: {cluster: other}\n- name: two\n  context: {cluster: c2}\nclusters:\n- name: c2\n  cluster: {server: "https://10.0.0.1", certificate-authority: ca.crt}\n');
+    writeFileSync(
+      b,
+      'current-context: two\ncontexts:\n- name: one\n  context: {cluster: other}\n- name: two\n  context: {cluster: c2}\nclusters:\n- name: c2\n  cluster: {server: "https://10.0.0.1", certificate-authority: ca.crt}\n',
+    );
     const view = readKubeconfigFiles({ KUBECONFIG: [a, path.join(dir, 'missing.yaml'), b].join(path.delimiter) })!;
     assert.is(view['current-context'], 'two');
-    assert.equal(view.contexts.map((c) => [c.name, c.context.cluster]), [['one', 'c1'], ['two', 'c2']]);
+    assert.equal(
+      view.contexts.map((c) => [c.name, c.context.cluster]),
+      [
+        ['one', 'c1'],
+        ['two', 'c2'],
+      ],
+    );
     assert.is(view.clusters.find((c) => c.name === 'c2')!.cluster['certificate-authority'], path.join(dir, 'sub', 'ca.crt'));
     writeFileSync(a, 'contexts: [unclosed\n');
     assert.is(readKubeconfigFiles({ KUBECONFIG: a }), undefined);
@@ -124,16 +158,31 @@ function inspectRunner(store: Record<string, { Id: string }>, seen: string[][]):
     const refs = args.slice(4);
     const found = refs.filter((r) => store[r]);
     const missing = refs.filter((r) => !store[r]);
-    return { command: '', stdout: found.map((r) => JSON.stringify(store[r])).join('\n') + '\n', stderr: missing.map((r) => `Error response from daemon: No such image: ${r}`).join('\n'), exitCode: missing.length ? 1 : 0, durationMs: 1 };
+    return {
+      command: '',
+      stdout: found.map((r) => JSON.stringify(store[r])).join('\n') + '\n',
+      stderr: missing.map((r) => `Error response from daemon: No such image: ${r}`).join('\n'),
+      exitCode: missing.length ? 1 : 0,
+      durationMs: 1,
+    };
   };
 }
 
 test('inspectImages: one call for many refs, each answer matched to its ref with a missing one in between; asked again soon, no call', async () => {
   const seen: string[][] = [];
-  const docker = new Docker({ path: 'docker', version: '27.0.0', buildMode: 'buildx' }, inspectRunner({ 'a:1': { Id: 'sha256:a' }, 'c:3': { Id: 'sha256:c' } }, seen));
+  const docker = new Docker(
+    { path: 'docker', version: '27.0.0', buildMode: 'buildx' },
+    inspectRunner({ 'a:1': { Id: 'sha256:a' }, 'c:3': { Id: 'sha256:c' } }, seen),
+  );
   const infos = await docker.inspectImages(['a:1', 'b:2', 'c:3']);
   assert.is(seen.length, 1);
-  assert.equal([...infos].map(([ref, info]) => [ref, info.Id]), [['a:1', 'sha256:a'], ['c:3', 'sha256:c']]);
+  assert.equal(
+    [...infos].map(([ref, info]) => [ref, info.Id]),
+    [
+      ['a:1', 'sha256:a'],
+      ['c:3', 'sha256:c'],
+    ],
+  );
   assert.is((await docker.inspectImage('c:3'))?.Id, 'sha256:c');
   assert.is(seen.length, 1, 'a present image seen moments ago needs no call');
   await docker.tag('a:1', 'a:dev').catch(() => undefined);
@@ -145,7 +194,13 @@ test('kind provider: one node listing answers hasImage for every image and the n
   const seen: string[][] = [];
   const run: Runner = async (cmd, args) => {
     seen.push([cmd, ...args]);
-    const nodes = { items: [{ status: { images: [{ names: ['docker.io/library/todo-backend:1'] }], addresses: [{ type: 'InternalIP', address: '172.18.0.2' }] } }] };
+    const nodes = {
+      items: [
+        {
+          status: { images: [{ names: ['docker.io/library/todo-backend:1'] }], addresses: [{ type: 'InternalIP', address: '172.18.0.2' }] },
+        },
+      ],
+    };
     return { command: '', stdout: cmd === 'kubectl' ? JSON.stringify(nodes) : '', stderr: '', exitCode: 0, durationMs: 1 };
   };
   const kind = new KindProvider(run, 'kind-todo');
@@ -154,16 +209,26 @@ test('kind provider: one node listing answers hasImage for every image and the n
   assert.is(await kind.hasImage('todo-frontend:1'), true);
   assert.is(await kind.hasImage('todo-backend:1'), true);
   if (process.platform === 'linux') assert.is(await kind.nodeAddress(), '172.18.0.2');
-  assert.equal(seen.map((c) => c[0]), ['kubectl', 'kind']);
+  assert.equal(
+    seen.map((c) => c[0]),
+    ['kubectl', 'kind'],
+  );
 });
 
-test('resolveTarget reads the kubeconfig files only with the runner\'s environment in hand; else it asks kubectl, as the runner would', async () => {
+test("resolveTarget reads the kubeconfig files only with the runner's environment in hand; else it asks kubectl, as the runner would", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-'));
   try {
     const file = path.join(dir, 'config');
-    writeFileSync(file, 'current-context: kind-fromfile\ncontexts:\n- name: kind-fromfile\n  context: {cluster: c}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:6443"}\n');
+    writeFileSync(
+      file,
+      'current-context: kind-fromfile\ncontexts:\n- name: kind-fromfile\n  context: {cluster: c}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:6443"}\n',
+    );
     const asked: string[] = [];
-    const view = { 'current-context': 'kind-fromkubectl', contexts: [{ name: 'kind-fromkubectl', context: { cluster: 'c' } }], clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }] };
+    const view = {
+      'current-context': 'kind-fromkubectl',
+      contexts: [{ name: 'kind-fromkubectl', context: { cluster: 'c' } }],
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+    };
     const run: Runner = async (cmd, args) => {
       asked.push([cmd, ...args].join(' '));
       return { command: '', stdout: JSON.stringify(view), stderr: '', exitCode: 0, durationMs: 1 };

@@ -27,7 +27,10 @@ function withRealHelm(fake: DeployFixture, bin: string): NodeJS.ProcessEnv {
   return { PATH: `${dir}${path.delimiter}${fake.env.PATH}` };
 }
 
-for (const [name, bin] of [['helm3', tools.HELM3_BIN!], ['helm4', tools.HELM4_BIN!]] as const) {
+for (const [name, bin] of [
+  ['helm3', tools.HELM3_BIN!],
+  ['helm4', tools.HELM4_BIN!],
+] as const) {
   test(`${name}: --values with an unknown key, a wrong type and a minimum violated: exit 2 VALUES_INVALID naming file and key, nothing built`, async () => {
     const fake = await deployFixture({ provider: 'kind', built: false });
     try {
@@ -43,7 +46,10 @@ for (const [name, bin] of [['helm3', tools.HELM3_BIN!], ['helm4', tools.HELM4_BI
       assert.match(r.stderr, `--values ${bad}: backend.service.port:`);
       assert.not.match(r.stderr, `--values ${good}`);
       assert.is(builds(fake), 0, 'nothing was built');
-      assert.equal(helmVerbs(fake).filter((v) => v !== 'version' && v !== 'template'), []);
+      assert.equal(
+        helmVerbs(fake).filter((v) => v !== 'version' && v !== 'template'),
+        [],
+      );
       assert.equal(fake.leftovers(), []);
       // A rule the chart states in its templates (not the schema) is a values error too.
       const latest = path.join(fake.tmp, 'latest.yaml');
@@ -66,7 +72,10 @@ test('a --values file that is not YAML, or not a map: exit 2 VALUES_INVALID nami
     const list = path.join(fake.tmp, 'list.yaml');
     writeFileSync(broken, 'frontend: [1, 2\n');
     writeFileSync(list, '- a\n- b\n');
-    for (const [file, why] of [[broken, 'not valid YAML'], [list, 'the top level must be a map']] as const) {
+    for (const [file, why] of [
+      [broken, 'not valid YAML'],
+      [list, 'the top level must be a map'],
+    ] as const) {
       const r = await fake.script('deploy', ['--values', file]);
       assert.is(r.code, 2, r.stdout + r.stderr);
       assert.match(r.stderr, `--values ${file}`);
@@ -87,7 +96,10 @@ test('a --registry that cannot prefix an image reference: exit 2 IMAGE_REF_INVAL
     assert.match(r.stderr, 'code: IMAGE_REF_INVALID');
     assert.match(r.stderr, 'registry location "https://registry.example/team/todo-frontend" is not valid');
     assert.is(builds(fake), 0);
-    assert.equal(fake.calls('kubectl').filter((c) => c.argv.includes('get')), []);
+    assert.equal(
+      fake.calls('kubectl').filter((c) => c.argv.includes('get')),
+      [],
+    );
   } finally {
     fake.cleanup();
   }
@@ -96,11 +108,16 @@ test('a --registry that cannot prefix an image reference: exit 2 IMAGE_REF_INVAL
 test('a stopped minikube is not started when an app folder is bad: exit 2 APP_DIR_NOT_FOUND (the app analysis) first', async () => {
   const fake = await deployFixture({ provider: 'minikube' });
   try {
-    fake.update((s) => (s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' }));
+    fake.update(
+      (s) => (s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' }),
+    );
     const r = await fake.script('deploy', [], { env: { FRONTEND_DIR: path.join(fake.tmp, 'no-such-app') } });
     assert.is(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, 'code: APP_DIR_NOT_FOUND');
-    assert.equal(fake.calls('minikube').filter((c) => c.argv[0] === 'start'), []);
+    assert.equal(
+      fake.calls('minikube').filter((c) => c.argv[0] === 'start'),
+      [],
+    );
   } finally {
     fake.cleanup();
   }
@@ -109,7 +126,19 @@ test('a stopped minikube is not started when an app folder is bad: exit 2 APP_DI
 test('a NodePort held by another Service: exit 2 NODEPORT_TAKEN naming the key and the Service, before any build or upgrade', async () => {
   const fake = await deployFixture({ provider: 'kind', built: false });
   try {
-    fake.update((s) => firstCluster(s).objects.push({ kind: 'Namespace', name: 'shop' }, { kind: 'Service', name: 'storefront', namespace: 'shop', type: 'NodePort', selector: { app: 'shop' }, ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] }));
+    fake.update((s) =>
+      firstCluster(s).objects.push(
+        { kind: 'Namespace', name: 'shop' },
+        {
+          kind: 'Service',
+          name: 'storefront',
+          namespace: 'shop',
+          type: 'NodePort',
+          selector: { app: 'shop' },
+          ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }],
+        },
+      ),
+    );
     const r = await fake.script('deploy', []);
     assert.is(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, 'code: NODEPORT_TAKEN');
@@ -125,10 +154,14 @@ test('a NodePort held by another Service: exit 2 NODEPORT_TAKEN naming the key a
 test('the release holding its own NodePorts is no conflict; Helm reporting one anyway (a race) is NODEPORT_TAKEN too', async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
-    fake.update((s) => s.failures!.push({
-      tool: 'helm', match: ['upgrade'],
-      error: 'cannot patch "todo-chatbot-backend" with kind Service: Service "todo-chatbot-backend" is invalid: spec.ports[0].nodePort: Invalid value: 30800: provided port is already allocated',
-    }));
+    fake.update((s) =>
+      s.failures!.push({
+        tool: 'helm',
+        match: ['upgrade'],
+        error:
+          'cannot patch "todo-chatbot-backend" with kind Service: Service "todo-chatbot-backend" is invalid: spec.ports[0].nodePort: Invalid value: 30800: provided port is already allocated',
+      }),
+    );
     appendFileSync(fake.envFile, 'OPENAI_MODEL=gpt-4.1-mini\n'); // a change, so that helm upgrade runs
     const r = await fake.script('deploy', ['--skip-build']);
     assert.is(r.code, 2, r.stdout + r.stderr);
@@ -155,7 +188,10 @@ test('--dry-run: stdout is only the manifests (valid YAML), progress on stderr; 
     assert.match(r.stderr, 'release rendered, not applied');
     const json = await fake.script('deploy', ['--dry-run', '--json']);
     assert.is(json.code, 0, json.stdout + json.stderr);
-    const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; yaml?: string });
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; yaml?: string });
     const manifests = events.find((e) => e.type === 'manifests');
     assert.ok(manifests?.yaml?.includes('kind: Deployment'), 'the manifests are one event');
   } finally {
@@ -166,7 +202,12 @@ test('--dry-run: stdout is only the manifests (valid YAML), progress on stderr; 
 test('a release with no Deployment or StatefulSet fails fast with NO_WORKLOADS, not after the timeout', async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
-    fake.update((s) => (s.helm!.onUpgrade![0]!.objects = todoChatbotObjects().filter((o: FakeObject) => o.kind !== 'Deployment' && o.kind !== 'StatefulSet')));
+    fake.update(
+      (s) =>
+        (s.helm!.onUpgrade![0]!.objects = todoChatbotObjects().filter(
+          (o: FakeObject) => o.kind !== 'Deployment' && o.kind !== 'StatefulSet',
+        )),
+    );
     appendFileSync(fake.envFile, 'OPENAI_MODEL=gpt-4.1-mini\n');
     const started = Date.now();
     const r = await fake.script('deploy', ['--skip-build', '--timeout', '60s']);
@@ -183,7 +224,11 @@ test('a release with no Deployment or StatefulSet fails fast with NO_WORKLOADS, 
 test('the release description holds no hash of the values; a changed secret is still an upgrade, the same one is not', async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
-    const description = () => fake.state().helm!.releases!.find((r) => r.name === 'todo-chatbot')!.revisions.at(-1).description as string;
+    const description = () =>
+      fake
+        .state()
+        .helm!.releases!.find((r) => r.name === 'todo-chatbot')!
+        .revisions.at(-1).description as string;
     appendFileSync(fake.envFile, 'OPENAI_API_KEY=sk-first-1234\n');
     assert.is((await fake.script('deploy', ['--skip-build'])).code, 0);
     const first = description();
@@ -207,7 +252,8 @@ test('first install says installed; nothing built says no "building"; ports the 
     fake.update((s) => {
       const objects = todoChatbotObjects();
       // The cluster assigned other ports than the configured ones (nodePort: null in the values).
-      for (const o of objects.filter((x: FakeObject) => x.kind === 'Service' && x.ports?.[0]?.nodePort)) o.ports[0].nodePort = o.name.endsWith('-frontend') ? 31234 : 31235;
+      for (const o of objects.filter((x: FakeObject) => x.kind === 'Service' && x.ports?.[0]?.nodePort))
+        o.ports[0].nodePort = o.name.endsWith('-frontend') ? 31234 : 31235;
       s.helm!.onUpgrade![0]!.objects = objects;
     });
     const r = await fake.script('deploy', ['--skip-build']);

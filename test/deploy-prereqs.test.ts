@@ -93,7 +93,8 @@ test('a .env with three bad values reports all three at once and exits 2, before
     const result = await deploy(['--dotenv', envFile], { PATH: bin.bin });
     assert.is(result.exitCode, 2);
     assert.match(result.stderr, '3 invalid configuration values');
-    for (const key of ['NAMESPACE (in .env line 1)', 'MINIKUBE_CPUS (in .env line 2)', 'FRONTEND_NODEPORT (in .env line 3)']) assert.match(result.stderr, key);
+    for (const key of ['NAMESPACE (in .env line 1)', 'MINIKUBE_CPUS (in .env line 2)', 'FRONTEND_NODEPORT (in .env line 3)'])
+      assert.match(result.stderr, key);
     assert.is(bin.calls(), '');
   } finally {
     bin.cleanup();
@@ -111,7 +112,10 @@ test('secrets from .env and the environment appear in no output: normal, --verbo
   );
   try {
     const envFile = path.join(bin.dir, '.env');
-    writeFileSync(envFile, `OPENAI_API_KEY=${SECRET_KEY}\nDATABASE_URL=postgresql://app:${SECRET_PASSWORD}@db.example:5432/todo\nDATABASE_MODE=external\n`);
+    writeFileSync(
+      envFile,
+      `OPENAI_API_KEY=${SECRET_KEY}\nDATABASE_URL=postgresql://app:${SECRET_PASSWORD}@db.example:5432/todo\nDATABASE_MODE=external\n`,
+    );
     for (const mode of [[], ['--verbose'], ['--json'], ['--json', '--verbose']]) {
       const result = await deploy(['--dotenv', envFile, ...mode], { PATH: bin.bin, OPENAI_API_KEY: SECRET_KEY });
       const output = result.stdout + result.stderr;
@@ -156,7 +160,10 @@ test('CLUSTER_PROVIDER=auto on a minikube context without minikube installed: ex
     assert.match(r.stderr, 'https://minikube.sigs.k8s.io/docs/start/');
     assert.match(r.stderr, 'code: PREREQ');
     assert.not.match(r.stdout, '[3/6] Images');
-    assert.equal(fake.calls('helm').filter((c) => ['upgrade', 'install', 'rollback', 'uninstall'].includes(c.argv[0]!)), []);
+    assert.equal(
+      fake.calls('helm').filter((c) => ['upgrade', 'install', 'rollback', 'uninstall'].includes(c.argv[0]!)),
+      [],
+    );
   } finally {
     bin.cleanup();
     fake.cleanup();
@@ -168,7 +175,12 @@ test('a stopped minikube profile whose start fails gets the `minikube delete -p`
   try {
     fake.update((s) => {
       s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' };
-      s.failures!.push({ tool: 'minikube', match: ['start'], exitCode: 80, stderr: 'X Exiting due to GUEST_PROVISION: error provisioning guest\n' });
+      s.failures!.push({
+        tool: 'minikube',
+        match: ['start'],
+        exitCode: 80,
+        stderr: 'X Exiting due to GUEST_PROVISION: error provisioning guest\n',
+      });
     });
     const r = await fake.script('deploy', ['--skip-build']);
     assert.is(r.code, 3, r.stdout + r.stderr);
@@ -187,8 +199,19 @@ test('a profile minikube lists as invalid: exit 3 MINIKUBE_PROFILE_INVALID with 
     return { command: cmd, stdout, stderr: '', exitCode: 0, durationMs: 1 };
   };
   const profiles = await minikubeProfiles(stub);
-  assert.equal(profiles.map((p) => [p.name, p.status]), [['broken', 'Invalid']]);
-  const target = { context: 'broken', provider: 'minikube' as const, local: true, server: 'https://127.0.0.1:8443', minikubeProfile: 'broken', minikube: { driver: 'docker', runtime: 'docker', status: profiles[0]!.status }, detectedBy: 'test' };
+  assert.equal(
+    profiles.map((p) => [p.name, p.status]),
+    [['broken', 'Invalid']],
+  );
+  const target = {
+    context: 'broken',
+    provider: 'minikube' as const,
+    local: true,
+    server: 'https://127.0.0.1:8443',
+    minikubeProfile: 'broken',
+    minikube: { driver: 'docker', runtime: 'docker', status: profiles[0]!.status },
+    detectedBy: 'test',
+  };
   const { config } = loadConfig({ root: REPO_ROOT, env: {}, envFile: path.join(REPO_ROOT, 'no-such.env') });
   try {
     await ensureMinikubeRunning(stub, target, config, createLogger({ mode: 'plain', out: new Capture(), err: new Capture() }));
@@ -200,7 +223,10 @@ test('a profile minikube lists as invalid: exit 3 MINIKUBE_PROFILE_INVALID with 
     assert.is(e.exitCode, 3);
     assert.match(e.hint!, '`minikube delete -p broken`');
   }
-  assert.not.ok(calls.some((c) => c.includes(' start')), calls.join('\n'));
+  assert.not.ok(
+    calls.some((c) => c.includes(' start')),
+    calls.join('\n'),
+  );
 });
 
 test.run();

@@ -15,8 +15,14 @@ const count = (fake: DeployFixture, tool: string, word: string) => fake.calls(to
 const upgrades = (fake: DeployFixture) => fake.calls('helm').filter((c) => c.argv[0] === 'upgrade').length;
 const builds = (fake: DeployFixture) => fake.calls('docker').filter((c) => c.argv.includes('build')).length;
 const loads = (fake: DeployFixture) =>
-  fake.calls('kind').filter((c) => c.argv[0] === 'load').length + fake.calls('k3d').filter((c) => c.argv[1] === 'import').length + fake.calls('minikube').filter((c) => c.argv.includes('load')).length;
-const latestRevision = (fake: DeployFixture) => fake.state().helm!.releases!.find((r) => r.name === 'todo-chatbot')!.revisions.at(-1);
+  fake.calls('kind').filter((c) => c.argv[0] === 'load').length +
+  fake.calls('k3d').filter((c) => c.argv[1] === 'import').length +
+  fake.calls('minikube').filter((c) => c.argv.includes('load')).length;
+const latestRevision = (fake: DeployFixture) =>
+  fake
+    .state()
+    .helm!.releases!.find((r) => r.name === 'todo-chatbot')!
+    .revisions.at(-1);
 
 for (const provider of ['minikube', 'kind', 'k3d', 'docker-desktop'] as const) {
   test(`${provider}: a cold deploy builds, makes the images available, installs and waits; exit 0 with the access URL`, async () => {
@@ -27,14 +33,25 @@ for (const provider of ['minikube', 'kind', 'k3d', 'docker-desktop'] as const) {
       assert.is(builds(fake), 2);
       const refs = plannedRefs();
       if (provider === 'kind' || provider === 'k3d') assert.is(loads(fake), 2);
-      if (provider === 'minikube') assert.ok(fake.calls('minikube').some((c) => c.argv.includes('docker-env')), 'built through minikube docker-env');
+      if (provider === 'minikube')
+        assert.ok(
+          fake.calls('minikube').some((c) => c.argv.includes('docker-env')),
+          'built through minikube docker-env',
+        );
       if (provider === 'minikube' || provider === 'docker-desktop') assert.is(loads(fake), 0);
       assert.is(upgrades(fake), 1);
       const rev = latestRevision(fake);
       assert.is(rev.status, 'deployed');
       assert.is(rev.values.frontend.image.tag, refs.frontend.split(':')[1]);
       assert.match(r.stdout, /\[6\/6\] Done/);
-      assert.match(r.stdout, provider === 'docker-desktop' ? 'http://127.0.0.1:30080' : provider === 'minikube' ? 'http://192.168.49.2:30080' : /http:\/\/172\.18\.0\.\d:30080/);
+      assert.match(
+        r.stdout,
+        provider === 'docker-desktop'
+          ? 'http://127.0.0.1:30080'
+          : provider === 'minikube'
+            ? 'http://192.168.49.2:30080'
+            : /http:\/\/172\.18\.0\.\d:30080/,
+      );
       assert.match(r.stdout, 'next: npx zx scripts/validate.ts');
       if (provider === 'kind') {
         // Nothing changed: zero builds, zero loads, zero helm upgrades.
@@ -78,7 +95,10 @@ test('one frontend file changed: only the frontend is rebuilt and reloaded, one 
     assert.is(r.code, 0, r.stdout + r.stderr);
     const built = fake.calls('docker').filter((c) => c.argv.includes('build'));
     assert.is(built.length, 1);
-    assert.ok(built[0]!.argv.some((a) => a.startsWith('todo-frontend:')), 'the frontend was built');
+    assert.ok(
+      built[0]!.argv.some((a) => a.startsWith('todo-frontend:')),
+      'the frontend was built',
+    );
     const loaded = fake.calls('kind').filter((c) => c.argv[0] === 'load');
     assert.is(loaded.length, 1);
     assert.match(loaded[0]!.argv[2]!, /^todo-frontend:/);
@@ -99,40 +119,116 @@ function editTemplate(s: FakeState, name: string, edit: (o: FakeObject) => void)
   s.helm!.onUpgrade![0]!.objects = objects;
 }
 /** An event about the (generated) pod whose name starts with `pod` without its trailing `*`. */
-const event = (pod: string, reason: string, message: string, count = 5): FakeObject => ({ kind: 'Event', name: `${pod.replace('*', 'pod')}.x1`, namespace: 'todo', involvedObject: { kind: 'Pod', name: pod, namespace: 'todo' }, reason, message, type: 'Warning', count });
+const event = (pod: string, reason: string, message: string, count = 5): FakeObject => ({
+  kind: 'Event',
+  name: `${pod.replace('*', 'pod')}.x1`,
+  namespace: 'todo',
+  involvedObject: { kind: 'Pod', name: pod, namespace: 'todo' },
+  reason,
+  message,
+  type: 'Warning',
+  count,
+});
 
 const CAUSES: { name: string; code: string; setup: (s: FakeState) => void; expect: RegExp[]; args?: string[] }[] = [
-  { name: 'ImagePullBackOff', code: 'IMAGE_PULL_FAILED', setup: (s) => editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ImagePullBackOff' })), expect: [/cannot pull image todo-frontend:\w+ \(the node has it/] },
-  { name: 'ErrImageNeverPull', code: 'IMAGE_NEVER_PULL', setup: (s) => editTemplate(s, 'backend', (o) => (o.podStatus = { backend: 'ErrImageNeverPull' })), expect: [/image todo-backend:\w+ is not on the node and its pull policy is Never/] },
-  { name: 'InvalidImageName', code: 'INVALID_IMAGE_NAME', setup: (s) => editTemplate(s, 'backend', (o) => (o.podStatus = { backend: 'InvalidImageName' })), expect: [/image reference "todo-backend:\w+" is not valid/] },
-  { name: 'CreateContainerConfigError', code: 'CONTAINER_CONFIG_ERROR', setup: (s) => editTemplate(s, 'backend', (o) => (o.containers[0].message = `couldn't find key OPENAI_API_KEY in Secret todo/todo-chatbot`, o.podStatus = { backend: 'CreateContainerConfigError' })), expect: [/missing key OPENAI_API_KEY of Secret todo\/todo-chatbot/] },
   {
-    name: 'CrashLoopBackOff', code: 'CRASH_LOOP',
+    name: 'ImagePullBackOff',
+    code: 'IMAGE_PULL_FAILED',
+    setup: (s) => editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ImagePullBackOff' })),
+    expect: [/cannot pull image todo-frontend:\w+ \(the node has it/],
+  },
+  {
+    name: 'ErrImageNeverPull',
+    code: 'IMAGE_NEVER_PULL',
+    setup: (s) => editTemplate(s, 'backend', (o) => (o.podStatus = { backend: 'ErrImageNeverPull' })),
+    expect: [/image todo-backend:\w+ is not on the node and its pull policy is Never/],
+  },
+  {
+    name: 'InvalidImageName',
+    code: 'INVALID_IMAGE_NAME',
+    setup: (s) => editTemplate(s, 'backend', (o) => (o.podStatus = { backend: 'InvalidImageName' })),
+    expect: [/image reference "todo-backend:\w+" is not valid/],
+  },
+  {
+    name: 'CreateContainerConfigError',
+    code: 'CONTAINER_CONFIG_ERROR',
+    setup: (s) =>
+      editTemplate(
+        s,
+        'backend',
+        (o) => (
+          (o.containers[0].message = `couldn't find key OPENAI_API_KEY in Secret todo/todo-chatbot`),
+          (o.podStatus = { backend: 'CreateContainerConfigError' })
+        ),
+      ),
+    expect: [/missing key OPENAI_API_KEY of Secret todo\/todo-chatbot/],
+  },
+  {
+    name: 'CrashLoopBackOff',
+    code: 'CRASH_LOOP',
     setup: (s) => {
       editTemplate(s, 'backend', (o) => (o.podStatus = { backend: 'CrashLoopBackOff' }));
-      s.clusters[Object.keys(s.clusters)[0]!]!.logs!['todo/todo-chatbot-backend/backend'] = { previous: Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\nsqlalchemy.exc.OperationalError: could not connect to server\n' };
+      s.clusters[Object.keys(s.clusters)[0]!]!.logs!['todo/todo-chatbot-backend/backend'] = {
+        previous:
+          Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') +
+          '\nsqlalchemy.exc.OperationalError: could not connect to server\n',
+      };
     },
     expect: [/container backend keeps exiting \(exit code 1/, /last 20 log lines of the previous container/, /could not connect to server/],
   },
-  { name: 'OOMKilled', code: 'OOM_KILLED', setup: (s) => editTemplate(s, 'frontend', (o) => (o.containers[0].resources = { limits: { memory: '64Mi' } }, o.podStatus = { frontend: 'OOMKilled' })), expect: [/container frontend was killed .*memory limit \(64Mi\)/] },
   {
-    name: 'failing readiness probe', code: 'PROBE_FAILED',
+    name: 'OOMKilled',
+    code: 'OOM_KILLED',
+    setup: (s) =>
+      editTemplate(
+        s,
+        'frontend',
+        (o) => ((o.containers[0].resources = { limits: { memory: '64Mi' } }), (o.podStatus = { frontend: 'OOMKilled' })),
+      ),
+    expect: [/container frontend was killed .*memory limit \(64Mi\)/],
+  },
+  {
+    name: 'failing readiness probe',
+    code: 'PROBE_FAILED',
     setup: (s) => {
       editTemplate(s, 'backend', (o) => (o.containers[0].ready = false));
       // Failing for a minute (no periodSeconds in the fake's spec: Kubernetes' default 10 s).
-      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-backend-*', 'Unhealthy', 'Readiness probe failed: Get "http://10.244.0.7:8000/health": dial tcp 10.244.0.7:8000: connect: connection refused', 6));
+      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(
+        event(
+          'todo-chatbot-backend-*',
+          'Unhealthy',
+          'Readiness probe failed: Get "http://10.244.0.7:8000/health": dial tcp 10.244.0.7:8000: connect: connection refused',
+          6,
+        ),
+      );
     },
     expect: [/readiness probe GET \/health on port 8000 of container backend keeps failing: Readiness probe failed/],
   },
   {
-    name: 'unschedulable', code: 'UNSCHEDULABLE',
+    name: 'unschedulable',
+    code: 'UNSCHEDULABLE',
     setup: (s) => {
       editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ContainerCreating' }));
-      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(event('todo-chatbot-frontend-*', 'FailedScheduling', '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available'));
+      s.clusters[Object.keys(s.clusters)[0]!]!.objects!.push(
+        event(
+          'todo-chatbot-frontend-*',
+          'FailedScheduling',
+          '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available',
+        ),
+      );
     },
     expect: [/cannot be scheduled: not enough memory/],
   },
-  { name: 'timeout', code: 'ROLLOUT_TIMEOUT', args: ['--timeout', '2s'], setup: (s) => editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ContainerCreating' })), expect: [/not ready within 2s; still pending:/, /todo-chatbot-frontend: pod todo-chatbot-frontend-\S+ container frontend: ContainerCreating/] },
+  {
+    name: 'timeout',
+    code: 'ROLLOUT_TIMEOUT',
+    args: ['--timeout', '2s'],
+    setup: (s) => editTemplate(s, 'frontend', (o) => (o.podStatus = { frontend: 'ContainerCreating' })),
+    expect: [
+      /not ready within 2s; still pending:/,
+      /todo-chatbot-frontend: pod todo-chatbot-frontend-\S+ container frontend: ContainerCreating/,
+    ],
+  },
 ];
 
 for (const cause of CAUSES) {
@@ -167,7 +263,12 @@ test('a release left pending-upgrade is rolled back first, then upgraded', async
     fake.update((s) => {
       const rel = s.helm!.releases![0]!;
       const last = rel.revisions.at(-1);
-      rel.revisions.push({ ...structuredClone(last), revision: last.revision + 1, status: 'pending-upgrade', description: 'Preparing upgrade' });
+      rel.revisions.push({
+        ...structuredClone(last),
+        revision: last.revision + 1,
+        status: 'pending-upgrade',
+        description: 'Preparing upgrade',
+      });
     });
     const r = await fake.script('deploy', ['--skip-build']);
     assert.is(r.code, 0, r.stdout + r.stderr);
@@ -193,7 +294,10 @@ test('a context that is not a local cluster is refused (exit 2) before anything 
     assert.match(r.stderr, 'context prod (https://prod.example.com:6443) is not a local cluster');
     assert.match(r.stderr, 'code: REMOTE_CONTEXT_REFUSED');
     assert.match(r.stderr, '--allow-remote');
-    assert.equal(fake.calls('helm').filter((c) => c.argv[0] !== 'version' && c.argv[0] !== 'template'), []);
+    assert.equal(
+      fake.calls('helm').filter((c) => c.argv[0] !== 'version' && c.argv[0] !== 'template'),
+      [],
+    );
   } finally {
     fake.cleanup();
   }
@@ -202,7 +306,9 @@ test('a context that is not a local cluster is refused (exit 2) before anything 
 test('a stopped minikube profile is started once, and the output says so', async () => {
   const fake = await deployFixture({ provider: 'minikube' });
   try {
-    fake.update((s) => (s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' }));
+    fake.update(
+      (s) => (s.minikube!.profiles![0]!.status = { Host: 'Stopped', Kubelet: 'Stopped', APIServer: 'Stopped', Kubeconfig: 'Configured' }),
+    );
     const r = await fake.script('deploy', ['--skip-build']);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const starts = fake.calls('minikube').filter((c) => c.argv[0] === 'start');
@@ -219,11 +325,15 @@ test('secrets: never in any argv or output (normal, --verbose, --json); delivere
   const PASSWORD = 'pw-DEPLOYSECRET-77';
   const fake = await deployFixture({ provider: 'kind' });
   try {
-    appendFileSync(fake.envFile, `OPENAI_API_KEY=${KEY}\nDATABASE_MODE=external\nDATABASE_URL=postgresql://app:${PASSWORD}@db.example:5432/todo\n`);
+    appendFileSync(
+      fake.envFile,
+      `OPENAI_API_KEY=${KEY}\nDATABASE_MODE=external\nDATABASE_URL=postgresql://app:${PASSWORD}@db.example:5432/todo\n`,
+    );
     for (const mode of [[], ['--verbose'], ['--json', '--verbose']]) {
       const r = await fake.script('deploy', ['--skip-build', ...mode]);
       assert.is(r.code, 0, r.stdout + r.stderr);
-      for (const secret of [KEY, PASSWORD, Buffer.from(KEY).toString('base64')]) assert.not.match(r.stdout + r.stderr, secret, `mode ${mode.join(' ')}`);
+      for (const secret of [KEY, PASSWORD, Buffer.from(KEY).toString('base64')])
+        assert.not.match(r.stdout + r.stderr, secret, `mode ${mode.join(' ')}`);
     }
     const argv = JSON.stringify(fake.calls().map((c) => [c.argv, c.env]));
     assert.not.match(argv, KEY);

@@ -19,11 +19,15 @@ function fakeSteps(over: Partial<DevSteps> & { buildMs?: number } = {}) {
       calls.push(`build ${image}`);
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, over.buildMs ?? 20);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          calls.push(`aborted ${image}`);
-          reject(signal.reason);
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            calls.push(`aborted ${image}`);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
       });
       return { ref: `todo-${image}:v${++version}`, built: true };
     },
@@ -58,7 +62,8 @@ function loop(steps: DevSteps, extra: Partial<ConstructorParameters<typeof DevLo
   const reports: CycleReport[] = [];
   const notices: string[] = [];
   const l = new DevLoop(steps, {
-    debounceMs: 100, pollMs: 30,
+    debounceMs: 100,
+    pollMs: 30,
     refs: { frontend: 'todo-frontend:v0', backend: 'todo-backend:v0' },
     onReport: (r) => reports.push(r),
     onNotice: (kind, m) => notices.push(`${kind}: ${m}`),
@@ -117,9 +122,15 @@ test('a newer change to an image aborts its running build; the next cycle builds
   await sleep(20);
   assert.ok(calls.includes('aborted frontend'), calls.join('\n'));
   await l.idle();
-  assert.equal(reports.map((r) => r.outcome), ['superseded', 'ok']);
+  assert.equal(
+    reports.map((r) => r.outcome),
+    ['superseded', 'ok'],
+  );
   assert.match(statusLine(reports[0]!), /superseded · a newer change is next$/);
-  assert.equal(calls.filter((c) => c.startsWith('upgrade')), ['upgrade todo-frontend:v1 todo-backend:v0']);
+  assert.equal(
+    calls.filter((c) => c.startsWith('upgrade')),
+    ['upgrade todo-frontend:v1 todo-backend:v0'],
+  );
 });
 
 test('a change to the other image does not abort a running build', async () => {
@@ -129,8 +140,17 @@ test('a change to the other image does not abort a running build', async () => {
   while (!calls.includes('build frontend')) await sleep(5);
   l.change('backend');
   await l.idle();
-  assert.not.ok(calls.some((c) => c.startsWith('aborted')), calls.join('\n'));
-  assert.equal(reports.map((r) => [r.outcome, r.targets.join()]), [['ok', 'frontend'], ['ok', 'backend']]);
+  assert.not.ok(
+    calls.some((c) => c.startsWith('aborted')),
+    calls.join('\n'),
+  );
+  assert.equal(
+    reports.map((r) => [r.outcome, r.targets.join()]),
+    [
+      ['ok', 'frontend'],
+      ['ok', 'backend'],
+    ],
+  );
 });
 
 test('a failed build keeps the loop alive with the step and last lines; the next good edit deploys it', async () => {
@@ -140,7 +160,9 @@ test('a failed build keeps the loop alive with the step and last lines; the next
   steps.build = async (image, signal) => {
     if (broken && image === 'backend') {
       calls.push('build backend (fails)');
-      throw Object.assign(new Error('backend build failed at [5/6] RUN python -m compileall app: exit code 1'), { details: ['  File "app/main.py", line 3', 'SyntaxError: invalid syntax'] });
+      throw Object.assign(new Error('backend build failed at [5/6] RUN python -m compileall app: exit code 1'), {
+        details: ['  File "app/main.py", line 3', 'SyntaxError: invalid syntax'],
+      });
     }
     return build(image, signal);
   };
@@ -149,7 +171,10 @@ test('a failed build keeps the loop alive with the step and last lines; the next
   await l.idle();
   assert.is(reports[0]!.outcome, 'build-failed');
   assert.equal(reports[0]!.details, ['  File "app/main.py", line 3', 'SyntaxError: invalid syntax']);
-  assert.match(statusLine(reports[0]!), /^#1 backend changed → build failed: backend build failed at \[5\/6\] RUN python -m compileall app: exit code 1 · waiting for the next change$/);
+  assert.match(
+    statusLine(reports[0]!),
+    /^#1 backend changed → build failed: backend build failed at \[5\/6\] RUN python -m compileall app: exit code 1 · waiting for the next change$/,
+  );
   assert.not.ok(calls.some((c) => c.startsWith('upgrade')));
   // A frontend edit now also rebuilds the still-broken backend: nothing half-deployed.
   l.change('frontend');
@@ -176,7 +201,10 @@ test('a failed rollout shows the diagnosis, recovers the last good revision, and
   await l.idle();
   assert.is(reports[0]!.outcome, 'rollout-failed');
   assert.ok(calls.includes('recover 2'), calls.join('\n'));
-  assert.match(statusLine(reports[0]!), /rollout failed: backend: container backend keeps crashing \(CrashLoopBackOff\) → rolled back to revision 1 · waiting for the next change$/);
+  assert.match(
+    statusLine(reports[0]!),
+    /rollout failed: backend: container backend keeps crashing \(CrashLoopBackOff\) → rolled back to revision 1 · waiting for the next change$/,
+  );
   assert.is(l.refs.backend, 'todo-backend:v0', 'the deployed ref stays the last good one');
   crash = false;
   l.change('backend');
@@ -230,7 +258,8 @@ test('an unreachable cluster pauses the loop with one message and resumes the pe
   let asked = 0;
   steps.upgrade = async (refs) => {
     calls.push(`upgrade ${refs.backend}`);
-    if (!up) throw new ToolkitError('the cluster of context kind-todo does not answer: connection refused', 3, 'start it', 'CLUSTER_UNREACHABLE');
+    if (!up)
+      throw new ToolkitError('the cluster of context kind-todo does not answer: connection refused', 3, 'start it', 'CLUSTER_UNREACHABLE');
     return 3;
   };
   steps.reachable = async () => {
@@ -245,7 +274,10 @@ test('an unreachable cluster pauses the loop with one message and resumes the pe
   await sleep(200);
   assert.ok(asked >= 3, `asked ${asked}`);
   assert.is(notices.length, 1, notices.join('\n'));
-  assert.match(notices[0]!, /^paused: the cluster of context kind-todo does not answer: connection refused; paused until the cluster answers/);
+  assert.match(
+    notices[0]!,
+    /^paused: the cluster of context kind-todo does not answer: connection refused; paused until the cluster answers/,
+  );
   assert.is(reports.length, 1, 'no cycle while paused');
   up = true;
   await sleep(60);

@@ -27,15 +27,23 @@ interface Live {
 }
 
 function startDev(fake: DeployFixture, repo: string, args: string[] = [], opts: { logs?: boolean } = {}): Live {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'scripts', 'dev.ts'), '--dotenv', fake.envFile, ...(opts.logs ? [] : ['--no-logs']), ...args], {
-    cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repo, 'scripts', 'dev.ts'), '--dotenv', fake.envFile, ...(opts.logs ? [] : ['--no-logs']), ...args],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp },
+    },
+  );
   let all = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (all += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (all += d));
   const done = new Promise<number | null>((r) => child.on('close', r));
   return {
-    out: () => all, pid: child.pid!, done,
+    out: () => all,
+    pid: child.pid!,
+    done,
     async waitFor(what, ms = 60_000) {
       const t0 = Date.now();
       for (;;) {
@@ -51,13 +59,15 @@ function startDev(fake: DeployFixture, repo: string, args: string[] = [], opts: 
 /** Processes of this fake cluster still alive (their environment names its state file). */
 function survivors(fake: DeployFixture): string[] {
   const state = fake.env.FAKE_STATE!;
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`FAKE_STATE=${state}`);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`FAKE_STATE=${state}`);
+      } catch {
+        return false;
+      }
+    });
 }
 
 function editTemplate(s: FakeState, name: string, edit: (o: FakeObject) => void) {
@@ -79,10 +89,18 @@ test.after(async () => {
   await backend?.stop();
 });
 
-async function session(opts: { built?: boolean } = {}): Promise<{ fake: DeployFixture; repo: { dir: string; cleanup(): void }; done(): void }> {
+async function session(
+  opts: { built?: boolean } = {},
+): Promise<{ fake: DeployFixture; repo: { dir: string; cleanup(): void }; done(): void }> {
   const fake = await deployFixture({ provider: 'kind', built: opts.built });
   await loopbackOnly(fake);
-  fake.update((s) => (cluster(s).podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`, 'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}` }));
+  fake.update(
+    (s) =>
+      (cluster(s).podPorts = {
+        'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`,
+        'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}`,
+      }),
+  );
   const repo = copyRepo();
   return { fake, repo, done: () => (fake.cleanup(), repo.cleanup()) };
 }
@@ -100,8 +118,14 @@ test('edits: backend, frontend, chart, ignored folders, a broken build, a crash 
     await dev.waitFor(/#1 backend changed → built \d+\.\ds · loaded \d+\.\ds · rolled \d+\.\ds · smoke ok \(\d+\/\d+\)/);
     const releaseTag = () => fake.state().helm!.releases![0]!.revisions.at(-1)!.values as any;
     const firstBackendTag = releaseTag().backend.image.tag;
-    assert.ok(fake.calls('kind').some((c) => c.argv[0] === 'load' && c.argv.includes(`todo-backend:${firstBackendTag}`)), 'the new backend image was loaded into kind');
-    assert.not.ok(fake.calls('docker').some((c) => c.argv.includes('build') && c.argv.some((a) => a.endsWith('frontend.Dockerfile'))), 'the frontend was not rebuilt');
+    assert.ok(
+      fake.calls('kind').some((c) => c.argv[0] === 'load' && c.argv.includes(`todo-backend:${firstBackendTag}`)),
+      'the new backend image was loaded into kind',
+    );
+    assert.not.ok(
+      fake.calls('docker').some((c) => c.argv.includes('build') && c.argv.some((a) => a.endsWith('frontend.Dockerfile'))),
+      'the frontend was not rebuilt',
+    );
 
     // A frontend change.
     appendFileSync(app('frontend/app/page.tsx'), '// dev edit\n');
@@ -111,7 +135,10 @@ test('edits: backend, frontend, chart, ignored folders, a broken build, a crash 
     fake.clearCalls();
     appendFileSync(path.join(repo.dir, 'helm-chart/todo-chatbot/values.yaml'), '\n# dev edit\n');
     await dev.waitFor(/#3 chart changed → rolled [\d.]+s · smoke ok/);
-    assert.not.ok(fake.calls('docker').some((c) => c.argv.includes('build')), 'nothing built for a chart change');
+    assert.not.ok(
+      fake.calls('docker').some((c) => c.argv.includes('build')),
+      'nothing built for a chart change',
+    );
     assert.is(fake.calls('helm').filter((c) => c.argv[0] === 'upgrade').length, 1);
 
     // Ignored: node_modules, .next, __pycache__, tests, swap files → no cycle.
@@ -127,14 +154,24 @@ test('edits: backend, frontend, chart, ignored folders, a broken build, a crash 
     assert.not.match(dev.out(), /#4 /);
 
     // A build that fails: the failing step and its last lines; the loop goes on.
-    fake.update((s) => s.failures!.push({
-      tool: 'docker', match: ['build'], times: 1, exitCode: 1,
-      stderr: '#9 [5/6] RUN python -m compileall -q app\n#9 0.412   File "app/main.py", line 40\n#9 0.412     def broken(:\n#9 0.412                ^\n#9 0.412 SyntaxError: invalid syntax\n#9 ERROR: process "/bin/sh -c python -m compileall -q app" did not complete successfully: exit code: 1\n',
-    }));
+    fake.update((s) =>
+      s.failures!.push({
+        tool: 'docker',
+        match: ['build'],
+        times: 1,
+        exitCode: 1,
+        stderr:
+          '#9 [5/6] RUN python -m compileall -q app\n#9 0.412   File "app/main.py", line 40\n#9 0.412     def broken(:\n#9 0.412                ^\n#9 0.412 SyntaxError: invalid syntax\n#9 ERROR: process "/bin/sh -c python -m compileall -q app" did not complete successfully: exit code: 1\n',
+      }),
+    );
     appendFileSync(app('backend/app/main.py'), 'def broken(:\n');
     await dev.waitFor(/#4 backend changed → build failed: at \[5\/6\] RUN python -m compileall -q app: .* · waiting for the next change/);
-    assert.match(dev.out(), /\n +File "app\/main\.py", line 40\n +def broken\(:\n +\^\n +SyntaxError: invalid syntax\n/, dev.out().slice(-2500));
-    assert.not.match(dev.out(), /building todo-backend/, 'only the failing step\'s lines are shown');
+    assert.match(
+      dev.out(),
+      /\n +File "app\/main\.py", line 40\n +def broken\(:\n +\^\n +SyntaxError: invalid syntax\n/,
+      dev.out().slice(-2500),
+    );
+    assert.not.match(dev.out(), /building todo-backend/, "only the failing step's lines are shown");
     assert.is(releaseTag().backend.image.tag, firstBackendTag, 'the broken build deployed nothing');
     // The next good edit deploys.
     writeFileSync(app('backend/app/main.py'), readFileSync(app('backend/app/main.py'), 'utf8').replace('def broken(:\n', '# fixed\n'));
@@ -144,10 +181,14 @@ test('edits: backend, frontend, chart, ignored folders, a broken build, a crash 
     const revisionBefore = fake.state().helm!.releases![0]!.revisions.at(-1)!.revision;
     fake.update((s) => {
       editTemplate(s, 'backend', (o) => (o.podStatus = { backend: 'CrashLoopBackOff' }));
-      cluster(s).logs = { 'todo/todo-chatbot-backend/backend': { previous: 'Traceback (most recent call last):\nNameError: name "oops" is not defined\n' } };
+      cluster(s).logs = {
+        'todo/todo-chatbot-backend/backend': { previous: 'Traceback (most recent call last):\nNameError: name "oops" is not defined\n' },
+      };
     });
     appendFileSync(app('backend/app/main.py'), 'oops\n');
-    await dev.waitFor(/#6 backend changed → built [\d.]+s · loaded [\d.]+s · rollout failed: .* → rolled back to revision \d+ · waiting for the next change/);
+    await dev.waitFor(
+      /#6 backend changed → built [\d.]+s · loaded [\d.]+s · rollout failed: .* → rolled back to revision \d+ · waiting for the next change/,
+    );
     assert.match(dev.out(), /CRASH_LOOP/);
     assert.match(dev.out(), /NameError: name "oops" is not defined/);
     const revisions = fake.state().helm!.releases![0]!.revisions;
@@ -192,7 +233,10 @@ test('the cluster goes away: one message, paused; it comes back: the pending cha
 test('Ctrl-C mid-build: exit 130, the build stopped, nothing left running; --cleanup uninstalls the release', async () => {
   const { fake, repo, done } = await session();
   try {
-    fake.update((s) => (cluster(s).logs = { 'todo/todo-chatbot-backend/backend': { current: '{"level":"info","msg":"Application startup complete"}\n' } }));
+    fake.update(
+      (s) =>
+        (cluster(s).logs = { 'todo/todo-chatbot-backend/backend': { current: '{"level":"info","msg":"Application startup complete"}\n' } }),
+    );
     const dev = startDev(fake, repo.dir, ['--cleanup'], { logs: true });
     await dev.waitFor(/watching \d+ folders/);
     // The release's logs, with their pod prefixes.
@@ -212,7 +256,13 @@ test('Ctrl-C mid-build: exit 130, the build stopped, nothing left running; --cle
     assert.match(dev.out(), /uninstalled todo-chatbot/);
     await sleep(300);
     assert.equal(survivors(fake), [], 'no docker build, kubectl or helm of the session left');
-    assert.is(fake.state().helm!.releases!.find((r) => r.name === 'todo-chatbot')?.revisions.at(-1)?.status ?? 'uninstalled', 'uninstalled');
+    assert.is(
+      fake
+        .state()
+        .helm!.releases!.find((r) => r.name === 'todo-chatbot')
+        ?.revisions.at(-1)?.status ?? 'uninstalled',
+      'uninstalled',
+    );
   } finally {
     done();
   }
@@ -221,7 +271,16 @@ test('Ctrl-C mid-build: exit 130, the build stopped, nothing left running; --cle
 test('the first deploy fails (a build): the session says so, keeps watching, and the next edit deploys everything', async () => {
   const { fake, repo, done } = await session({ built: false });
   try {
-    fake.update((s) => s.failures!.push({ tool: 'docker', match: ['build', plannedRefs().backend], times: 1, exitCode: 1, stderr: '#7 [3/6] RUN pip install -r /tmp/requirements.txt\n#7 1.2 ERROR: No matching distribution found for fastapi==99\n#7 ERROR: process "/bin/sh -c pip install -r /tmp/requirements.txt" did not complete successfully: exit code: 1\n' }));
+    fake.update((s) =>
+      s.failures!.push({
+        tool: 'docker',
+        match: ['build', plannedRefs().backend],
+        times: 1,
+        exitCode: 1,
+        stderr:
+          '#7 [3/6] RUN pip install -r /tmp/requirements.txt\n#7 1.2 ERROR: No matching distribution found for fastapi==99\n#7 ERROR: process "/bin/sh -c pip install -r /tmp/requirements.txt" did not complete successfully: exit code: 1\n',
+      }),
+    );
     const dev = startDev(fake, repo.dir);
     await dev.waitFor(/the first deploy failed; watching anyway/);
     assert.match(dev.out(), /code: IMAGE_BUILD/);

@@ -28,14 +28,16 @@ RUN python -c "import time, os; time.sleep(float(os.environ.get('SLOW', '0')))" 
 
 /** Build processes (docker build / buildx) whose argv names this test's context dir. */
 function buildProcesses(contextDir: string): string[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-      return argv.includes('build') && argv.includes(contextDir);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+        return argv.includes('build') && argv.includes(contextDir);
+      } catch {
+        return false;
+      }
+    });
 }
 
 if (!setup.ok) {
@@ -46,16 +48,45 @@ if (!setup.ok) {
   const tmp = tempDir('dev-steps-docker-');
   const backendDir = path.join(tmp.dir, 'backend');
   const dockerfiles = path.join(tmp.dir, 'dockerfiles');
-  cpSync(path.join(REPO_ROOT, 'app', 'backend'), backendDir, { recursive: true, filter: (src) => !/\/(\.venv|__pycache__|\.pytest_cache)(\/|$)/.test(src) });
+  cpSync(path.join(REPO_ROOT, 'app', 'backend'), backendDir, {
+    recursive: true,
+    filter: (src) => !/\/(\.venv|__pycache__|\.pytest_cache)(\/|$)/.test(src),
+  });
   mkdirSync(dockerfiles);
   writeFileSync(path.join(dockerfiles, 'backend.Dockerfile'), DOCKERFILE);
   cpSync(path.join(REPO_ROOT, 'dockerfiles', 'backend.Dockerfile.dockerignore'), path.join(dockerfiles, 'backend.Dockerfile.dockerignore'));
   // Both images are planned (as deploy plans them); only the backend is built here.
-  for (const f of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore']) cpSync(path.join(REPO_ROOT, 'dockerfiles', f), path.join(dockerfiles, f));
-  const { config } = loadConfig({ root: tmp.dir, envFile: path.join(tmp.dir, 'none.env'), env: { BACKEND_DIR: backendDir, FRONTEND_DIR: path.join(REPO_ROOT, 'app', 'frontend'), PYTHON_IMAGE: python, BACKEND_IMAGE: 'todo-devtest-backend' } });
-  const provider: ClusterProvider = { name: 'kind', hasImage: async () => false, loadImage: async () => undefined, nodeAddress: async () => undefined };
+  for (const f of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore'])
+    cpSync(path.join(REPO_ROOT, 'dockerfiles', f), path.join(dockerfiles, f));
+  const { config } = loadConfig({
+    root: tmp.dir,
+    envFile: path.join(tmp.dir, 'none.env'),
+    env: {
+      BACKEND_DIR: backendDir,
+      FRONTEND_DIR: path.join(REPO_ROOT, 'app', 'frontend'),
+      PYTHON_IMAGE: python,
+      BACKEND_IMAGE: 'todo-devtest-backend',
+    },
+  });
+  const provider: ClusterProvider = {
+    name: 'kind',
+    hasImage: async () => false,
+    loadImage: async () => undefined,
+    nodeAddress: async () => undefined,
+  };
   const log = new Logger({ mode: 'plain', out: new Capture(), err: new Capture() });
-  const steps = createSteps({ run: createRunner({ log }), log, config, provider, helm: {} as never, kubectl: {} as never, ref: { context: 'x', namespace: 'x', release: 'x' }, chartDir: tmp.dir, dockerfilesDir: dockerfiles, valuesFiles: [] });
+  const steps = createSteps({
+    run: createRunner({ log }),
+    log,
+    config,
+    provider,
+    helm: {} as never,
+    kubectl: {} as never,
+    ref: { context: 'x', namespace: 'x', release: 'x' },
+    chartDir: tmp.dir,
+    dockerfilesDir: dockerfiles,
+    valuesFiles: [],
+  });
   const built: string[] = [];
   const main = path.join(backendDir, 'app', 'main.py');
 
@@ -68,10 +99,16 @@ if (!setup.ok) {
     assert.ok((await setup.docker.inspectImages([first.ref])).has(first.ref));
 
     appendFileSync(main, 'def broken(:\n');
-    const error = await steps.build('backend', new AbortController().signal).then(() => undefined, (e: DetailedError) => e);
+    const error = await steps.build('backend', new AbortController().signal).then(
+      () => undefined,
+      (e: DetailedError) => e,
+    );
     assert.ok(error, 'the build fails');
     assert.match(error!.message, /^at \[\d\/\d\] RUN python -c .*py_compile app\/main\.py: .*exit code: 1/);
-    assert.ok(error!.details!.some((l) => /SyntaxError/.test(l)), error!.details!.join('\n'));
+    assert.ok(
+      error!.details!.some((l) => /SyntaxError/.test(l)),
+      error!.details!.join('\n'),
+    );
     assert.ok(error!.details!.length <= 20);
 
     writeFileSync(main, readFileSync(main, 'utf8').replace('def broken(:\n', '# fixed\n'));
@@ -85,7 +122,10 @@ if (!setup.ok) {
     writeFileSync(path.join(dockerfiles, 'backend.Dockerfile'), DOCKERFILE.replace("get('SLOW', '0')", "get('SLOW', '60')"));
     const controller = new AbortController();
     const t0 = Date.now();
-    const running = steps.build('backend', controller.signal).then(() => 'built', (e: Error) => e);
+    const running = steps.build('backend', controller.signal).then(
+      () => 'built',
+      (e: Error) => e,
+    );
     while (!buildProcesses(backendDir).length) {
       if (Date.now() - t0 > 30_000) throw new Error('the build did not start');
       await new Promise((r) => setTimeout(r, 100));

@@ -24,19 +24,35 @@ function copyApp() {
   mkdirSync(path.join(tmp.dir, 'frontend', 'node_modules', 'next'), { recursive: true });
   mkdirSync(path.join(tmp.dir, 'frontend', '.next', 'cache'), { recursive: true });
   mkdirSync(path.join(tmp.dir, 'backend', 'app', '__pycache__'), { recursive: true });
-  const { config } = loadConfig({ root: tmp.dir, env: { FRONTEND_DIR: path.join(tmp.dir, 'frontend'), BACKEND_DIR: path.join(tmp.dir, 'backend') }, envFile: path.join(tmp.dir, 'none.env') });
+  const { config } = loadConfig({
+    root: tmp.dir,
+    env: { FRONTEND_DIR: path.join(tmp.dir, 'frontend'), BACKEND_DIR: path.join(tmp.dir, 'backend') },
+    envFile: path.join(tmp.dir, 'none.env'),
+  });
   return { tmp, config };
 }
 
 test('editor temporaries are recognised', () => {
-  for (const f of ['app/.main.py.swp', 'app/.main.py.swx', 'app/main.py~', '4913', 'app/#main.py#', 'app/.#main.py', 'page.tsx___jb_tmp___']) assert.ok(isEditorTemp(f), f);
+  for (const f of [
+    'app/.main.py.swp',
+    'app/.main.py.swx',
+    'app/main.py~',
+    '4913',
+    'app/#main.py#',
+    'app/.#main.py',
+    'page.tsx___jb_tmp___',
+  ])
+    assert.ok(isEditorTemp(f), f);
   for (const f of ['app/main.py', 'app/page.tsx', 'swap.ts', 'app/x.sw']) assert.not.ok(isEditorTemp(f), f);
 });
 
 test('edits map to their target; ignored folders, swap files and a new folder', async () => {
   const { tmp, config } = copyApp();
   const seen: [Target, string][] = [];
-  const watcher = watchRoots(devRoots(config, { dockerfiles: path.join(tmp.dir, 'dockerfiles'), chart: path.join(tmp.dir, 'helm-chart') }), (t, f) => seen.push([t, path.relative(tmp.dir, f)]));
+  const watcher = watchRoots(
+    devRoots(config, { dockerfiles: path.join(tmp.dir, 'dockerfiles'), chart: path.join(tmp.dir, 'helm-chart') }),
+    (t, f) => seen.push([t, path.relative(tmp.dir, f)]),
+  );
   try {
     assert.ok(watcher.count > 5 && watcher.count < 200, `${watcher.count} directories watched (node_modules is never entered)`);
     const expect = async (write: () => void, want: Target[] | [], what: string) => {
@@ -45,7 +61,10 @@ test('edits map to their target; ignored folders, swap files and a new folder', 
       await sleep(250);
       assert.equal([...new Set(seen.map(([t]) => t))], want, `${what}: ${JSON.stringify(seen)}`);
     };
-    const w = (rel: string, text = `# ${Date.now()}\n`) => () => writeFileSync(path.join(tmp.dir, rel), text);
+    const w =
+      (rel: string, text = `# ${Date.now()}\n`) =>
+      () =>
+        writeFileSync(path.join(tmp.dir, rel), text);
     await expect(w('backend/app/main.py', '# edited\n'), ['backend'], 'a backend source');
     await expect(w('frontend/app/page.tsx', '// edited\n'), ['frontend'], 'a frontend source');
     await expect(w('dockerfiles/backend.Dockerfile', 'FROM x\n'), ['backend'], 'the backend Dockerfile');

@@ -101,7 +101,12 @@ function emittedCodes(): Map<string, string[]> {
       if (m[0].startsWith('super') && !/extends ToolkitError/.test(text)) continue;
       const last = callArgs(text, m.index! + m[0].length - 1).at(-1) ?? '';
       // A code, or a choice of codes: `pending ? 'HELM_RELEASE_PENDING' : 'HELM_UPGRADE_FAILED'`.
-      const choices = /\?/.test(last) ? last.split(/[?:]/).slice(1).map((part) => part.trim()) : [last];
+      const choices = /\?/.test(last)
+        ? last
+            .split(/[?:]/)
+            .slice(1)
+            .map((part) => part.trim())
+        : [last];
       for (const choice of choices) {
         const code = CODE.exec(choice)?.[1];
         if (code) add(code, file);
@@ -121,14 +126,25 @@ function documentedCodes(): string[] {
 
 test('the scan finds the codes it must (a scan that finds nothing proves nothing)', () => {
   const codes = emittedCodes();
-  for (const code of ['USAGE', 'PREREQ', 'CONFIG', 'CRASH_LOOP', 'ROLLOUT_TIMEOUT', 'ACCESS_NO_SERVICE', 'REMOTE_CONTEXT_REFUSED', 'CLUSTER_UNREACHABLE']) {
+  for (const code of [
+    'USAGE',
+    'PREREQ',
+    'CONFIG',
+    'CRASH_LOOP',
+    'ROLLOUT_TIMEOUT',
+    'ACCESS_NO_SERVICE',
+    'REMOTE_CONTEXT_REFUSED',
+    'CLUSTER_UNREACHABLE',
+  ]) {
     assert.ok(codes.has(code), `${code} not found by the scan`);
   }
 });
 
 test('every code lib/ emits has a row in docs/troubleshooting.md', () => {
   const documented = new Set(documentedCodes());
-  const missing = [...emittedCodes()].filter(([code]) => !documented.has(code)).map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`);
+  const missing = [...emittedCodes()]
+    .filter(([code]) => !documented.has(code))
+    .map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`);
   assert.equal(missing, [], `undocumented codes:\n  ${missing.join('\n  ')}`);
 });
 
@@ -141,21 +157,37 @@ test('every code docs/troubleshooting.md documents is one lib/ emits', () => {
 test('every documented code has its section, and none twice in the table', () => {
   const doc = readFileSync(path.join(REPO_ROOT, 'docs/troubleshooting.md'), 'utf8');
   const codes = documentedCodes();
-  assert.equal(codes.filter((c, i) => codes.indexOf(c) !== i), [], 'a code listed twice');
+  assert.equal(
+    codes.filter((c, i) => codes.indexOf(c) !== i),
+    [],
+    'a code listed twice',
+  );
   const sections = new Set([...doc.matchAll(/^## ([A-Z][A-Z0-9_]+)$/gm)].map((m) => m[1]!));
-  assert.equal(codes.filter((c) => !sections.has(c)), [], 'codes without a "## CODE" section');
+  assert.equal(
+    codes.filter((c) => !sections.has(c)),
+    [],
+    'codes without a "## CODE" section',
+  );
 });
 
-test('the failure codes of lib/status/ are the rollout codes the docs list (besides the watch\'s own), each with a row and a section', () => {
+test("the failure codes of lib/status/ are the rollout codes the docs list (besides the watch's own), each with a row and a section", () => {
   const doc = readFileSync(path.join(REPO_ROOT, 'docs/troubleshooting.md'), 'utf8');
   const sections = new Set([...doc.matchAll(/^## ([A-Z][A-Z0-9_]+)$/gm)].map((m) => m[1]!));
   const rows = new Set(documentedCodes());
-  assert.equal(FAILURE_CODES.filter((c) => !rows.has(c) || !sections.has(c)), [], 'failure codes without a row and a "## CODE" section');
+  assert.equal(
+    FAILURE_CODES.filter((c) => !rows.has(c) || !sections.has(c)),
+    [],
+    'failure codes without a row and a "## CODE" section',
+  );
   // The rows whose meaning says "rollout:" are the failure table's codes and the codes lib/rollout.ts emits itself.
   const watchOwn = new Set([...emittedCodes()].filter(([, files]) => files.includes('lib/rollout.ts')).map(([code]) => code));
   const rolloutRows = [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| \d+ \| rollout: /gm)].map((m) => m[1]!);
-  assert.ok(watchOwn.has('ROLLOUT_TIMEOUT'), 'the scan finds the watch\'s own codes');
-  assert.equal(rolloutRows.filter((c) => !(FAILURE_CODES as readonly string[]).includes(c) && !watchOwn.has(c)), [], 'documented as rollout failures, but neither lib/status/ nor the watch emits them');
+  assert.ok(watchOwn.has('ROLLOUT_TIMEOUT'), "the scan finds the watch's own codes");
+  assert.equal(
+    rolloutRows.filter((c) => !(FAILURE_CODES as readonly string[]).includes(c) && !watchOwn.has(c)),
+    [],
+    'documented as rollout failures, but neither lib/status/ nor the watch emits them',
+  );
 });
 
 test.run();

@@ -23,27 +23,91 @@ writeFileSync(EMPTY_ENV, '');
 /** The script in a child process; the environment carries no setting of the developer's shell. */
 function doctor(args: string[], envFile = EMPTY_ENV): { code: number | null; stdout: string; stderr: string } {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: '1' };
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts', '--dotenv', envFile, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts', '--dotenv', envFile, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const shape = (name: string) => ['--frontend', path.join(FIXTURES, name, 'frontend'), '--backend', path.join(FIXTURES, name, 'backend')];
 
 /** Per shape: exit code and lines the screen must hold. */
 const SHAPES: Array<[string, number, Array<string | RegExp>]> = [
-  ['root-main', 0, [/Entry\s+main:app \(found: main\.py:4\)/, /Health\s+\/health \(found: main\.py:8\)/, 'dockerfiles/backend.Dockerfile (ours: no Dockerfile in the backend folder) · base python:3.11-slim', '[APP_NO_READINESS]', '✓ deployable (1 warning)']],
-  ['own-dockerfiles', 0, ['Dockerfile (yours, found in the frontend folder) · base node:22-alpine', 'Dockerfile (yours, found in the backend folder) · base python:3.12-slim', /Entry\s+server:app \(found: Dockerfile:13\)/, /Port\s+8080 \(found: Dockerfile:12\)/, /Port\s+3001 \(found: Dockerfile:21\)/, '✓ deployable']],
-  ['rewrites-url', 0, ['BACKEND_URL = http://todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000 (server, next.config.mjs:3)', /rewrites\(\) reads BACKEND_URL during `next build`/, /Readiness\s+\/ready \(found: app\/main\.py:8\)/, '✓ deployable\n']],
-  ['public-api-url', 0, ['NEXT_PUBLIC_API_URL = "" (same origin, or set at deploy) (browser, lib/api.js:2)', '[APP_BROWSER_URL]', /Health\s+\/healthz/, /CORS_ORIGINS\s+set by the chart\/toolkit/]],
-  ['no-health', 0, [/Health\s+\/ \(default\)/, /Health\s+\/openapi\.json \(default\)/, '[APP_NO_HEALTH_ROUTE]', '✓ deployable (3 warnings)']],
+  [
+    'root-main',
+    0,
+    [
+      /Entry\s+main:app \(found: main\.py:4\)/,
+      /Health\s+\/health \(found: main\.py:8\)/,
+      'dockerfiles/backend.Dockerfile (ours: no Dockerfile in the backend folder) · base python:3.11-slim',
+      '[APP_NO_READINESS]',
+      '✓ deployable (1 warning)',
+    ],
+  ],
+  [
+    'own-dockerfiles',
+    0,
+    [
+      'Dockerfile (yours, found in the frontend folder) · base node:22-alpine',
+      'Dockerfile (yours, found in the backend folder) · base python:3.12-slim',
+      /Entry\s+server:app \(found: Dockerfile:13\)/,
+      /Port\s+8080 \(found: Dockerfile:12\)/,
+      /Port\s+3001 \(found: Dockerfile:21\)/,
+      '✓ deployable',
+    ],
+  ],
+  [
+    'rewrites-url',
+    0,
+    [
+      'BACKEND_URL = http://todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000 (server, next.config.mjs:3)',
+      /rewrites\(\) reads BACKEND_URL during `next build`/,
+      /Readiness\s+\/ready \(found: app\/main\.py:8\)/,
+      '✓ deployable\n',
+    ],
+  ],
+  [
+    'public-api-url',
+    0,
+    [
+      'NEXT_PUBLIC_API_URL = "" (same origin, or set at deploy) (browser, lib/api.js:2)',
+      '[APP_BROWSER_URL]',
+      /Health\s+\/healthz/,
+      /CORS_ORIGINS\s+set by the chart\/toolkit/,
+    ],
+  ],
+  [
+    'no-health',
+    0,
+    [/Health\s+\/ \(default\)/, /Health\s+\/openapi\.json \(default\)/, '[APP_NO_HEALTH_ROUTE]', '✓ deployable (3 warnings)'],
+  ],
   ['pnpm', 0, [/Packages\s+pnpm \(found: pnpm-lock\.yaml\)/, '✓ deployable']],
-  ['extra-secret', 0, [/BETTER_AUTH_SECRET\s+secret\s+NOT SET \(app\/main\.py:6\)/, /OPENAI_API_KEY\s+secret\s+set by the chart\/toolkit/, 'fix: add BETTER_AUTH_SECRET=<value> to .env and list it in APP_SECRETS=BETTER_AUTH_SECRET', '[APP_ENV_MISSING]']],
+  [
+    'extra-secret',
+    0,
+    [
+      /BETTER_AUTH_SECRET\s+secret\s+NOT SET \(app\/main\.py:6\)/,
+      /OPENAI_API_KEY\s+secret\s+set by the chart\/toolkit/,
+      'fix: add BETTER_AUTH_SECRET=<value> to .env and list it in APP_SECRETS=BETTER_AUTH_SECRET',
+      '[APP_ENV_MISSING]',
+    ],
+  ],
 ];
 
 /** doctorCommand as scripts/doctor.ts calls it, with --frontend/--backend as config flags. */
 function doctorInProcess(name: string): { code: number; stdout: string } {
   const out = new Capture();
   const log = createLogger({ mode: 'plain', out: new Capture(), err: new Capture() });
-  const code = doctorCommand(log, { configFlags: { FRONTEND_DIR: path.join(FIXTURES, name, 'frontend'), BACKEND_DIR: path.join(FIXTURES, name, 'backend') }, envFile: EMPTY_ENV, root: REPO_ROOT, json: false, env: {}, out });
+  const code = doctorCommand(log, {
+    configFlags: { FRONTEND_DIR: path.join(FIXTURES, name, 'frontend'), BACKEND_DIR: path.join(FIXTURES, name, 'backend') },
+    envFile: EMPTY_ENV,
+    root: REPO_ROOT,
+    json: false,
+    env: {},
+    out,
+  });
   return { code, stdout: out.text };
 }
 
@@ -100,12 +164,16 @@ test('doctor --json: one document, the AppAnalysis', () => {
 test('doctor: secret values set in .env never appear, in text or JSON', () => {
   const secrets = { BETTER_AUTH_SECRET: `bas-${randomBytes(12).toString('hex')}`, OPENAI_API_KEY: `sk-${randomBytes(12).toString('hex')}` };
   const envFile = path.join(work.dir, 'secret.env');
-  writeFileSync(envFile, `OPENAI_API_KEY=${secrets.OPENAI_API_KEY}\nBETTER_AUTH_SECRET=${secrets.BETTER_AUTH_SECRET}\nAPP_SECRETS=BETTER_AUTH_SECRET\n`);
+  writeFileSync(
+    envFile,
+    `OPENAI_API_KEY=${secrets.OPENAI_API_KEY}\nBETTER_AUTH_SECRET=${secrets.BETTER_AUTH_SECRET}\nAPP_SECRETS=BETTER_AUTH_SECRET\n`,
+  );
   for (const extra of [[], ['--json'], ['--verbose']]) {
     const r = doctor([...shape('extra-secret'), ...extra], envFile);
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.ok(r.stdout.includes('BETTER_AUTH_SECRET'), 'the name is shown');
-    for (const value of Object.values(secrets)) assert.not.ok((r.stdout + r.stderr).includes(value), `a secret value printed with ${extra.join(' ') || 'no flag'}`);
+    for (const value of Object.values(secrets))
+      assert.not.ok((r.stdout + r.stderr).includes(value), `a secret value printed with ${extra.join(' ') || 'no flag'}`);
   }
 });
 

@@ -73,7 +73,11 @@ test('secrets are masked in errors and in --verbose echoes; stdin carries them i
 
 test('env adds to the inherited environment and undefined removes a variable', async () => {
   process.env.TCK_INHERITED = 'yes';
-  const result = await createRunner()('node', ['-e', 'console.log(process.env.TCK_INHERITED, process.env.TCK_ADDED, process.env.HOME === undefined)'], { env: { TCK_ADDED: 'added', HOME: undefined } });
+  const result = await createRunner()(
+    'node',
+    ['-e', 'console.log(process.env.TCK_INHERITED, process.env.TCK_ADDED, process.env.HOME === undefined)'],
+    { env: { TCK_ADDED: 'added', HOME: undefined } },
+  );
   assert.is(result.stdout.trim(), 'yes added true');
   delete process.env.TCK_INHERITED;
 });
@@ -87,7 +91,10 @@ test('children do not inherit `--import tsx` from NODE_OPTIONS (it resolves from
 });
 
 test('formatCommand quotes only what needs quoting', () => {
-  assert.is(formatCommand('helm', ['upgrade', '--install', 'rel', './chart', '-f', 'a b.yaml', "it's"]), `helm upgrade --install rel ./chart -f 'a b.yaml' 'it'\\''s'`);
+  assert.is(
+    formatCommand('helm', ['upgrade', '--install', 'rel', './chart', '-f', 'a b.yaml', "it's"]),
+    `helm upgrade --install rel ./chart -f 'a b.yaml' 'it'\\''s'`,
+  );
 });
 
 test('a background process can be stopped and its output read', async () => {
@@ -109,8 +116,18 @@ test('--verbose with concurrent commands: each start line and its exit line carr
   ]);
   const lines = err.text.trim().split('\n');
   assert.is(lines.length, 4, err.text);
-  const starts = new Map(lines.map((l) => /^\[(c\d+)\] \$ node -e (.*)$/.exec(l)).filter(Boolean).map((m) => [m![1]!, m![2]!]));
-  const exits = new Map(lines.map((l) => /^\[(c\d+)\] exit (\d+) in \d+ms$/.exec(l)).filter(Boolean).map((m) => [m![1]!, Number(m![2])]));
+  const starts = new Map(
+    lines
+      .map((l) => /^\[(c\d+)\] \$ node -e (.*)$/.exec(l))
+      .filter(Boolean)
+      .map((m) => [m![1]!, m![2]!]),
+  );
+  const exits = new Map(
+    lines
+      .map((l) => /^\[(c\d+)\] exit (\d+) in \d+ms$/.exec(l))
+      .filter(Boolean)
+      .map((m) => [m![1]!, Number(m![2])]),
+  );
   assert.is(starts.size, 2, err.text);
   assert.equal([...exits.keys()].sort(), [...starts.keys()].sort(), 'every exit line names a started command');
   for (const [id, script] of starts) assert.is(exits.get(id), script.includes('exit(3)') ? 3 : 0, `${id}: ${err.text}`);

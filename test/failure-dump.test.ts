@@ -11,7 +11,7 @@ import { deployFixture } from './support/deploy-fixture.ts';
 
 const KEY = 'sk-dump-test-0123456789abcdef';
 
-test('a rollout timeout: the pod\'s events, its last log lines and the previous container\'s, the commands; --dump-dir files without secrets', async () => {
+test("a rollout timeout: the pod's events, its last log lines and the previous container's, the commands; --dump-dir files without secrets", async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
     fake.update((s) => {
@@ -22,15 +22,30 @@ test('a rollout timeout: the pod\'s events, its last log lines and the previous 
       Object.assign(frontend.containers[0], { ready: false, restartCount: 1, lastState: { reason: 'Error', exitCode: 1 } });
       s.helm!.onUpgrade![0]!.objects = objects;
       const cluster = s.clusters[Object.keys(s.clusters)[0]!]!;
-      cluster.objects!.push({ kind: 'Event', name: 'fe.x1', namespace: 'todo', involvedObject: { kind: 'Pod', name: 'todo-chatbot-frontend-*', namespace: 'todo' }, reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503', type: 'Warning', count: 2 });
-      cluster.logs!['todo/todo-chatbot-frontend/frontend'] = { current: 'starting\nwaiting for the cache volume\n', previous: 'the run before died\n' };
+      cluster.objects!.push({
+        kind: 'Event',
+        name: 'fe.x1',
+        namespace: 'todo',
+        involvedObject: { kind: 'Pod', name: 'todo-chatbot-frontend-*', namespace: 'todo' },
+        reason: 'Unhealthy',
+        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        type: 'Warning',
+        count: 2,
+      });
+      cluster.logs!['todo/todo-chatbot-frontend/frontend'] = {
+        current: 'starting\nwaiting for the cache volume\n',
+        previous: 'the run before died\n',
+      };
     });
     const dump = path.join(fake.tmp, 'artifacts', 'rollout-dump');
     const r = await fake.script('deploy', ['--skip-build', '--timeout', '2s', '--dump-dir', dump], { env: { OPENAI_API_KEY: KEY } });
     assert.is(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, 'code: ROLLOUT_TIMEOUT');
     assert.match(r.stdout, /what to look at next \(ROLLOUT_TIMEOUT\):/);
-    assert.match(r.stdout, /events of pod todo-chatbot-frontend-\S+:\n\s+Warning Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503 \(×2\)/);
+    assert.match(
+      r.stdout,
+      /events of pod todo-chatbot-frontend-\S+:\n\s+Warning Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503 \(×2\)/,
+    );
     assert.match(r.stdout, /last 2 log lines of container frontend:\n\s+starting\n\s+waiting for the cache volume/);
     assert.match(r.stdout, /last 1 log lines of the previous container frontend:\n\s+the run before died/);
     assert.match(r.stdout, /kubectl --context kind-todo -n todo logs pod\/todo-chatbot-frontend-\S+ --container frontend --previous/);

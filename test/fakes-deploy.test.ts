@@ -24,8 +24,28 @@ function unreachableState(): FakeState {
 }
 
 const CASES: { tool: 'helm' | 'kubectl'; bins: string[]; args: string[] }[] = [
-  { tool: 'helm', bins: ['HELM3_BIN'], args: ['status', 'todo-chatbot', '--kube-context', 'dead', '--namespace', 'todo', '--output', 'json'] },
-  { tool: 'kubectl', bins: ['KUBECTL31_BIN', 'KUBECTL35_BIN'], args: ['--context', 'dead', '--namespace', 'todo', '--request-timeout=5s', 'get', 'namespace', 'todo', '--ignore-not-found', '--output', 'json'] },
+  {
+    tool: 'helm',
+    bins: ['HELM3_BIN'],
+    args: ['status', 'todo-chatbot', '--kube-context', 'dead', '--namespace', 'todo', '--output', 'json'],
+  },
+  {
+    tool: 'kubectl',
+    bins: ['KUBECTL31_BIN', 'KUBECTL35_BIN'],
+    args: [
+      '--context',
+      'dead',
+      '--namespace',
+      'todo',
+      '--request-timeout=5s',
+      'get',
+      'namespace',
+      'todo',
+      '--ignore-not-found',
+      '--output',
+      'json',
+    ],
+  },
 ];
 
 for (const c of CASES) {
@@ -34,7 +54,13 @@ for (const c of CASES) {
       const fake = createFakeCluster({ state: unreachableState() });
       const home = tempDir('fakes-deploy-home-');
       try {
-        const env = { KUBECONFIG: fake.env.KUBECONFIG!, HOME: home.dir, HELM_CACHE_HOME: home.dir, HELM_CONFIG_HOME: home.dir, HELM_DATA_HOME: home.dir };
+        const env = {
+          KUBECONFIG: fake.env.KUBECONFIG!,
+          HOME: home.dir,
+          HELM_CACHE_HOME: home.dir,
+          HELM_CONFIG_HOME: home.dir,
+          HELM_DATA_HOME: home.dir,
+        };
         const real = await run(tools[bin]!, c.args, { nothrow: true, env, timeoutMs: 30_000 });
         const faked = await fake.run(c.tool, c.args);
         assert.is(faked.code, real.exitCode, `real stderr: ${real.stderr}`);
@@ -67,10 +93,24 @@ test('docker --version, buildx version and buildx build --load', async () => {
     assert.is((await fake.run('docker', ['--version'])).stdout, 'Docker version 28.2.2, build e6534b4\n');
     assert.match((await fake.run('docker', ['buildx', 'version'])).stdout, /^github\.com\/docker\/buildx v\d+\.\d+\.\d+ [0-9a-f]{40}\n$/);
     writeFileSync(path.join(ctx.dir, 'Dockerfile'), 'FROM scratch\n');
-    const built = await fake.run('docker', ['buildx', 'build', '--load', '--progress=plain', '--tag', 'x:1', '--secret', 'id=a,src=/dev/null', ctx.dir]);
+    const built = await fake.run('docker', [
+      'buildx',
+      'build',
+      '--load',
+      '--progress=plain',
+      '--tag',
+      'x:1',
+      '--secret',
+      'id=a,src=/dev/null',
+      ctx.dir,
+    ]);
     assert.is(built.code, 0, built.stderr);
     assert.ok(fake.state().docker!.images!.some((i) => i.repoTags.includes('x:1')));
-    assert.is((await fake.run('docker', ['buildx', 'build', ctx.dir])).code, 64, 'without --load the image would stay in the builder: unsupported');
+    assert.is(
+      (await fake.run('docker', ['buildx', 'build', ctx.dir])).code,
+      64,
+      'without --load the image would stay in the builder: unsupported',
+    );
   } finally {
     fake.cleanup();
     ctx.cleanup();

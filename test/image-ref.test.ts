@@ -58,7 +58,12 @@ for (const [text, why] of BAD) {
 
 test('imageValues: every key present, "" when unset (the chart schema wants strings)', () => {
   assert.equal(imageValues(parseImageRef('todo-frontend:abc')), { registry: '', repository: 'todo-frontend', tag: 'abc', digest: '' });
-  assert.equal(imageValues(parseImageRef(`127.0.0.1:5000/ns/todo-frontend:abc@${D}`)), { registry: '127.0.0.1:5000', repository: 'ns/todo-frontend', tag: 'abc', digest: D });
+  assert.equal(imageValues(parseImageRef(`127.0.0.1:5000/ns/todo-frontend:abc@${D}`)), {
+    registry: '127.0.0.1:5000',
+    repository: 'ns/todo-frontend',
+    tag: 'abc',
+    digest: D,
+  });
 });
 
 test('underRegistry: the location host becomes the registry, its path prefixes the repository', () => {

@@ -15,7 +15,8 @@ import { REPO_ROOT } from './support/tools.ts';
 /** What `next build` (and `next dev`, `npm ci`, `next lint`) leave in the app folder. */
 const GENERATED: Record<string, string> = {
   // Next.js 16 rewrites next-env.d.ts on every build (build and dev differ in the import).
-  'next-env.d.ts': '/// <reference types="next" />\n/// <reference types="next/image-types/global" />\nimport "./.next/types/routes.d.ts";\n\n// NOTE: This file should not be edited\n// see https://nextjs.org/docs/app/api-reference/config/typescript for more information.\n',
+  'next-env.d.ts':
+    '/// <reference types="next" />\n/// <reference types="next/image-types/global" />\nimport "./.next/types/routes.d.ts";\n\n// NOTE: This file should not be edited\n// see https://nextjs.org/docs/app/api-reference/config/typescript for more information.\n',
   '.next/BUILD_ID': 'x1y2z3',
   '.next/standalone/server.js': 'server',
   '.next/types/routes.d.ts': 'export {}',
@@ -33,7 +34,10 @@ test('a local next build (simulated: the files it and npm write) leaves the fron
   const t = tempDir('fe-generated-');
   try {
     const fe = path.join(t.dir, 'frontend');
-    cpSync(path.join(REPO_ROOT, 'app/frontend'), fe, { recursive: true, filter: (f) => !/node_modules|\.next|next-env\.d\.ts/.test(path.relative(REPO_ROOT, f)) });
+    cpSync(path.join(REPO_ROOT, 'app/frontend'), fe, {
+      recursive: true,
+      filter: (f) => !/node_modules|\.next|next-env\.d\.ts/.test(path.relative(REPO_ROOT, f)),
+    });
     const config = loadConfig({ env: { FRONTEND_DIR: fe }, envFile: os.devNull, root: REPO_ROOT }).config;
     const tag = () => planImages({ config, only: ['frontend'] })[0]!.ref;
     const before = tag();

@@ -56,7 +56,19 @@ const errorEvent = (events: Record<string, unknown>[]) => events.find((e) => e.t
 test('--help lists every flag and an example', async () => {
   const run = await runBuildImages(['--help']);
   assert.is(run.code, 0);
-  for (const flag of ['--force', '--only', '--test', '--load', '--json', '--verbose', '--cold', '--dockerfiles', '--frontend-dir', '--node-image']) assert.match(run.stdout, flag);
+  for (const flag of [
+    '--force',
+    '--only',
+    '--test',
+    '--load',
+    '--json',
+    '--verbose',
+    '--cold',
+    '--dockerfiles',
+    '--frontend-dir',
+    '--node-image',
+  ])
+    assert.match(run.stdout, flag);
   assert.match(run.stdout, /Examples:\n  npx zx scripts\/build-images\.ts/);
 });
 
@@ -93,7 +105,10 @@ test('a frontend without standalone output or a health route, a backend without 
   const fe = copyApp(FRONTEND_DIR, 'frontend');
   const nextConfig = readFileSync(path.join(fe, 'next.config.ts'), 'utf8');
   writeFileSync(path.join(fe, 'next.config.ts'), nextConfig.replace(/output:\s*"standalone",?/, ''));
-  const feRun = await runBuildImages(['--only', 'frontend', '--json', ...NO_DOTENV], { FRONTEND_DIR: fe, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  const feRun = await runBuildImages(['--only', 'frontend', '--json', ...NO_DOTENV], {
+    FRONTEND_DIR: fe,
+    DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+  });
   assert.is(feRun.code, 2);
   assert.match(String(errorEvent(feRun.events)?.message), /does not set output: ["']standalone["']/);
 
@@ -121,7 +136,8 @@ test('a Docker daemon that does not answer exits 3 with how to start one', async
 // --- tags ----------------------------------------------------------------------
 test('content tags: same inputs same tag; a source line, a build arg or the Dockerfile change it; ignored files do not', () => {
   const fe = copyApp(FRONTEND_DIR, 'frontend');
-  const tag = (env: Record<string, string> = {}, dockerfilesDir?: string) => planImages({ config: config({ FRONTEND_DIR: fe, ...env }), only: ['frontend'], dockerfilesDir })[0]!.ref;
+  const tag = (env: Record<string, string> = {}, dockerfilesDir?: string) =>
+    planImages({ config: config({ FRONTEND_DIR: fe, ...env }), only: ['frontend'], dockerfilesDir })[0]!.ref;
   const first = tag();
   assert.match(first, /^todo-frontend:[0-9a-f]{12}$/);
   assert.is(planImages({ config: config(), only: ['frontend'] })[0]!.ref, first, 'the folder does not matter, its content does');
@@ -130,9 +146,13 @@ test('content tags: same inputs same tag; a source line, a build arg or the Dock
   assert.is.not(tag({ NPM_REGISTRY: 'https://npm.example.com/' }), first, 'a build arg does');
   assert.is.not(tag({ NODE_IMAGE: 'node:22-bookworm-slim' }), first, 'the base image does');
   const dockerfiles = temp('df-');
-  for (const f of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore']) copyFileSync(path.join(DOCKERFILES_DIR, f), path.join(dockerfiles, f));
+  for (const f of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore'])
+    copyFileSync(path.join(DOCKERFILES_DIR, f), path.join(dockerfiles, f));
   assert.is(tag({}, dockerfiles), first);
-  writeFileSync(path.join(dockerfiles, 'frontend.Dockerfile'), `${readFileSync(path.join(dockerfiles, 'frontend.Dockerfile'), 'utf8')}\nLABEL x=y\n`);
+  writeFileSync(
+    path.join(dockerfiles, 'frontend.Dockerfile'),
+    `${readFileSync(path.join(dockerfiles, 'frontend.Dockerfile'), 'utf8')}\nLABEL x=y\n`,
+  );
   assert.is.not(tag({}, dockerfiles), first, 'the Dockerfile does');
   const page = path.join(fe, 'app/page.tsx');
   writeFileSync(page, `${readFileSync(page, 'utf8')}// one more line\n`);
@@ -143,7 +163,22 @@ test('content tags: same inputs same tag; a source line, a build arg or the Dock
 });
 
 test('.dockerignore matching follows Docker: **, *, ?, [..], parent directories, ! exceptions, last match wins', () => {
-  const rules = parseDockerignore(['# comment', '', '**/node_modules', '*.md', '!README.md', 'build/', '/logs/*.log', '!logs/keep.log', 'src/**/*.test.ts', 'x?z', '[ab].txt', '  spaced  '].join('\n'));
+  const rules = parseDockerignore(
+    [
+      '# comment',
+      '',
+      '**/node_modules',
+      '*.md',
+      '!README.md',
+      'build/',
+      '/logs/*.log',
+      '!logs/keep.log',
+      'src/**/*.test.ts',
+      'x?z',
+      '[ab].txt',
+      '  spaced  ',
+    ].join('\n'),
+  );
   const table: [string, boolean][] = [
     ['node_modules/a/b.js', true],
     ['pkg/node_modules/x.js', true],
@@ -191,8 +226,16 @@ test('plain progress: steps in order, cached ones, the failing step with its out
   // Chunks split mid-line, as a pipe delivers them.
   for (let i = 0; i < sample.length; i += 37) progress.feed(sample.slice(i, i + 37));
   progress.end();
-  assert.equal(seen, ['[builder 1/4] FROM mirror.example.com/library/python:3.11-slim', '[builder 2/4] RUN python -m venv /opt/venv', '[builder 3/4] RUN pip install -r requirements.txt', '[2/2] COPY . .']);
-  assert.equal(progress.dockerfileSteps().map((s) => s.cached), [true, true, false, false]);
+  assert.equal(seen, [
+    '[builder 1/4] FROM mirror.example.com/library/python:3.11-slim',
+    '[builder 2/4] RUN python -m venv /opt/venv',
+    '[builder 3/4] RUN pip install -r requirements.txt',
+    '[2/2] COPY . .',
+  ]);
+  assert.equal(
+    progress.dockerfileSteps().map((s) => s.cached),
+    [true, true, false, false],
+  );
   const failed = progress.failedStep()!;
   assert.is(failed.name, '[builder 3/4] RUN pip install -r requirements.txt');
   assert.equal(failed.output, ['Collecting fastapi', 'ERROR: No matching distribution found for fastapi==999']);
@@ -204,7 +247,10 @@ test('the docker CLI: buildx if any has it, else an old CLI with the engine Buil
   const fake = (dir: string, version: string, buildx: boolean) => {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'docker');
-    writeFileSync(file, `#!/bin/sh\ncase "$1" in\n  --version) echo "Docker version ${version}, build abc";;\n  buildx) ${buildx ? 'echo "github.com/docker/buildx v0.20.0"' : 'echo "docker: \'buildx\' is not a docker command." >&2; exit 1'};;\nesac\n`);
+    writeFileSync(
+      file,
+      `#!/bin/sh\ncase "$1" in\n  --version) echo "Docker version ${version}, build abc";;\n  buildx) ${buildx ? 'echo "github.com/docker/buildx v0.20.0"' : 'echo "docker: \'buildx\' is not a docker command." >&2; exit 1'};;\nesac\n`,
+    );
     chmodSync(file, 0o755);
   };
   const root = temp('clis-');
@@ -213,9 +259,20 @@ test('the docker CLI: buildx if any has it, else an old CLI with the engine Buil
   fake(path.join(root, 'withbuildx'), '27.5.1', true);
   const run = createRunner();
   const at = (...dirs: string[]) => ({ PATH: dirs.map((d) => path.join(root, d)).join(path.delimiter) });
-  assert.equal(await resolveDockerCli(run, at('new', 'old')), { path: path.join(root, 'old', 'docker'), version: '20.10.24', buildMode: 'builtin' });
-  assert.equal(await resolveDockerCli(run, at('new', 'withbuildx', 'old')), { path: path.join(root, 'withbuildx', 'docker'), version: '27.5.1', buildMode: 'buildx' });
-  assert.is((await resolveDockerCli(run, { ...at('new', 'old'), DOCKER_CLI: path.join(root, 'withbuildx', 'docker') })).buildMode, 'buildx');
+  assert.equal(await resolveDockerCli(run, at('new', 'old')), {
+    path: path.join(root, 'old', 'docker'),
+    version: '20.10.24',
+    buildMode: 'builtin',
+  });
+  assert.equal(await resolveDockerCli(run, at('new', 'withbuildx', 'old')), {
+    path: path.join(root, 'withbuildx', 'docker'),
+    version: '27.5.1',
+    buildMode: 'buildx',
+  });
+  assert.is(
+    (await resolveDockerCli(run, { ...at('new', 'old'), DOCKER_CLI: path.join(root, 'withbuildx', 'docker') })).buildMode,
+    'buildx',
+  );
   try {
     await resolveDockerCli(run, at('new'));
     assert.unreachable('a v28 CLI without buildx cannot build');
@@ -226,13 +283,21 @@ test('the docker CLI: buildx if any has it, else an old CLI with the engine Buil
 });
 
 // --- smoke checks -----------------------------------------------------------------
-interface FakeApp { server: Server; url: string; title: string; tasks: Map<number, { id: number; title: string; completed: boolean }>; next: number }
+interface FakeApp {
+  server: Server;
+  url: string;
+  title: string;
+  tasks: Map<number, { id: number; title: string; completed: boolean }>;
+  next: number;
+}
 
 async function fakeApp(): Promise<FakeApp> {
   const app: FakeApp = { server: createServer(), url: '', title: 'Todo Chatbot', tasks: new Map(), next: 1 };
   app.server.on('request', (req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       const send = (status: number, data?: unknown, type = 'application/json') => {
         res.writeHead(status, { 'content-type': type });
@@ -259,7 +324,10 @@ async function fakeApp(): Promise<FakeApp> {
       const task = app.tasks.get(Number(taskMatch?.[1]));
       if (!task) return send(404, { detail: 'Task not found' });
       if (taskMatch?.[2]) return send(200, Object.assign(task, { completed: true }));
-      if (req.method === 'DELETE') { app.tasks.delete(task.id); return send(204); }
+      if (req.method === 'DELETE') {
+        app.tasks.delete(task.id);
+        return send(204);
+      }
       return send(200, task);
     });
   });
@@ -272,8 +340,14 @@ test('smoke checks: all pass against a conforming app and leave no task behind',
   const app = await fakeApp();
   try {
     const results = await runSmokeChecks({ frontend: app.url, backend: app.url });
-    assert.equal(results.map((r) => r.id), SMOKE_CHECKS.map((c) => c.id));
-    assert.ok(results.every((r) => r.ok), JSON.stringify(results.filter((r) => !r.ok)));
+    assert.equal(
+      results.map((r) => r.id),
+      SMOKE_CHECKS.map((c) => c.id),
+    );
+    assert.ok(
+      results.every((r) => r.ok),
+      JSON.stringify(results.filter((r) => !r.ok)),
+    );
     assert.is(app.tasks.size, 0, 'the round trips cleaned up');
   } finally {
     app.server.close();

@@ -70,7 +70,9 @@ test.before(async () => {
   bases = await ensureBaseImages(docker, { log: (line) => console.log(`  ${line}`) });
   const size = async (ref: string) => String(Math.ceil((await docker.inspectImage(ref))!.Size / 1e6) + 150);
   budgets = { frontend: await size(bases.nodeImage), backend: await size(bases.pythonImage) };
-  console.log(`  stand-in bases ${bases.nodeImage}, ${bases.pythonImage} (${bases.built.length ? `built ${bases.built.join(', ')}` : 'cached'}) in ${Math.round((performance.now() - started) / 1000)}s`);
+  console.log(
+    `  stand-in bases ${bases.nodeImage}, ${bases.pythonImage} (${bases.built.length ? `built ${bases.built.join(', ')}` : 'cached'}) in ${Math.round((performance.now() - started) / 1000)}s`,
+  );
 });
 
 test.after(async () => {
@@ -99,17 +101,37 @@ it('both images build', async () => {
 });
 
 it('they run as non-root, with /data owned by the backend user', async () => {
-  const fe = await docker.exec(['run', '--rm', '--entrypoint', 'node', refs.frontend, '-e', 'process.stdout.write(`${process.getuid()}:${process.getgid()}`)'], { timeoutMs: 60_000 });
+  const fe = await docker.exec(
+    ['run', '--rm', '--entrypoint', 'node', refs.frontend, '-e', 'process.stdout.write(`${process.getuid()}:${process.getgid()}`)'],
+    { timeoutMs: 60_000 },
+  );
   assert.is(fe.stdout, '1001:1001');
-  const be = await docker.exec(['run', '--rm', '--entrypoint', 'python', refs.backend, '-c', 'import os; s = os.stat("/data"); print(f"{os.getuid()}:{os.getgid()} {s.st_uid}:{s.st_gid}")'], { timeoutMs: 60_000 });
+  const be = await docker.exec(
+    [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'python',
+      refs.backend,
+      '-c',
+      'import os; s = os.stat("/data"); print(f"{os.getuid()}:{os.getgid()} {s.st_uid}:{s.st_gid}")',
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.is(be.stdout.trim(), '1000:1000 1000:1000');
   // The app cannot rewrite its own code.
-  const write = await docker.exec(['run', '--rm', '--entrypoint', 'node', refs.frontend, '-e', 'require("fs").writeFileSync("/app/server.js", "")'], { nothrow: true, timeoutMs: 60_000 });
+  const write = await docker.exec(
+    ['run', '--rm', '--entrypoint', 'node', refs.frontend, '-e', 'require("fs").writeFileSync("/app/server.js", "")'],
+    { nothrow: true, timeoutMs: 60_000 },
+  );
   assert.match(write.stderr, /EACCES/);
 });
 
 it('the HEALTHCHECKs (node and python themselves) turn healthy', async () => {
-  for (const [image, tool] of [['frontend', 'node'], ['backend', 'python']] as const) {
+  for (const [image, tool] of [
+    ['frontend', 'node'],
+    ['backend', 'python'],
+  ] as const) {
     const info = await docker.inspectImage(refs[image]);
     assert.is(info!.Config.Healthcheck?.Test?.[0], 'CMD');
     assert.is(info!.Config.Healthcheck?.Test?.[1], tool, `${image} checks its health with ${tool}, not curl or wget`);
@@ -143,7 +165,12 @@ it('a --read-only run works (writable /tmp; /data on a volume)', async () => {
   await docker.runDetached(['--name', frontend, ...ro, '--publish', '127.0.0.1::3000', refs.frontend]);
   await Promise.all([waitHealthy(docker, backend, 90_000), waitHealthy(docker, frontend, 90_000)]);
   const be = `http://127.0.0.1:${await docker.hostPort(backend, 8000)}`;
-  const created = await fetch(`${be}/api/ro-test/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'written on a read-only root' }), signal: AbortSignal.timeout(10_000) });
+  const created = await fetch(`${be}/api/ro-test/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'written on a read-only root' }),
+    signal: AbortSignal.timeout(10_000),
+  });
   assert.is(created.status, 201, 'the backend writes its SQLite database under /data');
   const page = await fetch(`http://127.0.0.1:${await docker.hostPort(frontend, 3000)}/`, { signal: AbortSignal.timeout(15_000) });
   assert.is(page.status, 200);
@@ -158,8 +185,22 @@ it('--test passes and leaves no container or network behind', async () => {
   assert.is(run.code, 0, explain(run));
   const checks = run.events.filter((e) => e.type === 'result' && typeof e.check === 'string');
   // The same app checks, under the same ids, as validate --url runs.
-  assert.equal(checks.map((c) => c.check), ['app.backend-health', 'app.backend-ready', 'app.frontend-health', 'app.frontend-home', 'app.frontend-proxy', 'app.task-roundtrip', 'app.chat-roundtrip']);
-  assert.ok(checks.every((c) => c.ok === true), JSON.stringify(checks));
+  assert.equal(
+    checks.map((c) => c.check),
+    [
+      'app.backend-health',
+      'app.backend-ready',
+      'app.frontend-health',
+      'app.frontend-home',
+      'app.frontend-proxy',
+      'app.task-roundtrip',
+      'app.chat-roundtrip',
+    ],
+  );
+  assert.ok(
+    checks.every((c) => c.ok === true),
+    JSON.stringify(checks),
+  );
   const containers = await docker.exec(['ps', '--all', '--quiet', '--filter', 'label=dev.todo-chatbot.test'], { timeoutMs: 15_000 });
   const networks = await docker.exec(['network', 'ls', '--quiet', '--filter', 'label=dev.todo-chatbot.test'], { timeoutMs: 15_000 });
   assert.is(containers.stdout.trim(), '', 'containers removed');
@@ -173,7 +214,10 @@ it('Ctrl-C (SIGINT/SIGTERM) during --test still removes the containers and the n
     return { containers: c.stdout.trim(), networks: n.stdout.trim() };
   };
   await docker.removeLabelled('dev.todo-chatbot.test'); // leftovers of an earlier, crashed run
-  const script = startBackground('node', ['--import', 'tsx', 'scripts/build-images.ts', '--test', ...JSON_ARGS], { cwd: REPO_ROOT, env: env() });
+  const script = startBackground('node', ['--import', 'tsx', 'scripts/build-images.ts', '--test', ...JSON_ARGS], {
+    cwd: REPO_ROOT,
+    env: env(),
+  });
   try {
     const deadline = Date.now() + 60_000;
     while (!(await labelled()).containers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
@@ -227,7 +271,8 @@ it('a broken Dockerfile step fails with that step and its output shown, and tags
   const dir = tempDir('dockerfiles-');
   cleanups.push(dir.cleanup);
   const marker = `broken-step-${randomBytes(4).toString('hex')}`;
-  for (const file of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore', 'backend.Dockerfile.dockerignore']) copyFileSync(path.join(DOCKERFILES_DIR, file), path.join(dir.dir, file));
+  for (const file of ['frontend.Dockerfile', 'frontend.Dockerfile.dockerignore', 'backend.Dockerfile.dockerignore'])
+    copyFileSync(path.join(DOCKERFILES_DIR, file), path.join(dir.dir, file));
   const original = readFileSync(path.join(DOCKERFILES_DIR, 'backend.Dockerfile'), 'utf8');
   const anchor = 'RUN python -m venv /opt/venv\n';
   assert.ok(original.includes(anchor));
@@ -237,7 +282,10 @@ it('a broken Dockerfile step fails with that step and its output shown, and tags
   const failure = run.events.find((e) => e.type === 'result' && e.status === 'fail' && e.image === 'backend');
   assert.ok(failure, explain(run));
   assert.match(String(failure!.step), `RUN echo "${marker} says hello" && exit 7`);
-  assert.ok((failure!.output as string[]).some((l) => l.includes(`${marker} says hello`)), 'the step output is shown');
+  assert.ok(
+    (failure!.output as string[]).some((l) => l.includes(`${marker} says hello`)),
+    'the step output is shown',
+  );
   const error = run.events.find((e) => e.type === 'error');
   assert.match(String(error?.message), `exit 7`);
   assert.is(error?.code, 'IMAGE_BUILD');
@@ -261,7 +309,10 @@ it('over the size budget: exit 1 listing the largest layers', async () => {
   assert.ok(over, explain(run));
   const layers = over!.largestLayers as string[];
   assert.ok(layers.length >= 2, 'several layers listed');
-  assert.ok(layers.some((l) => /COPY .*standalone/.test(l)), `the app layer is named: ${layers.join(' | ')}`);
+  assert.ok(
+    layers.some((l) => /COPY .*standalone/.test(l)),
+    `the app layer is named: ${layers.join(' | ')}`,
+  );
   assert.is(run.events.find((e) => e.type === 'error')?.code, 'IMAGE_SIZE');
 });
 
@@ -269,7 +320,20 @@ it('the hashed context is exactly what the engine receives', async () => {
   const ctx = tempDir('ctx-');
   const df = tempDir('df-');
   cleanups.push(ctx.cleanup, df.cleanup);
-  const files = ['a/node_modules/x/f.js', 'node_modules/y.js', 'keep/f.txt', 'top.txt', 'b/secret.env', 'b/keep.log', 'b/c/deep.log', 'src/.env.local', 'src/app.ts', 'docs/x.md', 'docs/y.md', 'weird name [1].ts'];
+  const files = [
+    'a/node_modules/x/f.js',
+    'node_modules/y.js',
+    'keep/f.txt',
+    'top.txt',
+    'b/secret.env',
+    'b/keep.log',
+    'b/c/deep.log',
+    'src/.env.local',
+    'src/app.ts',
+    'docs/x.md',
+    'docs/y.md',
+    'weird name [1].ts',
+  ];
   for (const file of files) {
     mkdirSync(path.dirname(path.join(ctx.dir, file)), { recursive: true });
     writeFileSync(path.join(ctx.dir, file), file);
@@ -277,10 +341,24 @@ it('the hashed context is exactly what the engine receives', async () => {
   const ignore = '# comment\n**/node_modules\n*.txt\n!keep/*.txt\nb/*\n!b/keep.log\n**/.env*\n/docs/?.md\n!docs/y.md\n';
   writeFileSync(path.join(df.dir, 'x.Dockerfile'), `FROM ${bases.pythonImage}\nCOPY . /ctx\nRUN cd /ctx && find . -type f | sort\n`);
   writeFileSync(path.join(df.dir, 'x.Dockerfile.dockerignore'), ignore);
-  const outcome = await docker.build({ dockerfile: path.join(df.dir, 'x.Dockerfile'), context: ctx.dir, tags: [], buildArgs: {}, noCache: true, timeoutMs: 300_000 });
+  const outcome = await docker.build({
+    dockerfile: path.join(df.dir, 'x.Dockerfile'),
+    context: ctx.dir,
+    tags: [],
+    buildArgs: {},
+    noCache: true,
+    timeoutMs: 300_000,
+  });
   assert.ok(outcome.ok, outcome.progress.lines.slice(-20).join('\n'));
-  const listed = outcome.progress.dockerfileSteps().find((s) => s.name.includes('find .'))!.output.map((l) => l.replace(/^\.\//, '')).sort();
-  assert.ok(listed.includes('keep/f.txt') && listed.includes('b/keep.log') && listed.includes('docs/y.md') && !listed.includes('top.txt'), listed.join(', '));
+  const listed = outcome.progress
+    .dockerfileSteps()
+    .find((s) => s.name.includes('find .'))!
+    .output.map((l) => l.replace(/^\.\//, ''))
+    .sort();
+  assert.ok(
+    listed.includes('keep/f.txt') && listed.includes('b/keep.log') && listed.includes('docs/y.md') && !listed.includes('top.txt'),
+    listed.join(', '),
+  );
   assert.equal(hashContext(ctx.dir, parseDockerignore(ignore)).files.sort(), listed);
 });
 

@@ -7,29 +7,61 @@ import { registerSecret } from '../lib/redact.ts';
 import type { CheckResult, ValidateReport } from '../lib/validate/report.ts';
 import { findAll, parseXml } from './support/xml.ts';
 
-const result = (id: string, status: CheckResult['status'], detail: string, extra: Partial<CheckResult> = {}): CheckResult =>
-  ({ id, group: id.split('.')[0] as CheckResult['group'], title: `title of ${id}`, status, detail, durationMs: 12.5, ...extra });
+const result = (id: string, status: CheckResult['status'], detail: string, extra: Partial<CheckResult> = {}): CheckResult => ({
+  id,
+  group: id.split('.')[0] as CheckResult['group'],
+  title: `title of ${id}`,
+  status,
+  detail,
+  durationMs: 12.5,
+  ...extra,
+});
 
 function report(results: CheckResult[]): ValidateReport {
-  return { mode: 'cluster', results, counts: { total: results.length, passed: 0, warned: 0, failed: 0, skipped: 0 }, durationMs: 1234, budgetMs: 120_000, exitCode: 1 };
+  return {
+    mode: 'cluster',
+    results,
+    counts: { total: results.length, passed: 0, warned: 0, failed: 0, skipped: 0 },
+    durationMs: 1234,
+    budgetMs: 120_000,
+    exitCode: 1,
+  };
 }
 
 test('suites per group in order, one testcase per check, failure/skipped/system-out', () => {
-  const xml = parseXml(toJUnit(report([
-    result('cluster.context', 'pass', 'context kind-todo answers'),
-    result('cluster.namespace', 'fail', 'namespace x does not exist', { hint: 'deploy first' }),
-    result('release.deployed', 'skip', 'needs cluster.namespace, which failed'),
-    result('workloads.restarts', 'warn', 'earlier: pod/x 1×', { hint: 'look at logs' }),
-  ]), { timestamp: new Date('2025-01-02T03:04:05Z') }));
+  const xml = parseXml(
+    toJUnit(
+      report([
+        result('cluster.context', 'pass', 'context kind-todo answers'),
+        result('cluster.namespace', 'fail', 'namespace x does not exist', { hint: 'deploy first' }),
+        result('release.deployed', 'skip', 'needs cluster.namespace, which failed'),
+        result('workloads.restarts', 'warn', 'earlier: pod/x 1×', { hint: 'look at logs' }),
+      ]),
+      { timestamp: new Date('2025-01-02T03:04:05Z') },
+    ),
+  );
   assert.is(xml.name, 'testsuites');
   assert.equal([xml.attrs.tests, xml.attrs.failures, xml.attrs.skipped, xml.attrs.errors, xml.attrs.time], ['4', '1', '1', '0', '1.234']);
   const suites = findAll(xml, 'testsuite');
-  assert.equal(suites.map((s) => [s.attrs.name, s.attrs.tests, s.attrs.failures, s.attrs.skipped]), [['cluster', '2', '1', '0'], ['release', '1', '0', '1'], ['workloads', '1', '0', '0']]);
+  assert.equal(
+    suites.map((s) => [s.attrs.name, s.attrs.tests, s.attrs.failures, s.attrs.skipped]),
+    [
+      ['cluster', '2', '1', '0'],
+      ['release', '1', '0', '1'],
+      ['workloads', '1', '0', '0'],
+    ],
+  );
   assert.is(suites[0]!.attrs.timestamp, '2025-01-02T03:04:05');
   const cases = findAll(xml, 'testcase');
-  assert.equal(cases.map((c) => [c.attrs.classname, c.attrs.name, c.attrs.time]), [
-    ['validate.cluster', 'cluster.context', '0.013'], ['validate.cluster', 'cluster.namespace', '0.013'], ['validate.release', 'release.deployed', '0.013'], ['validate.workloads', 'workloads.restarts', '0.013'],
-  ]);
+  assert.equal(
+    cases.map((c) => [c.attrs.classname, c.attrs.name, c.attrs.time]),
+    [
+      ['validate.cluster', 'cluster.context', '0.013'],
+      ['validate.cluster', 'cluster.namespace', '0.013'],
+      ['validate.release', 'release.deployed', '0.013'],
+      ['validate.workloads', 'workloads.restarts', '0.013'],
+    ],
+  );
   const failure = findAll(cases[1]!, 'failure')[0]!;
   assert.is(failure.attrs.message, 'namespace x does not exist');
   assert.is(failure.text, 'namespace x does not exist\n\nhint: deploy first');

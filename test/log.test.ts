@@ -49,7 +49,11 @@ test('plain mode: numbered step lines, ✓ ✗ ⚠ results, durations, no colour
 
 test('a step that throws is recorded as failed with its duration', async () => {
   const { log, out } = logger('plain');
-  await log.step('Cluster', async () => { throw new Error('boom'); }).catch(() => undefined);
+  await log
+    .step('Cluster', async () => {
+      throw new Error('boom');
+    })
+    .catch(() => undefined);
   assert.match(out.text, '✗ [1/1] Cluster (1.5s)');
   assert.is(log.steps[0]!.status, 'fail');
 });
@@ -59,8 +63,19 @@ test('json mode prints one parseable event per line and nothing else', async () 
   log.plan(2);
   await log.step('Prerequisites', async () => log.ok('docker 28.2.2'));
   log.summary('Deployed');
-  const events = out.text.trim().split('\n').map((line) => JSON.parse(line));
-  assert.equal(events.map((e) => [e.type, e.status]), [['step', 'start'], ['result', 'ok'], ['step', 'ok'], ['summary', undefined]]);
+  const events = out.text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.equal(
+    events.map((e) => [e.type, e.status]),
+    [
+      ['step', 'start'],
+      ['result', 'ok'],
+      ['step', 'ok'],
+      ['summary', undefined],
+    ],
+  );
   assert.is(events[2].durationMs, 1500);
   assert.ok(events.every((e) => typeof e.ts === 'string'));
 });
@@ -86,7 +101,10 @@ test('debug lines appear only with --verbose, on stderr', () => {
 test('errors carry hint and code; in json mode they are events', () => {
   const plain = logger('plain');
   plain.log.error('kubectl cannot reach the cluster', 'start minikube', 'CLUSTER_UNREACHABLE');
-  assert.is(plain.err.text, '✗ kubectl cannot reach the cluster\n  hint: start minikube\n  code: CLUSTER_UNREACHABLE (see docs/troubleshooting.md)\n');
+  assert.is(
+    plain.err.text,
+    '✗ kubectl cannot reach the cluster\n  hint: start minikube\n  code: CLUSTER_UNREACHABLE (see docs/troubleshooting.md)\n',
+  );
   const json = logger('json');
   json.log.error('x', 'y', 'Z');
   assert.equal(JSON.parse(json.out.text).hint, 'y');

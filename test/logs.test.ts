@@ -17,7 +17,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BACKEND = 'todo/todo-chatbot-backend/backend';
 const FRONTEND = 'todo/todo-chatbot-frontend/frontend';
 const cluster = (s: FakeState) => Object.values(s.clusters)[0]!;
-const podOf = (s: FakeState, component: string) => cluster(s).objects!.find((o) => o.kind === 'Pod' && o.labels?.['app.kubernetes.io/component'] === component)!;
+const podOf = (s: FakeState, component: string) =>
+  cluster(s).objects!.find((o) => o.kind === 'Pod' && o.labels?.['app.kubernetes.io/component'] === component)!;
 
 interface Live {
   stdout(): string;
@@ -29,16 +30,25 @@ interface Live {
 
 /** The logs script, running; its output readable while it runs. */
 function start(fake: DeployFixture, args: string[]): Live {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile, ...args], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile, ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp },
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const done = new Promise<number | null>((r) => child.on('close', r));
   return {
-    stdout: () => out, stderr: () => err, pid: child.pid!, done,
+    stdout: () => out,
+    stderr: () => err,
+    pid: child.pid!,
+    done,
     async waitFor(what, ms = 15_000) {
       const t0 = Date.now();
       const seen = () => (typeof what === 'string' ? (out + err).includes(what) : what.test(out + err));
@@ -53,30 +63,49 @@ function start(fake: DeployFixture, args: string[]): Live {
 /** Processes of this fake cluster still alive (their environment names its state file). */
 function survivors(fake: DeployFixture): string[] {
   const state = fake.env.FAKE_STATE!;
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`FAKE_STATE=${state}`);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`FAKE_STATE=${state}`);
+      } catch {
+        return false;
+      }
+    });
 }
 
-const withLogs = (fake: DeployFixture) => fake.update((s) => {
-  cluster(s).logs = {
-    [BACKEND]: { current: '{"ts":"2026-01-01T00:00:00.000+00:00","level":"info","msg":"Application startup complete","logger":"app","port":8000}\n' },
-    [FRONTEND]: { current: '▲ Next.js ready on 0.0.0.0:3000\n' },
-  };
-});
+const withLogs = (fake: DeployFixture) =>
+  fake.update((s) => {
+    cluster(s).logs = {
+      [BACKEND]: {
+        current: '{"ts":"2026-01-01T00:00:00.000+00:00","level":"info","msg":"Application startup complete","logger":"app","port":8000}\n',
+      },
+      [FRONTEND]: { current: '▲ Next.js ready on 0.0.0.0:3000\n' },
+    };
+  });
 
 test('unit: pod prefixes, readable JSON lines, --json objects, flag checks', () => {
   assert.is(shortPodName('todo-chatbot-backend-7f9c8d6b5-x2x4z', 'todo-chatbot'), 'backend-7f9c…x2x4z');
   assert.is(shortPodName('todo-chatbot-postgresql-0', 'todo-chatbot'), 'postgresql-0');
-  assert.is(readableJson({ ts: 'x', level: 'error', msg: 'db connect failed', logger: 'app.db', attempt: 3, error: 'timed out' }), 'ERROR db connect failed  attempt=3 error="timed out"');
+  assert.is(
+    readableJson({ ts: 'x', level: 'error', msg: 'db connect failed', logger: 'app.db', attempt: 3, error: 'timed out' }),
+    'ERROR db connect failed  attempt=3 error="timed out"',
+  );
   assert.is(readableJson({ level: 'info', msg: 'GET /health', exc: 'Traceback …' }), 'INFO  GET /health\nTraceback …');
-  const json = JSON.parse(formatLine({ pod: 'p', container: 'c', component: 'backend', line: '{"msg":"m"}', fields: { msg: 'm' } }, { release: 'r', json: true, color: false, width: 0 }));
+  const json = JSON.parse(
+    formatLine(
+      { pod: 'p', container: 'c', component: 'backend', line: '{"msg":"m"}', fields: { msg: 'm' } },
+      { release: 'r', json: true, color: false, width: 0 },
+    ),
+  );
   assert.equal(json, { type: 'log', pod: 'p', container: 'c', component: 'backend', line: '{"msg":"m"}', fields: { msg: 'm' } });
-  assert.match(formatLine({ pod: 'todo-chatbot-backend-7f9c8d6b5-x2x4z', container: 'backend', component: 'backend', line: 'x' }, { release: 'todo-chatbot', json: false, color: true, width: 0 }), '\x1b[35mbackend-7f9c…x2x4z\x1b[39m x');
+  assert.match(
+    formatLine(
+      { pod: 'todo-chatbot-backend-7f9c8d6b5-x2x4z', container: 'backend', component: 'backend', line: 'x' },
+      { release: 'todo-chatbot', json: false, color: true, width: 0 },
+    ),
+    '\x1b[35mbackend-7f9c…x2x4z\x1b[39m x',
+  );
   assert.equal(parseLogsFlags({ component: ['frontend,backend', 'backend'], since: '10m' }).components, ['frontend', 'backend']);
   assert.is(parseLogsFlags({ since: '10m' }).sinceSeconds, 600);
   assert.throws(() => parseLogsFlags({ component: ['api'] }), /--component api: not a component/);
@@ -96,7 +125,9 @@ test('follows every pod: prefixes, readable JSON, later lines, a restart and a r
     assert.match(live.stdout(), /^frontend-\w{4}…\w{5} ▲ Next\.js ready on 0\.0\.0\.0:3000$/m);
     assert.is(live.stdout().split('Next.js ready').length, 3, 'both frontend pods');
     // A line written later comes out as it is written.
-    fake.update((s) => { cluster(s).logs![BACKEND]!.current += '{"level":"error","msg":"database unreachable","logger":"app.db","attempt":3}\n'; });
+    fake.update((s) => {
+      cluster(s).logs![BACKEND]!.current += '{"level":"error","msg":"database unreachable","logger":"app.db","attempt":3}\n';
+    });
     await live.waitFor(/ERROR database unreachable {2}attempt=3/);
     // A restart: the old stream ends, the new container's stream starts.
     fake.update((s) => {
@@ -132,13 +163,19 @@ test('the API server goes away and comes back: a warning, then the same containe
   try {
     withLogs(fake);
     // The fake dates every line from the container's start (as kubelet would these): an hour ago.
-    fake.update((s) => { podOf(s, 'backend').containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString(); });
+    fake.update((s) => {
+      podOf(s, 'backend').containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString();
+    });
     const live = start(fake, ['--component', 'backend']);
     await live.waitFor('Application startup complete');
     await live.waitFor('+ backend');
-    fake.update((s) => { s.kind!.clusters![0]!.running = false; });
+    fake.update((s) => {
+      s.kind!.clusters![0]!.running = false;
+    });
     await live.waitFor(/the cluster of context kind-todo does not answer: .*; retrying/);
-    fake.update((s) => { s.kind!.clusters![0]!.running = true; });
+    fake.update((s) => {
+      s.kind!.clusters![0]!.running = true;
+    });
     await live.waitFor('the cluster answers again');
     await live.waitFor(/\+ backend[^]*\+ backend/);
     // The fake dates lines by the container's start, so a line is only seen by a follow that is already reading: wait for the resumed one.
@@ -147,13 +184,21 @@ test('the API server goes away and comes back: a warning, then the same containe
       await sleep(50);
     }
     await sleep(700);
-    fake.update((s) => { cluster(s).logs![BACKEND]!.current += 'after the return\n'; });
+    fake.update((s) => {
+      cluster(s).logs![BACKEND]!.current += 'after the return\n';
+    });
     await live.waitFor('after the return');
     process.kill(live.pid, 'SIGINT');
     assert.is(await live.done, 130);
     assert.is(live.stdout().split('Application startup complete').length, 2, 'shown once');
-    const resumed = fake.calls('kubectl').filter((c) => c.argv.includes('--follow')).at(-1)!;
-    assert.ok(resumed.argv.some((a) => /^--since=\d+s$/.test(a)), resumed.argv.join(' '));
+    const resumed = fake
+      .calls('kubectl')
+      .filter((c) => c.argv.includes('--follow'))
+      .at(-1)!;
+    assert.ok(
+      resumed.argv.some((a) => /^--since=\d+s$/.test(a)),
+      resumed.argv.join(' '),
+    );
   } finally {
     fake.cleanup();
   }
@@ -171,17 +216,28 @@ test('--component, --grep and --json; --since leaves out lines older than it', a
     await live.waitFor('"type":"started"');
     process.kill(live.pid, 'SIGINT');
     assert.is(await live.done, 130);
-    const lines = live.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = live
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const logs = lines.filter((l) => l.type === 'log');
-    assert.equal(logs.map((l) => l.fields.msg), ['Application startup complete', 'slow query']);
+    assert.equal(
+      logs.map((l) => l.fields.msg),
+      ['Application startup complete', 'slow query'],
+    );
     assert.ok(logs.every((l) => l.component === 'backend' && l.container === 'backend'));
     assert.equal(logs[1].fields, { level: 'warning', msg: 'slow query', ms: 1200 });
     assert.ok(lines.some((l) => l.type === 'started' && l.container === 'backend'));
-    assert.not.ok(lines.some((l) => l.container === 'frontend'), 'no frontend stream');
+    assert.not.ok(
+      lines.some((l) => l.container === 'frontend'),
+      'no frontend stream',
+    );
 
     // The frontend pods' containers started an hour ago: --since 10m shows none of their lines.
     fake.update((s) => {
-      for (const p of cluster(s).objects!.filter((o) => o.kind === 'Pod' && o.labels?.['app.kubernetes.io/component'] === 'frontend')) p.containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString();
+      for (const p of cluster(s).objects!.filter((o) => o.kind === 'Pod' && o.labels?.['app.kubernetes.io/component'] === 'frontend'))
+        p.containers[0].startedAt = new Date(Date.now() - 3_600_000).toISOString();
     });
     fake.clearCalls();
     const since = start(fake, ['--since', '10m']);
@@ -191,7 +247,12 @@ test('--component, --grep and --json; --since leaves out lines older than it', a
     process.kill(since.pid, 'SIGINT');
     assert.is(await since.done, 130);
     assert.not.match(since.stdout(), 'Next.js ready');
-    assert.ok(fake.calls('kubectl').filter((c) => c.argv.includes('--follow')).every((c) => c.argv.includes('--since=600s')));
+    assert.ok(
+      fake
+        .calls('kubectl')
+        .filter((c) => c.argv.includes('--follow'))
+        .every((c) => c.argv.includes('--since=600s')),
+    );
   } finally {
     fake.cleanup();
   }
@@ -207,7 +268,10 @@ test('--previous prints the run before each restart and exits 0; none restarted:
       const c = podOf(s, 'backend').containers[0];
       c.restartCount = 2;
       c.lastState = { reason: 'Error', exitCode: 1 };
-      cluster(s).logs![BACKEND] = { previous: '{"level":"critical","msg":"cannot reach the database","logger":"app"}\n', current: 'fine now\n' };
+      cluster(s).logs![BACKEND] = {
+        previous: '{"level":"critical","msg":"cannot reach the database","logger":"app"}\n',
+        current: 'fine now\n',
+      };
     });
     const r = await fake.script('logs', ['--previous']);
     assert.is(r.code, 0, r.stderr);
@@ -225,7 +289,10 @@ test('on a terminal (pseudo-terminal via `script`): the pod prefix coloured by c
   try {
     withLogs(fake);
     const cmd = shellLine([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'logs.ts'), '--dotenv', fake.envFile]);
-    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 8 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
+    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 8 ${cmd}`, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' },
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((r) => child.on('close', r));
@@ -242,13 +309,19 @@ test('on a terminal (pseudo-terminal via `script`): the pod prefix coloured by c
 test('usage errors exit 2 before any call; an unreachable cluster exits 3', async () => {
   const fake = await deployFixture({ provider: 'kind', deploy: false });
   try {
-    for (const [args, text] of [[['--component', 'db'], '--component db: not a component'], [['--since', 'later'], '--since later: not a duration'], [['--grep', '[a'], '--grep [a: not a regular expression']] as const) {
+    for (const [args, text] of [
+      [['--component', 'db'], '--component db: not a component'],
+      [['--since', 'later'], '--since later: not a duration'],
+      [['--grep', '[a'], '--grep [a: not a regular expression'],
+    ] as const) {
       const r = await fake.script('logs', [...args]);
       assert.is(r.code, 2, r.stderr);
       assert.match(r.stderr, text);
     }
     assert.equal(fake.calls(), []);
-    fake.update((s) => { s.kind!.clusters![0]!.running = false; });
+    fake.update((s) => {
+      s.kind!.clusters![0]!.running = false;
+    });
     const down = await fake.script('logs', []);
     assert.is(down.code, 3, down.stderr);
     assert.match(down.stderr, 'the cluster of context kind-todo does not answer');

@@ -8,9 +8,7 @@ import * as assert from 'uvu/assert';
 import YAML from 'yaml';
 import { createRunner, type Runner } from '../lib/exec.ts';
 import { ToolkitError } from '../lib/errors.ts';
-import {
-  CHART_PATH, diffManifests, GENERATED_MARKER, manifestFileName, MANIFESTS_DIR, renderManifests, REPO_ROOT,
-} from '../lib/render.ts';
+import { CHART_PATH, diffManifests, GENERATED_MARKER, manifestFileName, MANIFESTS_DIR, renderManifests, REPO_ROOT } from '../lib/render.ts';
 import { ensureKubectlValidate, validateObjects } from './support/kubectl-validate.ts';
 import { ensureTools } from './support/tools.ts';
 
@@ -26,11 +24,19 @@ const DIR = path.join(REPO_ROOT, MANIFESTS_DIR);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'manifests-test-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const manifestFiles = () => readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+const manifestFiles = () =>
+  readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
 /** The real command line, as CI and people run it. */
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  return run(process.execPath, ['--import', 'tsx', 'scripts/render.ts', ...args], { cwd: REPO_ROOT, env: { CI: '1', ...env }, nothrow: true, timeoutMs: 120_000 });
+  return run(process.execPath, ['--import', 'tsx', 'scripts/render.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { CI: '1', ...env },
+    nothrow: true,
+    timeoutMs: 120_000,
+  });
 }
 
 let copies = 0;
@@ -133,8 +139,16 @@ test('the manifests contain no Secret and no secret value; every Secret they nee
   objects.forEach(walk);
   assert.ok(refs.length >= 3, `only ${refs.length} secret references`);
   for (const ref of refs) {
-    assert.match(readme, new RegExp(`\\| \`${ref.name}\` \\| \`${ref.key}\` \\| ${ref.optional ? 'no' : '\\*\\*yes\\*\\*'}`), `README table row for ${ref.name}/${ref.key}`);
-    assert.match(readme, new RegExp(`create secret generic ${ref.name} \\\\\\n\\s+--from-(literal|file)=${ref.key}=`), `README command for ${ref.name}`);
+    assert.match(
+      readme,
+      new RegExp(`\\| \`${ref.name}\` \\| \`${ref.key}\` \\| ${ref.optional ? 'no' : '\\*\\*yes\\*\\*'}`),
+      `README table row for ${ref.name}/${ref.key}`,
+    );
+    assert.match(
+      readme,
+      new RegExp(`create secret generic ${ref.name} \\\\\\n\\s+--from-(literal|file)=${ref.key}=`),
+      `README command for ${ref.name}`,
+    );
   }
   for (const file of manifestFiles()) {
     const text = readFileSync(path.join(DIR, file), 'utf8');
@@ -151,7 +165,8 @@ test('the manifests validate strictly against the Kubernetes API schema (kubectl
 test('render refuses values that would put a Secret into manifests/', async () => {
   const fake: Runner = async (cmd, args) => ({
     command: [cmd, ...args].join(' '),
-    stdout: '---\n# Source: todo-chatbot/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\ndata:\n  OPENAI_API_KEY: c2stdGVzdA==\n',
+    stdout:
+      '---\n# Source: todo-chatbot/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\ndata:\n  OPENAI_API_KEY: c2stdGVzdA==\n',
     stderr: '',
     exitCode: 0,
     durationMs: 1,
@@ -184,7 +199,12 @@ test('the command line: --help, bad arguments and a missing helm give clear mess
 
 test('zx runs the script with the same arguments (npx zx scripts/render.ts)', async () => {
   // npx applies the repository's .npmrc (node-options=--import tsx), which zx needs for .ts.
-  const result = await run('npx', ['--no-install', 'zx', 'scripts/render.ts', '--check', '--helm', HELM3], { cwd: REPO_ROOT, env: { CI: '1' }, nothrow: true, timeoutMs: 120_000 });
+  const result = await run('npx', ['--no-install', 'zx', 'scripts/render.ts', '--check', '--helm', HELM3], {
+    cwd: REPO_ROOT,
+    env: { CI: '1' },
+    nothrow: true,
+    timeoutMs: 120_000,
+  });
   assert.is(result.exitCode, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /up to date/);
 });

@@ -25,20 +25,36 @@ async function appServer(name: 'frontend' | 'backend', port = 0): Promise<{ port
     res.end(JSON.stringify(name === 'backend' ? { status: 'ok', version: '0.1.0' } : { status: 'ok' }));
   });
   await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
-  return { port: (srv.address() as AddressInfo).port, close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(() => r()); }) };
+  return {
+    port: (srv.address() as AddressInfo).port,
+    close: () =>
+      new Promise((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
 }
 
 function start(fake: DeployFixture, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'open.ts'), '--dotenv', fake.envFile, ...args], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp, ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'open.ts'), '--dotenv', fake.envFile, ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp, ...env },
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const done = new Promise<number | null>((r) => child.on('close', r));
   return {
-    pid: child.pid!, done, stdout: () => out, stderr: () => err,
+    pid: child.pid!,
+    done,
+    stdout: () => out,
+    stderr: () => err,
     async waitFor(re: RegExp, ms = 20_000): Promise<RegExpExecArray> {
       const t0 = Date.now();
       for (;;) {
@@ -63,7 +79,10 @@ test('browser command per platform', () => {
 test('NodePorts that answer as our app: their URLs, no port-forward; --browser hands the frontend URL to xdg-open; Ctrl-C: exit 130', async () => {
   const frontend = await appServer('frontend', await freePort([30100, 31000]));
   const backend = await appServer('backend', await freePort([31000, 32000]));
-  const fake = await deployFixture({ provider: 'docker-desktop', helmArgs: ['--set', `frontend.service.nodePort=${frontend.port}`, '--set', `backend.service.nodePort=${backend.port}`] });
+  const fake = await deployFixture({
+    provider: 'docker-desktop',
+    helmArgs: ['--set', `frontend.service.nodePort=${frontend.port}`, '--set', `backend.service.nodePort=${backend.port}`],
+  });
   // A stand-in xdg-open that notes the URL it was given.
   const bin = mkdtempSync(path.join(os.tmpdir(), 'open-bin-'));
   const opened = path.join(bin, 'opened.txt');
@@ -72,7 +91,10 @@ test('NodePorts that answer as our app: their URLs, no port-forward; --browser h
   try {
     const live = start(fake, ['--browser'], { PATH: `${bin}:${fake.env.PATH}` });
     await live.waitFor(/Ctrl-C to stop/);
-    assert.match(live.stdout(), `the app is reachable via NodePorts:\n  frontend  http://127.0.0.1:${frontend.port}\n  backend   http://127.0.0.1:${backend.port}`);
+    assert.match(
+      live.stdout(),
+      `the app is reachable via NodePorts:\n  frontend  http://127.0.0.1:${frontend.port}\n  backend   http://127.0.0.1:${backend.port}`,
+    );
     assert.match(live.stdout(), `opened http://127.0.0.1:${frontend.port} in the browser`);
     assert.is(readFileSync(opened, 'utf8').trim(), `http://127.0.0.1:${frontend.port}`);
     assert.equal(forwards(fake), []);
@@ -89,10 +111,21 @@ test('no NodePort access: a port-forward per Service; its pod replaced: forwarde
   const frontend = await appServer('frontend');
   const backend = await appServer('backend');
   // The NodePorts point at ports nothing listens on: not our app there.
-  const fake = await deployFixture({ provider: 'docker-desktop', helmArgs: ['--set', `frontend.service.nodePort=${await freePort([30100, 31000])}`, '--set', `backend.service.nodePort=${await freePort([31000, 32000])}`] });
+  const fake = await deployFixture({
+    provider: 'docker-desktop',
+    helmArgs: [
+      '--set',
+      `frontend.service.nodePort=${await freePort([30100, 31000])}`,
+      '--set',
+      `backend.service.nodePort=${await freePort([31000, 32000])}`,
+    ],
+  });
   try {
     fake.update((s) => {
-      Object.values(s.clusters)[0]!.podPorts = { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`, 'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}` };
+      Object.values(s.clusters)[0]!.podPorts = {
+        'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}`,
+        'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}`,
+      };
     });
     const live = start(fake, ['--json']);
     const first = JSON.parse((await live.waitFor(/^\{"ts[^\n]*"type":"open"[^\n]*\n/m))[0]);
@@ -123,17 +156,22 @@ test('no NodePort access: a port-forward per Service; its pod replaced: forwarde
   }
 });
 
-test('NodePorts not reachable from the host (no node address): deploy\'s last step and status suggest npm run open', async () => {
+test("NodePorts not reachable from the host (no node address): deploy's last step and status suggest npm run open", async () => {
   const fake = await deployFixture({ provider: 'kind' });
   try {
     // kind's node address is the node's InternalIP (kubectl get nodes); a node without one: the host has no route to the NodePorts.
     const node = JSON.parse((await fake.run('kubectl', ['--context', 'kind-todo', 'get', 'nodes', '-o', 'json'])).stdout).items[0];
     node.status.addresses = node.status.addresses.filter((a: { type: string }) => a.type !== 'InternalIP');
-    fake.update((s) => { Object.values(s.clusters)[0]!.nodes = [node]; });
+    fake.update((s) => {
+      Object.values(s.clusters)[0]!.nodes = [node];
+    });
     fake.clearCalls();
     const deploy = await fake.script('deploy', ['--skip-build']);
     assert.is(deploy.code, 0, deploy.stdout + deploy.stderr);
-    assert.match(deploy.stdout, 'are not reachable from this host directly; open a tunnel with `npm run open` (or by hand: kubectl --context kind-todo -n todo port-forward svc/todo-chatbot-frontend 3000:3000)');
+    assert.match(
+      deploy.stdout,
+      'are not reachable from this host directly; open a tunnel with `npm run open` (or by hand: kubectl --context kind-todo -n todo port-forward svc/todo-chatbot-frontend 3000:3000)',
+    );
     const status = await fake.script('status', []);
     assert.is(status.code, 0, status.stdout + status.stderr);
     assert.match(status.stdout, /frontend {4}NodePort {3}3000:30080 {3}no NodePort access from this host/);
@@ -149,7 +187,9 @@ test('an unreachable cluster: exit 3 before anything is opened; no frontend Serv
     const none = start(fake, []);
     assert.is(await none.done, 1);
     assert.match(none.stderr(), 'release todo-chatbot has no frontend Service in namespace todo');
-    fake.update((s) => { s.kind!.clusters![0]!.running = false; });
+    fake.update((s) => {
+      s.kind!.clusters![0]!.running = false;
+    });
     const down = start(fake, []);
     assert.is(await down.done, 3);
     assert.match(down.stderr(), 'CLUSTER_UNREACHABLE');

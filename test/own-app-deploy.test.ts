@@ -8,9 +8,16 @@ import * as assert from 'uvu/assert';
 import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy-fixture.ts';
 import { FIXTURES, randomSecret } from './support/own-app.ts';
 
-const latestRevision = (fake: DeployFixture) => fake.state().helm!.releases!.find((r) => r.name === 'todo-chatbot')!.revisions.at(-1)!;
+const latestRevision = (fake: DeployFixture) =>
+  fake
+    .state()
+    .helm!.releases!.find((r) => r.name === 'todo-chatbot')!
+    .revisions.at(-1)!;
 const builds = (fake: DeployFixture) => fake.calls('docker').filter((c) => c.argv.includes('build'));
-const dirs = (shape: string) => ({ FRONTEND_DIR: path.join(FIXTURES, shape, 'frontend'), BACKEND_DIR: path.join(FIXTURES, shape, 'backend') });
+const dirs = (shape: string) => ({
+  FRONTEND_DIR: path.join(FIXTURES, shape, 'frontend'),
+  BACKEND_DIR: path.join(FIXTURES, shape, 'backend'),
+});
 
 interface Expect {
   ports: { frontend: number; backend: number };
@@ -19,9 +26,19 @@ interface Expect {
 }
 const SHAPES: Record<string, Expect> = {
   'root-main': { ports: { frontend: 3000, backend: 8000 }, paths: { frontend: '/api/health', backend: '/health', backendReady: null } },
-  'own-dockerfiles': { ports: { frontend: 3001, backend: 8080 }, paths: { frontend: '/api/health', backend: '/health', backendReady: null }, userDockerfiles: true },
-  'rewrites-url': { ports: { frontend: 3000, backend: 8000 }, paths: { frontend: '/api/health', backend: '/health', backendReady: '/ready' } },
-  'public-api-url': { ports: { frontend: 3000, backend: 8000 }, paths: { frontend: '/api/health', backend: '/healthz', backendReady: null } },
+  'own-dockerfiles': {
+    ports: { frontend: 3001, backend: 8080 },
+    paths: { frontend: '/api/health', backend: '/health', backendReady: null },
+    userDockerfiles: true,
+  },
+  'rewrites-url': {
+    ports: { frontend: 3000, backend: 8000 },
+    paths: { frontend: '/api/health', backend: '/health', backendReady: '/ready' },
+  },
+  'public-api-url': {
+    ports: { frontend: 3000, backend: 8000 },
+    paths: { frontend: '/api/health', backend: '/healthz', backendReady: null },
+  },
   'no-health': { ports: { frontend: 3000, backend: 8000 }, paths: { frontend: '/', backend: '/openapi.json', backendReady: null } },
   pnpm: { ports: { frontend: 3000, backend: 8000 }, paths: { frontend: '/api/health', backend: '/health', backendReady: null } },
 };
@@ -39,7 +56,10 @@ for (const [shape, want] of Object.entries(SHAPES)) {
       // public-api-url's frontend is built with the browser's backend URL, known only with the cluster (its own test).
       if (shape !== 'public-api-url') assert.is(values.frontend.image.tag, refs.frontend.split(':')[1]);
       assert.is(values.backend.image.tag, refs.backend.split(':')[1]);
-      assert.equal([values.frontend.containerPort, values.backend.containerPort, values.backend.service.port], [want.ports.frontend, want.ports.backend, want.ports.backend]);
+      assert.equal(
+        [values.frontend.containerPort, values.backend.containerPort, values.backend.service.port],
+        [want.ports.frontend, want.ports.backend, want.ports.backend],
+      );
       assert.is(values.frontend.probes.livenessPath, want.paths.frontend);
       assert.is(values.backend.probes.livenessPath, want.paths.backend);
       assert.is(values.backend.probes.readinessPath, want.paths.backendReady);
@@ -77,7 +97,10 @@ test('public-api-url: the browser calls the backend directly, so the frontend is
     const values = latestRevision(fake).values;
     assert.is(values.config.corsOrigins, backendUrl!.replace(':30800', ':30080'));
     // The frontend image deployed is the one built with that URL.
-    assert.ok(frontendBuild.argv.some((a) => a.endsWith(`:${values.frontend.image.tag}`)), 'the deployed frontend tag is the built one');
+    assert.ok(
+      frontendBuild.argv.some((a) => a.endsWith(`:${values.frontend.image.tag}`)),
+      'the deployed frontend tag is the built one',
+    );
   } finally {
     fake.cleanup();
   }
@@ -85,7 +108,13 @@ test('public-api-url: the browser calls the backend directly, so the frontend is
 
 test('extra-secret: APP_SECRETS reaches the release values of both apps that read it, only through the private values file; a second run changes nothing', async () => {
   const secret = randomSecret();
-  const env = { ...dirs('extra-secret'), APP_SECRETS: 'BETTER_AUTH_SECRET', BETTER_AUTH_SECRET: secret, APP_ENV: 'SUPPORT_EMAIL', SUPPORT_EMAIL: 'help@example.com' };
+  const env = {
+    ...dirs('extra-secret'),
+    APP_SECRETS: 'BETTER_AUTH_SECRET',
+    BETTER_AUTH_SECRET: secret,
+    APP_ENV: 'SUPPORT_EMAIL',
+    SUPPORT_EMAIL: 'help@example.com',
+  };
   const fake = await deployFixture({ provider: 'kind', built: false, env });
   try {
     const r = await fake.script('deploy', ['--verbose']);
@@ -95,14 +124,21 @@ test('extra-secret: APP_SECRETS reaches the release values of both apps that rea
     assert.equal(values.frontend.extraSecretEnv, { BETTER_AUTH_SECRET: secret });
     assert.equal(values.backend.extraEnv, { SUPPORT_EMAIL: 'help@example.com' });
     for (const tool of ['helm', 'docker', 'kubectl', 'kind']) {
-      for (const call of fake.calls(tool)) assert.not.ok(call.argv.some((a) => a.includes(secret)), `${tool} ${call.argv.join(' ')} holds the secret`);
+      for (const call of fake.calls(tool))
+        assert.not.ok(
+          call.argv.some((a) => a.includes(secret)),
+          `${tool} ${call.argv.join(' ')} holds the secret`,
+        );
     }
     assert.not.ok(r.stdout.includes(secret) || r.stderr.includes(secret), 'the secret was printed');
     assert.equal(fake.leftovers(), []);
     // --dry-run prints the rendered Secret: the value is masked there too, in its base64 form.
     const dry = await fake.script('deploy', ['--dry-run']);
     assert.is(dry.code, 0, dry.stdout + dry.stderr);
-    assert.not.ok(dry.stdout.includes(Buffer.from(secret).toString('base64')) || dry.stdout.includes(secret), 'the dry run printed the secret');
+    assert.not.ok(
+      dry.stdout.includes(Buffer.from(secret).toString('base64')) || dry.stdout.includes(secret),
+      'the dry run printed the secret',
+    );
     fake.clearCalls();
     const again = await fake.script('deploy', []);
     assert.is(again.code, 0, again.stdout + again.stderr);

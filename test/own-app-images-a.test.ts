@@ -31,24 +31,40 @@ test.after(async () => {
 
 const explain = (run: ScriptRun) => `exit ${run.code}\n${run.stdout.slice(-5000)}\n${run.stderr.slice(-2000)}`;
 const explained = (run: ScriptRun) => run.events.filter((e) => typeof e.explain === 'string').map((e) => e.explain as string);
-const refOf = (run: ScriptRun, image: string) => run.events.find((e) => e.type === 'result' && e.image === image && typeof e.digest === 'string')?.ref as string;
+const refOf = (run: ScriptRun, image: string) =>
+  run.events.find((e) => e.type === 'result' && e.image === image && typeof e.digest === 'string')?.ref as string;
 
 it('root-main: main:app at the backend root, on our Dockerfiles; the container test uses the detected paths', async () => {
   const run = await runBuildImages(ARGS, fixtureEnv('root-main', bases));
   assert.is(run.code, 0, explain(run));
-  assert.ok(explained(run).some((l) => /backend: runs main:app \(found at main\.py:\d+\)/.test(l)), explained(run).join('\n'));
+  assert.ok(
+    explained(run).some((l) => /backend: runs main:app \(found at main\.py:\d+\)/.test(l)),
+    explained(run).join('\n'),
+  );
   const checks = checkResults(run.events);
   assert.equal(checks, { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
 });
 
-it('own-dockerfiles: the app folders\' Dockerfiles are used (said before the build), on their own ports, without a HEALTHCHECK', async () => {
+it("own-dockerfiles: the app folders' Dockerfiles are used (said before the build), on their own ports, without a HEALTHCHECK", async () => {
   const run = await runBuildImages(ARGS, fixtureEnv('own-dockerfiles', bases));
   assert.is(run.code, 0, explain(run));
   const lines = explained(run);
-  for (const side of ['frontend', 'backend']) assert.ok(lines.some((l) => l.startsWith(`${side}: image from your Dockerfile`) && l.includes('--use-our-dockerfiles')), lines.join('\n'));
-  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
+  for (const side of ['frontend', 'backend'])
+    assert.ok(
+      lines.some((l) => l.startsWith(`${side}: image from your Dockerfile`) && l.includes('--use-our-dockerfiles')),
+      lines.join('\n'),
+    );
+  assert.equal(
+    checkResults(run.events),
+    { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true },
+    explain(run),
+  );
   const backend = await docker.inspectImage(refOf(run, 'backend'));
-  assert.equal(Object.keys((backend!.Config as { ExposedPorts?: Record<string, unknown> }).ExposedPorts ?? {}), ['8080/tcp'], 'the user image, not ours');
+  assert.equal(
+    Object.keys((backend!.Config as { ExposedPorts?: Record<string, unknown> }).ExposedPorts ?? {}),
+    ['8080/tcp'],
+    'the user image, not ours',
+  );
   // --use-our-dockerfiles: the same folders through ours, a different image.
   const ours = await runBuildImages(['--use-our-dockerfiles', ...ARGS], fixtureEnv('own-dockerfiles', bases));
   assert.is(ours.code, 0, explain(ours));
@@ -60,8 +76,15 @@ it('rewrites-url: BACKEND_URL is baked in as the in-cluster Service URL; the fro
   const run = await runBuildImages(ARGS, fixtureEnv('rewrites-url', bases, { RELEASE_NAME: 'shop', NAMESPACE: 'web' }));
   assert.is(run.code, 0, explain(run));
   const serviceHost = 'shop-todo-chatbot-backend.web.svc.cluster.local';
-  assert.ok(explained(run).some((l) => l.startsWith(`frontend: build arg BACKEND_URL=http://${serviceHost}:8000:`)), explained(run).join('\n'));
-  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.backend-ready': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
+  assert.ok(
+    explained(run).some((l) => l.startsWith(`frontend: build arg BACKEND_URL=http://${serviceHost}:8000:`)),
+    explained(run).join('\n'),
+  );
+  assert.equal(
+    checkResults(run.events),
+    { 'app.backend-health': true, 'app.backend-ready': true, 'app.frontend-health': true, 'app.frontend-home': true },
+    explain(run),
+  );
 
   // By hand: the backend answers under the Service's name only; the frontend's /api/tasks rewrite reaches it.
   const id = randomBytes(3).toString('hex');
@@ -78,13 +101,16 @@ it('rewrites-url: BACKEND_URL is baked in as the in-cluster Service URL; the fro
       if (answer?.status !== 200) await new Promise((r) => setTimeout(r, 500));
     }
     assert.is(answer?.status, 200, 'the rewrite did not reach the backend');
-    assert.equal(await answer!.json(), [], 'the backend\'s task list, through the frontend');
+    assert.equal(await answer!.json(), [], "the backend's task list, through the frontend");
   } finally {
     await docker.removeContainers([names.frontend, names.backend]);
     await docker.exec(['network', 'rm', network], { nothrow: true, timeoutMs: 30_000 });
   }
   // Another release name is another frontend image (the URL is in the tag); the backend is the same.
-  const other = await runBuildImages(['--json', '--dotenv', os.devNull, '--only', 'frontend'], fixtureEnv('rewrites-url', bases, { RELEASE_NAME: 'shop2', NAMESPACE: 'web' }));
+  const other = await runBuildImages(
+    ['--json', '--dotenv', os.devNull, '--only', 'frontend'],
+    fixtureEnv('rewrites-url', bases, { RELEASE_NAME: 'shop2', NAMESPACE: 'web' }),
+  );
   assert.is(other.code, 0, explain(other));
   assert.is.not(refOf(other, 'frontend'), refOf(run, 'frontend'));
 });
@@ -92,8 +118,15 @@ it('rewrites-url: BACKEND_URL is baked in as the in-cluster Service URL; the fro
 it('public-api-url: NEXT_PUBLIC_API_URL is a build arg with its reason; the app builds and answers', async () => {
   const run = await runBuildImages(ARGS, fixtureEnv('public-api-url', bases));
   assert.is(run.code, 0, explain(run));
-  assert.ok(explained(run).some((l) => l.startsWith('frontend: build arg NEXT_PUBLIC_API_URL=')), explained(run).join('\n'));
-  assert.equal(checkResults(run.events), { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true }, explain(run));
+  assert.ok(
+    explained(run).some((l) => l.startsWith('frontend: build arg NEXT_PUBLIC_API_URL=')),
+    explained(run).join('\n'),
+  );
+  assert.equal(
+    checkResults(run.events),
+    { 'app.backend-health': true, 'app.frontend-health': true, 'app.frontend-home': true },
+    explain(run),
+  );
 });
 
 test.run();

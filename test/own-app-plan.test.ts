@@ -27,22 +27,33 @@ test.after(() => {
 });
 
 function configFor(shape: string, env: Record<string, string> = {}): Config {
-  return loadConfig({ env: { FRONTEND_DIR: path.join(FIXTURES, shape, 'frontend'), BACKEND_DIR: path.join(FIXTURES, shape, 'backend'), ...env }, envFile: '/none', root: REPO_ROOT }).config;
+  return loadConfig({
+    env: { FRONTEND_DIR: path.join(FIXTURES, shape, 'frontend'), BACKEND_DIR: path.join(FIXTURES, shape, 'backend'), ...env },
+    envFile: '/none',
+    root: REPO_ROOT,
+  }).config;
 }
 function analysis(config: Config, useOurs = false) {
   const { appSecrets, appEnv, ...settings } = config;
   return analyzeApps(settings, { useOurs, appSecrets: Object.keys(appSecrets), appEnv: Object.keys(appEnv) });
 }
-const plan = (config: Config, name: 'frontend' | 'backend', useOurs = false) => planImages({ config, app: analysis(config, useOurs) }).find((p) => p.name === name)!;
+const plan = (config: Config, name: 'frontend' | 'backend', useOurs = false) =>
+  planImages({ config, app: analysis(config, useOurs) }).find((p) => p.name === name)!;
 
 test('rewrites(): the in-cluster backend URL is a build arg, explained, and changing the release name (or namespace) changes the frontend tag only', () => {
   const a = configFor('rewrites-url');
   const frontend = plan(a, 'frontend');
   assert.is(frontend.dockerfileKind, 'ours');
   assert.is(frontend.buildArgs.NEXT_BUILD_ENV, 'BACKEND_URL=http://todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000');
-  assert.ok(frontend.explain!.some((line) => /build arg BACKEND_URL=http:\/\/todo-chatbot-backend\..*rewrites\(\) reads BACKEND_URL/.test(line)), frontend.explain!.join('\n'));
+  assert.ok(
+    frontend.explain!.some((line) => /build arg BACKEND_URL=http:\/\/todo-chatbot-backend\..*rewrites\(\) reads BACKEND_URL/.test(line)),
+    frontend.explain!.join('\n'),
+  );
   const renamed = configFor('rewrites-url', { RELEASE_NAME: 'shop' });
-  assert.is(plan(renamed, 'frontend').buildArgs.NEXT_BUILD_ENV, 'BACKEND_URL=http://shop-todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000');
+  assert.is(
+    plan(renamed, 'frontend').buildArgs.NEXT_BUILD_ENV,
+    'BACKEND_URL=http://shop-todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000',
+  );
   assert.is.not(plan(renamed, 'frontend').ref, frontend.ref, 'a new release name is a new frontend image');
   assert.is(plan(renamed, 'backend').ref, plan(a, 'backend').ref, 'the backend does not depend on the release name');
   assert.is.not(plan(configFor('rewrites-url', { NAMESPACE: 'other' }), 'frontend').ref, frontend.ref);
@@ -50,7 +61,10 @@ test('rewrites(): the in-cluster backend URL is a build arg, explained, and chan
 
 test('our Dockerfiles get the ASGI entry, port and liveness path as build args; each value is in the tag', () => {
   const root = plan(configFor('root-main'), 'backend');
-  assert.equal([root.buildArgs.BACKEND_APP, root.buildArgs.BACKEND_PORT, root.buildArgs.BACKEND_HEALTH_PATH, root.buildArgs.BACKEND_APP_DIR], ['main:app', '8000', '/health', '.']);
+  assert.equal(
+    [root.buildArgs.BACKEND_APP, root.buildArgs.BACKEND_PORT, root.buildArgs.BACKEND_HEALTH_PATH, root.buildArgs.BACKEND_APP_DIR],
+    ['main:app', '8000', '/health', '.'],
+  );
   const moved = plan(configFor('root-main', { BACKEND_PORT: '8081', BACKEND_HEALTH_PATH: '/healthz' }), 'backend');
   assert.equal([moved.port, moved.buildArgs.BACKEND_PORT, moved.healthPath], [8081, '8081', '/healthz']);
   assert.is.not(moved.ref, root.ref);
@@ -58,15 +72,18 @@ test('our Dockerfiles get the ASGI entry, port and liveness path as build args; 
   assert.equal([noHealth.buildArgs.FRONTEND_HEALTH_PATH, noHealth.healthPath], ['/', '/']);
 });
 
-test('the app folder\'s own Dockerfile is used by default (said in the plan), without our build args; --use-our-dockerfiles overrides it', () => {
+test("the app folder's own Dockerfile is used by default (said in the plan), without our build args; --use-our-dockerfiles overrides it", () => {
   const config = configFor('own-dockerfiles');
   const backend = plan(config, 'backend');
   assert.is(backend.dockerfileKind, 'user');
   assert.is(backend.dockerfile, path.join(FIXTURES, 'own-dockerfiles/backend/Dockerfile'));
   assert.is(backend.port, 8080);
-  assert.is(backend.base, 'python:3.12-slim', 'the final stage\'s FROM');
+  assert.is(backend.base, 'python:3.12-slim', "the final stage's FROM");
   assert.not.ok('BACKEND_APP' in backend.buildArgs || 'PYTHON_IMAGE' in backend.buildArgs, JSON.stringify(backend.buildArgs));
-  assert.match(backend.explain![0]!, /image from your Dockerfile .*own-dockerfiles\/backend\/Dockerfile \(the app folder's own Dockerfile; --use-our-dockerfiles uses ours instead\)/);
+  assert.match(
+    backend.explain![0]!,
+    /image from your Dockerfile .*own-dockerfiles\/backend\/Dockerfile \(the app folder's own Dockerfile; --use-our-dockerfiles uses ours instead\)/,
+  );
   const ours = plan(config, 'backend', true);
   assert.is(ours.dockerfileKind, 'ours');
   assert.is(ours.buildArgs.BACKEND_APP, 'server:app');
@@ -78,8 +95,15 @@ test('a user Dockerfile gets each build-time value as its own build arg; ours ge
   cleanups.push(tmp.cleanup);
   const dir = tmp.dir;
   cpSync(path.join(FIXTURES, 'rewrites-url'), dir, { recursive: true });
-  writeFileSync(path.join(dir, 'frontend/Dockerfile'), 'FROM node:22-alpine\nARG BACKEND_URL\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["node", ".next/standalone/server.js"]\n');
-  const config = loadConfig({ env: { FRONTEND_DIR: path.join(dir, 'frontend'), BACKEND_DIR: path.join(dir, 'backend'), RELEASE_NAME: 'mine' }, envFile: '/none', root: REPO_ROOT }).config;
+  writeFileSync(
+    path.join(dir, 'frontend/Dockerfile'),
+    'FROM node:22-alpine\nARG BACKEND_URL\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["node", ".next/standalone/server.js"]\n',
+  );
+  const config = loadConfig({
+    env: { FRONTEND_DIR: path.join(dir, 'frontend'), BACKEND_DIR: path.join(dir, 'backend'), RELEASE_NAME: 'mine' },
+    envFile: '/none',
+    root: REPO_ROOT,
+  }).config;
   const frontend = plan(config, 'frontend');
   assert.is(frontend.dockerfileKind, 'user');
   assert.is(frontend.buildArgs.BACKEND_URL, 'http://mine-todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000');
@@ -98,7 +122,12 @@ test('deploy values: ports, probe paths, the backend Service on the backend port
   assert.equal(values.tests, { proxyPath: '' }, 'an own app has no known read-only proxy route for helm test');
 
   const secret = 'better-auth-value-123';
-  const extra = configFor('extra-secret', { APP_SECRETS: 'BETTER_AUTH_SECRET', BETTER_AUTH_SECRET: secret, APP_ENV: 'UNREAD_SETTING', UNREAD_SETTING: 'x' });
+  const extra = configFor('extra-secret', {
+    APP_SECRETS: 'BETTER_AUTH_SECRET',
+    BETTER_AUTH_SECRET: secret,
+    APP_ENV: 'UNREAD_SETTING',
+    UNREAD_SETTING: 'x',
+  });
   const v = deployValues(extra, refs, analysis(extra)) as { frontend: Record<string, unknown>; backend: Record<string, unknown> };
   // Both apps read BETTER_AUTH_SECRET (backend app/main.py, frontend lib/auth.js); nobody reads UNREAD_SETTING: the backend gets it.
   assert.equal(v.backend.extraSecretEnv, { BETTER_AUTH_SECRET: secret });
@@ -112,13 +141,25 @@ test('deploy values: ports, probe paths, the backend Service on the backend port
 
 test('build failure hints: TLS and unreachable-registry output get advice for the kind of Dockerfile; other failures none', () => {
   const user = { kind: 'user' as const, path: '/apps/web/Dockerfile' };
-  const tls = diagnoseBuildFailure('npm error code SELF_SIGNED_CERT_IN_CHAIN\nnpm error request to https://registry.npmjs.org/next failed, reason: self-signed certificate in certificate chain', user)!;
+  const tls = diagnoseBuildFailure(
+    'npm error code SELF_SIGNED_CERT_IN_CHAIN\nnpm error request to https://registry.npmjs.org/next failed, reason: self-signed certificate in certificate chain',
+    user,
+  )!;
   assert.is(tls.cause, 'tls');
   assert.ok(tls.advice.some((a) => a.includes('BUILD_CA_BUNDLE')));
-  assert.ok(tls.advice.some((a) => a.includes('/apps/web/Dockerfile') && a.includes('--mount=type=secret,id=build_ca')), tls.advice.join('\n'));
-  const pipTls = diagnoseBuildFailure("Could not fetch URL https://pypi.org/simple/fastapi/: There was a problem confirming the ssl certificate: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with url: /simple/fastapi/ (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')))", { kind: 'ours', path: 'x' })!;
+  assert.ok(
+    tls.advice.some((a) => a.includes('/apps/web/Dockerfile') && a.includes('--mount=type=secret,id=build_ca')),
+    tls.advice.join('\n'),
+  );
+  const pipTls = diagnoseBuildFailure(
+    "Could not fetch URL https://pypi.org/simple/fastapi/: There was a problem confirming the ssl certificate: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with url: /simple/fastapi/ (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')))",
+    { kind: 'ours', path: 'x' },
+  )!;
   assert.is(pipTls.cause, 'tls', 'a TLS failure wins over the retries it caused');
-  assert.not.ok(pipTls.advice.some((a) => a.includes('--mount')), 'ours already mount the CA: only the setting is advised');
+  assert.not.ok(
+    pipTls.advice.some((a) => a.includes('--mount')),
+    'ours already mount the CA: only the setting is advised',
+  );
   const offline = diagnoseBuildFailure('npm error code EAI_AGAIN\nnpm error syscall getaddrinfo\nnpm error errno EAI_AGAIN', user)!;
   assert.is(offline.cause, 'registry-unreachable');
   assert.ok(offline.advice.some((a) => a.includes('NPM_REGISTRY') && a.includes('npm_config_registry')));
@@ -139,7 +180,12 @@ test('build-images: the analysis runs first; a blocking problem exits 2 naming i
   mkdirSync(path.join(dir, 'frontend'));
   cpSync(path.join(FIXTURES, 'root-main/backend'), path.join(dir, 'backend'), { recursive: true });
   // Only node on PATH and no Docker CLI: reaching the engine step would be exit 3, not 2.
-  const run = await runBuildImages(['--dotenv', os.devNull], { FRONTEND_DIR: path.join(dir, 'frontend'), BACKEND_DIR: path.join(dir, 'backend'), PATH: path.dirname(process.execPath), DOCKER_CLI: '/nonexistent/docker' });
+  const run = await runBuildImages(['--dotenv', os.devNull], {
+    FRONTEND_DIR: path.join(dir, 'frontend'),
+    BACKEND_DIR: path.join(dir, 'backend'),
+    PATH: path.dirname(process.execPath),
+    DOCKER_CLI: '/nonexistent/docker',
+  });
   assert.is(run.code, 2, run.stdout + run.stderr);
   assert.match(run.stdout + run.stderr, /frontend: no package\.json in /);
   assert.match(run.stdout + run.stderr, /APP_NO_PACKAGE_JSON/);

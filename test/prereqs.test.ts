@@ -44,13 +44,23 @@ test('minikube version from its JSON output', async () => {
 
 test('missing tools: one line each with an install hint; optional ones are not problems', async () => {
   const { results, problems } = await checkPrereqs(replayRunner({ docker: dockerUp }), ['docker', 'helm', 'kubectl'], ['minikube']);
-  assert.equal(problems.map((p) => [p.tool, p.status]), [['helm', 'missing'], ['kubectl', 'missing']]);
+  assert.equal(
+    problems.map((p) => [p.tool, p.status]),
+    [
+      ['helm', 'missing'],
+      ['kubectl', 'missing'],
+    ],
+  );
   assert.match(problems[0]!.hint!, 'https://helm.sh/docs/intro/install/');
   assert.is(results.find((r) => r.tool === 'minikube')!.status, 'missing');
 });
 
 test('too old: helm 3.16 is refused, helm 3.17 (HELM_MINIMUM) and 4.x accepted', async () => {
-  for (const [version, status] of [['v3.16.4', 'too-old'], ['v3.17.0', 'ok'], ['v4.0.0', 'ok']] as const) {
+  for (const [version, status] of [
+    ['v3.16.4', 'too-old'],
+    ['v3.17.0', 'ok'],
+    ['v4.0.0', 'ok'],
+  ] as const) {
     const { results } = await checkPrereqs(replayRunner({ helm: { stdout: version } }), ['helm']);
     assert.is(results[0]!.status, status, version);
   }
@@ -64,7 +74,10 @@ test('garbage output is "broken", never a crash', async () => {
 
 test('the real helm 3 and 4 and kubectl binaries are parsed (machine-readable output)', async () => {
   const tools = await ensureTools();
-  for (const [helmEnv, kubectlEnv, major] of [['HELM3_BIN', 'KUBECTL31_BIN', 3], ['HELM4_BIN', 'KUBECTL35_BIN', 4]] as const) {
+  for (const [helmEnv, kubectlEnv, major] of [
+    ['HELM3_BIN', 'KUBECTL31_BIN', 3],
+    ['HELM4_BIN', 'KUBECTL35_BIN', 4],
+  ] as const) {
     const tmp = tempDir();
     try {
       symlinkSync(tools[helmEnv]!, path.join(tmp.dir, 'helm'));
@@ -102,16 +115,25 @@ test('semver helpers', () => {
 test('one minimum Helm version: every "Helm 3.x+" in lib/, the README and the docs is HELM_MINIMUM', () => {
   const minor = parseSemver(HELM_MINIMUM)![1];
   const files = [
-    ...readdirSync(path.join(REPO_ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => `lib/${f}`),
-    'README.md', 'docs/quickstart.md', 'docs/troubleshooting.md',
+    ...readdirSync(path.join(REPO_ROOT, 'lib'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `lib/${f}`),
+    'README.md',
+    'docs/quickstart.md',
+    'docs/troubleshooting.md',
   ];
   const claims: string[] = [];
   for (const file of files) {
     const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
-    for (const m of text.matchAll(/\bhelm\s+v?3\.(\d+)(?=\+| \(or| or)/gi)) claims.push(`${file}: ${m[0]} → ${m[1] === String(minor) ? 'ok' : 'WRONG'}`);
+    for (const m of text.matchAll(/\bhelm\s+v?3\.(\d+)(?=\+| \(or| or)/gi))
+      claims.push(`${file}: ${m[0]} → ${m[1] === String(minor) ? 'ok' : 'WRONG'}`);
   }
   assert.ok(claims.length >= 3, claims.join('\n'));
-  assert.equal(claims.filter((c) => c.endsWith('WRONG')), [], claims.join('\n'));
+  assert.equal(
+    claims.filter((c) => c.endsWith('WRONG')),
+    [],
+    claims.join('\n'),
+  );
   assert.match(HELM_INSTALL_HINT, `Helm 3.${minor}+`);
 });
 

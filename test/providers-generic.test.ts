@@ -38,12 +38,26 @@ test('push through the fake docker: the deploy ref is registry/repository:tag@di
     assert.is(pinned.repository, 'team/todo-frontend');
     assert.is(pinned.tag, '3f9a1c2b7d4e');
     assert.match(pinned.digest ?? '', /^sha256:[0-9a-f]{64}$/);
-    assert.equal(fake.calls('docker').filter((c) => c.argv[0] !== 'image').map((c) => c.argv), [
-      ['tag', 'todo-frontend:3f9a1c2b7d4e', '127.0.0.1:5000/team/todo-frontend:3f9a1c2b7d4e'],
-      ['push', '127.0.0.1:5000/team/todo-frontend:3f9a1c2b7d4e'],
-    ]);
-    const values = deployValues({ frontendNodePort: 30080, backendNodePort: 30800, openaiModel: 'm', databaseMode: 'sqlite' } as Config, { frontend: pinned, backend: parseImageRef('todo-backend:1') }) as any;
-    assert.equal(values.frontend.image, { registry: '127.0.0.1:5000', repository: 'team/todo-frontend', tag: '3f9a1c2b7d4e', digest: pinned.digest });
+    assert.equal(
+      fake
+        .calls('docker')
+        .filter((c) => c.argv[0] !== 'image')
+        .map((c) => c.argv),
+      [
+        ['tag', 'todo-frontend:3f9a1c2b7d4e', '127.0.0.1:5000/team/todo-frontend:3f9a1c2b7d4e'],
+        ['push', '127.0.0.1:5000/team/todo-frontend:3f9a1c2b7d4e'],
+      ],
+    );
+    const values = deployValues({ frontendNodePort: 30080, backendNodePort: 30800, openaiModel: 'm', databaseMode: 'sqlite' } as Config, {
+      frontend: pinned,
+      backend: parseImageRef('todo-backend:1'),
+    }) as any;
+    assert.equal(values.frontend.image, {
+      registry: '127.0.0.1:5000',
+      repository: 'team/todo-frontend',
+      tag: '3f9a1c2b7d4e',
+      digest: pinned.digest,
+    });
     assert.equal(values.backend.image, { registry: '', repository: 'todo-backend', tag: '1', digest: '' });
   } finally {
     fake.cleanup();
@@ -54,7 +68,11 @@ test('an image pushed before is found by its RepoDigest and pinned without a pus
   const calls: string[][] = [];
   const run: Runner = async (cmd, args) => {
     calls.push([cmd, ...args]);
-    return { stdout: JSON.stringify([`127.0.0.1:5000/team/todo-backend@${DIGEST}`, `other.example/todo-backend@sha256:${'1'.repeat(64)}`]), stderr: '', exitCode: 0 } as any;
+    return {
+      stdout: JSON.stringify([`127.0.0.1:5000/team/todo-backend@${DIGEST}`, `other.example/todo-backend@sha256:${'1'.repeat(64)}`]),
+      stderr: '',
+      exitCode: 0,
+    } as any;
   };
   const provider = new GenericProvider(run, '127.0.0.1:5000/team');
   assert.ok(await provider.hasImage('todo-backend:abc'));

@@ -30,7 +30,11 @@ for (const [server, loopback] of CASES) {
 /** A runner that records each command and answers `kubectl get nodes` with nodes holding `images`. */
 function recorder(images: string[][]) {
   const calls: { cmd: string; args: readonly string[]; opts?: RunOptions }[] = [];
-  const nodes = { items: images.map((names, i) => ({ status: { images: [{ names }], addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 2}` }] } })) };
+  const nodes = {
+    items: images.map((names, i) => ({
+      status: { images: [{ names }], addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 2}` }] },
+    })),
+  };
   const run: Runner = async (cmd, args, opts) => {
     calls.push({ cmd, args, opts });
     const stdout = cmd === 'kubectl' ? JSON.stringify(nodes) : '';
@@ -40,14 +44,32 @@ function recorder(images: string[][]) {
 }
 
 const ROWS = [
-  { provider: 'kind', context: 'kind-dev', cluster: 'dev', load: ['kind', 'load', 'docker-image', 'todo-frontend:abc', '--name', 'dev'], concurrentLoads: undefined },
-  { provider: 'k3d', context: 'k3d-dev', cluster: 'dev', load: ['k3d', 'image', 'import', 'todo-frontend:abc', '--cluster', 'dev'], concurrentLoads: false },
+  {
+    provider: 'kind',
+    context: 'kind-dev',
+    cluster: 'dev',
+    load: ['kind', 'load', 'docker-image', 'todo-frontend:abc', '--name', 'dev'],
+    concurrentLoads: undefined,
+  },
+  {
+    provider: 'k3d',
+    context: 'k3d-dev',
+    cluster: 'dev',
+    load: ['k3d', 'image', 'import', 'todo-frontend:abc', '--cluster', 'dev'],
+    concurrentLoads: false,
+  },
 ] as const;
 
 for (const row of ROWS) {
   test(`${row.provider}: the cluster is the context without its prefix, a load runs ${row.load.slice(0, 3).join(' ')}, and one node listing serves the run`, async () => {
     const { run, calls } = recorder([['docker.io/library/todo-frontend:abc'], []]);
-    const target: ClusterTarget = { context: row.context, provider: row.provider, local: true, server: 'https://127.0.0.1:6443', detectedBy: 'test' };
+    const target: ClusterTarget = {
+      context: row.context,
+      provider: row.provider,
+      local: true,
+      server: 'https://127.0.0.1:6443',
+      detectedBy: 'test',
+    };
     const provider = providerFor(run, target) as KindProvider | K3dProvider;
     assert.is(provider.name, row.provider);
     assert.is(provider.cluster, row.cluster);
@@ -74,7 +96,6 @@ test('kind and k3d: a cluster name given explicitly wins over the context', () =
   assert.is(new K3dProvider(run, 'k3d-a').cluster, 'a');
   assert.is(new KindProvider(run, 'kindly').cluster, 'kindly', 'only a kind- prefix is taken off');
 });
-
 
 test('minikube: one image ls answers every hasImage; a load checks with a fresh listing', async () => {
   const calls: string[] = [];

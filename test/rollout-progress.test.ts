@@ -16,7 +16,17 @@ import { Capture } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
 import { ptyAvailable, shellLine } from './support/pty.ts';
 
-const backend = (over: Partial<WorkloadProgress> = {}): WorkloadProgress => ({ kind: 'Deployment', name: 'backend', desired: 1, ready: 0, updated: 1, available: 0, done: false, why: 'ContainerCreating (pulling image)', ...over });
+const backend = (over: Partial<WorkloadProgress> = {}): WorkloadProgress => ({
+  kind: 'Deployment',
+  name: 'backend',
+  desired: 1,
+  ready: 0,
+  updated: 1,
+  available: 0,
+  done: false,
+  why: 'ContainerCreating (pulling image)',
+  ...over,
+});
 
 function progress(mode: LogMode) {
   const out = new Capture();
@@ -33,7 +43,13 @@ test('a workload line says replicas, why and for how long', () => {
 });
 
 test('podWhy: the waiting reason of the first not-ready container, "pulling image" while the last pull event is Pulling', () => {
-  const pod: Pod = { metadata: { name: 'b-1' }, status: { phase: 'Pending', containerStatuses: [{ name: 'backend', image: 'b', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }] } };
+  const pod: Pod = {
+    metadata: { name: 'b-1' },
+    status: {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'backend', image: 'b', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }],
+    },
+  };
   const ev = (reason: string): KubeEvent => ({ metadata: { name: reason }, reason });
   assert.is(podWhy(pod, [ev('Scheduled'), ev('Pulling')]), 'ContainerCreating (pulling image)');
   assert.is(podWhy(pod, [ev('Pulling'), ev('Pulled')]), 'ContainerCreating');
@@ -68,11 +84,25 @@ test('--json: one rollout event per change, none for an unchanged look; summary 
   p.update([backend()]);
   p.update([backend({ ready: 1, done: true })]);
   p.finish();
-  const events = out.text.trim().split('\n').map((l) => JSON.parse(l));
+  const events = out.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const rollout = events.filter((e) => e.type === 'rollout');
   assert.is(rollout.length, 2);
-  assert.equal(rollout[0].workloads[0], { kind: 'Deployment', name: 'backend', ready: 0, desired: 1, updated: 1, done: false, why: 'ContainerCreating (pulling image)' });
-  assert.equal(events.filter((e) => e.type === 'result').map((e) => [e.workload, e.status]), [['backend', 'ok']]);
+  assert.equal(rollout[0].workloads[0], {
+    kind: 'Deployment',
+    name: 'backend',
+    ready: 0,
+    desired: 1,
+    updated: 1,
+    done: false,
+    why: 'ContainerCreating (pulling image)',
+  });
+  assert.equal(
+    events.filter((e) => e.type === 'result').map((e) => [e.workload, e.status]),
+    [['backend', 'ok']],
+  );
 });
 
 test('pretty: the block is redrawn in place (cursor up, clear line), never over other output', () => {
@@ -81,7 +111,10 @@ test('pretty: the block is redrawn in place (cursor up, clear line), never over 
   p.update([backend(), frontend]);
   tick(1000);
   p.update([backend(), frontend]);
-  assert.match(out.text, '\x1b[2A\x1b[2K  backend 0/1 ContainerCreating (pulling image, 1s)\n\x1b[2K  frontend 0/2 ContainerCreating (1s)\n');
+  assert.match(
+    out.text,
+    '\x1b[2A\x1b[2K  backend 0/1 ContainerCreating (pulling image, 1s)\n\x1b[2K  frontend 0/2 ContainerCreating (1s)\n',
+  );
   assert.is(out.text.split('\x1b[2A').length, 2, 'moved up once, over the first block');
   log.warn('something else');
   p.update([backend(), frontend]);
@@ -158,9 +191,16 @@ test('deploy --json: one rollout event per change, each different from the one b
     again();
     const j = await json;
     assert.is(j.code, 0, j.stdout + j.stderr);
-    const rollout = j.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'rollout');
+    const rollout = j.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'rollout');
     assert.ok(rollout.length >= 2, j.stdout);
-    assert.ok(rollout.some((e) => e.workloads.some((w: { why?: string }) => w.why === 'ContainerCreating')), j.stdout);
+    assert.ok(
+      rollout.some((e) => e.workloads.some((w: { why?: string }) => w.why === 'ContainerCreating')),
+      j.stdout,
+    );
     for (let i = 1; i < rollout.length; i++) assert.not.equal(rollout[i].workloads, rollout[i - 1].workloads);
   } finally {
     fake.cleanup();
@@ -172,8 +212,21 @@ test('deploy on a terminal (pseudo-terminal via `script`): live lines redrawn in
   const fake = await deployFixture({ provider: 'kind' });
   try {
     const start = slowFrontend(fake);
-    const cmd = shellLine([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'deploy.ts'), '--dotenv', fake.envFile, '--skip-build', '--timeout', '2m']);
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
+    const cmd = shellLine([
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'scripts', 'deploy.ts'),
+      '--dotenv',
+      fake.envFile,
+      '--skip-build',
+      '--timeout',
+      '2m',
+    ]);
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' },
+    });
     let out = '';
     let startedAt = 0;
     let seenAt = 0;

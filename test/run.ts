@@ -8,8 +8,15 @@ import path from 'node:path';
 import { createRunner } from '../lib/exec.ts';
 import { REPO_ROOT, ensureTools } from './support/tools.ts';
 
-interface Counts { passed: number; failed: number; skipped: number }
-interface Suite { name: string; run(env: NodeJS.ProcessEnv): Promise<Counts & { ok: boolean }> }
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+interface Suite {
+  name: string;
+  run(env: NodeJS.ProcessEnv): Promise<Counts & { ok: boolean }>;
+}
 
 const run = createRunner();
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
@@ -48,7 +55,13 @@ function uvuSuite(files: string[]): Suite {
       let ok = true;
       for (const file of files) {
         process.stdout.write(`\n── ${file}\n`);
-        const result = await run('node', ['--import', 'tsx', file], { cwd: REPO_ROOT, env, nothrow: true, stream: true, timeoutMs: 30 * 60_000 });
+        const result = await run('node', ['--import', 'tsx', file], {
+          cwd: REPO_ROOT,
+          env,
+          nothrow: true,
+          stream: true,
+          timeoutMs: 30 * 60_000,
+        });
         const counts = parseUvu(result.stdout);
         if (result.exitCode !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
         total.passed += counts.passed;
@@ -120,10 +133,21 @@ function clusterSuite(): Suite {
           total.skipped += counts.skipped;
           ok &&= result.exitCode === 0;
         };
-        for (const [major, helmBin] of [['3', env.HELM3_BIN], ['4', env.HELM4_BIN]] as const) {
+        for (const [major, helmBin] of [
+          ['3', env.HELM3_BIN],
+          ['4', env.HELM4_BIN],
+        ] as const) {
           // The e2e run records its healthy calls; the fakes must answer them alike.
           const record = path.join(kubeconfigDir, `calls-helm${major}.jsonl`);
-          const fileEnv = { ...clusterEnv, HELM_MAJOR: major, HELM_BIN: helmBin, KUBECTL_BIN: env.KUBECTL35_BIN, NODE_IMAGE: bases.nodeImage, PYTHON_IMAGE: bases.pythonImage, TODO_RECORD: record };
+          const fileEnv = {
+            ...clusterEnv,
+            HELM_MAJOR: major,
+            HELM_BIN: helmBin,
+            KUBECTL_BIN: env.KUBECTL35_BIN,
+            NODE_IMAGE: bases.nodeImage,
+            PYTHON_IMAGE: bases.pythonImage,
+            TODO_RECORD: record,
+          };
           await uvuFile('test/cluster/e2e.test.ts', fileEnv, `with Helm ${major}`);
           if (existsSync(record)) await uvuFile('test/cluster/fakes-conformance.test.ts', fileEnv, `against the Helm ${major} calls`);
           else {

@@ -15,19 +15,32 @@ import { deployFixture, plannedRefs, type DeployFixture } from './support/deploy
 import { REPO_ROOT } from './support/tools.ts';
 import { ptyAvailable, shellLine } from './support/pty.ts';
 
-test('one definition of ready: validate\'s workloads.available follows workloadProgress (a spec the controller has not seen, old replicas left)', async () => {
+test("one definition of ready: validate's workloads.available follows workloadProgress (a spec the controller has not seen, old replicas left)", async () => {
   const check = WORKLOAD_CHECKS.find((c) => c.id === 'workloads.available')!;
   const deployment = (generation: number, status: Record<string, number>): Deployment & KubeObject => ({
-    kind: 'Deployment', metadata: { name: 'todo-chatbot-frontend', generation, labels: { 'app.kubernetes.io/component': 'frontend' } } as KubeObject['metadata'],
-    spec: { replicas: 2 }, status: { observedGeneration: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, ...status },
+    kind: 'Deployment',
+    metadata: {
+      name: 'todo-chatbot-frontend',
+      generation,
+      labels: { 'app.kubernetes.io/component': 'frontend' },
+    } as KubeObject['metadata'],
+    spec: { replicas: 2 },
+    status: { observedGeneration: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, ...status },
   });
   const verdict = async (o: Deployment & KubeObject) => {
-    const ctx = { target: { context: 'c', namespace: 'todo', release: 'todo-chatbot' }, once: async (key: string) => (key === 'release-objects' ? [o] : []) } as unknown as CheckContext;
+    const ctx = {
+      target: { context: 'c', namespace: 'todo', release: 'todo-chatbot' },
+      once: async (key: string) => (key === 'release-objects' ? [o] : []),
+    } as unknown as CheckContext;
     return { validate: (await check.run(ctx)).status, rollout: workloadProgress(o).done };
   };
   assert.equal(await verdict(deployment(2, {})), { validate: 'pass', rollout: true });
   assert.equal(await verdict(deployment(3, {})), { validate: 'fail', rollout: false }, 'the controller has not seen generation 3 yet');
-  assert.equal(await verdict(deployment(2, { replicas: 3, readyReplicas: 3, availableReplicas: 3 })), { validate: 'fail', rollout: false }, 'an old replica is still there');
+  assert.equal(
+    await verdict(deployment(2, { replicas: 3, readyReplicas: 3, availableReplicas: 3 })),
+    { validate: 'fail', rollout: false },
+    'an old replica is still there',
+  );
 });
 
 const pods = (fake: DeployFixture, component: string) => {
@@ -52,7 +65,14 @@ test('healthy: release, images matching the sources, workloads, Services with UR
     assert.match(r.stdout, /Warnings \(last 10 min\)\n {2}none/);
     assert.match(r.stdout, /✓ healthy\n$/);
     // Read-only: only reads were made (no helm upgrade/rollback/uninstall, no kubectl delete/create/apply).
-    const writes = fake.calls().filter((c) => ['upgrade', 'install', 'rollback', 'uninstall', 'delete', 'create', 'apply', 'patch', 'scale'].includes(c.argv.find((a) => !a.startsWith('-') && !a.includes('=')) ?? '') || c.argv.includes('delete'));
+    const writes = fake
+      .calls()
+      .filter(
+        (c) =>
+          ['upgrade', 'install', 'rollback', 'uninstall', 'delete', 'create', 'apply', 'patch', 'scale'].includes(
+            c.argv.find((a) => !a.startsWith('-') && !a.includes('=')) ?? '',
+          ) || c.argv.includes('delete'),
+      );
     assert.equal(writes, []);
     const json = await fake.script('status', ['--json']);
     assert.is(json.code, 0, json.stderr);
@@ -62,9 +82,22 @@ test('healthy: release, images matching the sources, workloads, Services with UR
     assert.is(doc.exitCode, 0);
     assert.is(doc.context, 'kind-todo');
     assert.is(doc.provider, 'kind');
-    assert.equal({ ...doc.revision, updated: undefined }, { revision: 1, status: 'deployed', chart: 'todo-chatbot-0.1.0', appVersion: '0.1.0', updated: undefined, description: doc.revision.description });
+    assert.equal(
+      { ...doc.revision, updated: undefined },
+      {
+        revision: 1,
+        status: 'deployed',
+        chart: 'todo-chatbot-0.1.0',
+        appVersion: '0.1.0',
+        updated: undefined,
+        description: doc.revision.description,
+      },
+    );
     const backend = doc.workloads.find((w: any) => w.component === 'backend');
-    assert.equal({ ready: backend.ready, desired: backend.desired, done: backend.done, phases: backend.phases, restarts: backend.restarts }, { ready: 1, desired: 1, done: true, phases: { Running: 1 }, restarts: 0 });
+    assert.equal(
+      { ready: backend.ready, desired: backend.desired, done: backend.done, phases: backend.phases, restarts: backend.restarts },
+      { ready: 1, desired: 1, done: true, phases: { Running: 1 }, restarts: 0 },
+    );
     assert.equal(backend.images, [{ container: 'backend', image: refs.backend, sources: 'current' }]);
     assert.match(doc.services.find((s: any) => s.component === 'frontend').url, /^http:\/\/172\.18\.0\.\d:30080$/);
     assert.equal(doc.problems, []);
@@ -84,15 +117,43 @@ test('degraded: a crash-looping backend (ready/desired, phase, restarts, last re
       pod.containers[0].restartCount = 4;
       pod.containers[0].lastState = { reason: 'Error', exitCode: 3 };
       cluster.objects!.push(
-        { kind: 'Event', namespace: 'todo', involvedObject: { kind: 'Pod', name: pod.name }, reason: 'BackOff', message: 'Back-off restarting failed container backend', type: 'Warning', count: 7, lastTimestamp: now },
-        { kind: 'Event', namespace: 'todo', involvedObject: { kind: 'Pod', name: pod.name }, reason: 'Unhealthy', message: 'an hour old', type: 'Warning', lastTimestamp: new Date(Date.now() - 3_600_000).toISOString() },
-        { kind: 'Event', namespace: 'todo', involvedObject: { kind: 'Pod', name: pod.name }, reason: 'Pulled', message: 'normal, not a warning', type: 'Normal', lastTimestamp: now },
+        {
+          kind: 'Event',
+          namespace: 'todo',
+          involvedObject: { kind: 'Pod', name: pod.name },
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container backend',
+          type: 'Warning',
+          count: 7,
+          lastTimestamp: now,
+        },
+        {
+          kind: 'Event',
+          namespace: 'todo',
+          involvedObject: { kind: 'Pod', name: pod.name },
+          reason: 'Unhealthy',
+          message: 'an hour old',
+          type: 'Warning',
+          lastTimestamp: new Date(Date.now() - 3_600_000).toISOString(),
+        },
+        {
+          kind: 'Event',
+          namespace: 'todo',
+          involvedObject: { kind: 'Pod', name: pod.name },
+          reason: 'Pulled',
+          message: 'normal, not a warning',
+          type: 'Normal',
+          lastTimestamp: now,
+        },
       );
     });
     const backendPod = pods(fake, 'backend')[0]!.name;
     const r = await fake.script('status', []);
     assert.is(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /✗ backend {5}Deployment {3}0\/1 ready {3}pods: 1 CrashLoopBackOff · restarts 4 \(last: Error, exit 3, \d+s ago\)/);
+    assert.match(
+      r.stdout,
+      /✗ backend {5}Deployment {3}0\/1 ready {3}pods: 1 CrashLoopBackOff · restarts 4 \(last: Error, exit 3, \d+s ago\)/,
+    );
     assert.match(r.stdout, 'backend: todo-backend:oldtag123456  backend: sources changed since deploy (now ');
     assert.match(r.stdout, `frontend: ${plannedRefs().frontend}  matches the sources`);
     assert.match(r.stdout, `Pod/${backendPod} BackOff ×7: Back-off restarting failed container backend`);
@@ -109,7 +170,10 @@ test('degraded: a crash-looping backend (ready/desired, phase, restarts, last re
     assert.is(backend.lastRestart.pod, backendPod);
     assert.is(backend.images[0].sources, 'changed');
     assert.is(backend.images[0].sourcesTag, plannedRefs().backend.split(':')[1]);
-    assert.equal(doc.events.map((e: any) => e.reason), ['BackOff']);
+    assert.equal(
+      doc.events.map((e: any) => e.reason),
+      ['BackOff'],
+    );
   } finally {
     fake.cleanup();
   }
@@ -123,7 +187,9 @@ test('not installed: exit 1 with the reason; unreachable cluster: exit 3 with th
     assert.match(r.stdout, 'Release    not installed');
     assert.match(r.stdout, '✗ degraded: release todo-chatbot is not installed in namespace todo');
 
-    fake.update((s) => { s.kind!.clusters![0]!.running = false; });
+    fake.update((s) => {
+      s.kind!.clusters![0]!.running = false;
+    });
     const down = await fake.script('status', []);
     assert.is(down.code, 3, down.stdout + down.stderr);
     assert.match(down.stdout, 'todo-chatbot in namespace todo · context kind-todo (kind)');
@@ -158,7 +224,11 @@ test('usage: --interval without --watch, a bad duration, an unknown flag: exit 2
 });
 
 /** Runs status --watch for a few looks, then Ctrl-C (SIGINT). */
-async function watchFor(fake: DeployFixture, args: string[], done: (out: string) => boolean): Promise<{ code: number | null; stdout: string }> {
+async function watchFor(
+  fake: DeployFixture,
+  args: string[],
+  done: (out: string) => boolean,
+): Promise<{ code: number | null; stdout: string }> {
   let pid = 0;
   const looks = () => fake.calls('kubectl').filter((c) => c.argv.includes('events')).length;
   const before = looks();
@@ -181,7 +251,10 @@ test('--watch in a pipe: a block per look until Ctrl-C (exit 130); with --json o
     assert.not.match(text.stdout, '\x1b[', 'no terminal codes in a pipe');
     const json = await watchFor(fake, ['--json'], (out) => out.trim().split('\n').length >= 3);
     assert.is(json.code, 130);
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // Ctrl-C ends the stream with the runner's interrupted event.
     assert.equal(lines.at(-1)!.type, 'error');
     assert.match(lines.at(-1)!.message, 'interrupted (SIGINT)');
@@ -195,9 +268,22 @@ test('--watch on a terminal (pseudo-terminal via `script`): redraws in place (cu
   if (!ptyAvailable()) return;
   const fake = await deployFixture({ provider: 'kind' });
   try {
-    const cmd = shellLine([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'status.ts'), '--dotenv', fake.envFile, '--watch', '--interval', '300ms']);
+    const cmd = shellLine([
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'scripts', 'status.ts'),
+      '--dotenv',
+      fake.envFile,
+      '--watch',
+      '--interval',
+      '300ms',
+    ]);
     // `script` gives the command a pseudo-terminal; timeout sends it SIGINT after a few looks.
-    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 6 ${cmd}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' } });
+    const child = spawn('script', ['-qfec', `timeout --preserve-status -s INT 6 ${cmd}`, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: { ...fake.env, TMPDIR: fake.tmp, FORCE_COLOR: '1', CI: '', NO_COLOR: '' },
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((r) => child.on('close', r));

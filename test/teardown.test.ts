@@ -46,11 +46,19 @@ test('--purge --yes --stop-minikube deletes the volume and namespace and stops t
       if (i === 1) break;
       assert.match(r.stdout, 'deleted the volumes of todo-chatbot and namespace todo');
       assert.match(r.stdout, 'stopped profile minikube');
-      fake.update((s) => (s.minikube!.profiles![0]!.status = { Host: 'Running', Kubelet: 'Running', APIServer: 'Running', Kubeconfig: 'Configured' }));
+      fake.update(
+        (s) => (s.minikube!.profiles![0]!.status = { Host: 'Running', Kubelet: 'Running', APIServer: 'Running', Kubeconfig: 'Configured' }),
+      );
     }
     const objects = fake.state().clusters.minikube!.objects!;
-    assert.not.ok(objects.some((o) => o.kind === 'PersistentVolumeClaim'), 'PVC deleted');
-    assert.not.ok(objects.some((o) => o.kind === 'Namespace' && o.name === 'todo'), 'namespace deleted');
+    assert.not.ok(
+      objects.some((o) => o.kind === 'PersistentVolumeClaim'),
+      'PVC deleted',
+    );
+    assert.not.ok(
+      objects.some((o) => o.kind === 'Namespace' && o.name === 'todo'),
+      'namespace deleted',
+    );
   } finally {
     fake.cleanup();
   }
@@ -60,12 +68,25 @@ test('--purge on a terminal asks first: "n" keeps the volume and namespace, "y" 
   const fake = await deployFixture({ provider: 'kind' });
   try {
     const pvcs = () => fake.state().clusters['kind-todo']!.objects!.filter((o) => o.kind === 'PersistentVolumeClaim').length;
-    for (const [answer, kept] of [['n', true], ['yes', false]] as const) {
+    for (const [answer, kept] of [
+      ['n', true],
+      ['yes', false],
+    ] as const) {
       const questions: string[] = [];
       const out = new Capture();
       const code = await teardown(createLogger({ mode: 'plain', out, err: out }), {
-        configFlags: {}, envFile: fake.envFile, root: REPO_ROOT, purge: true, yes: false, stopMinikube: false,
-        env: fake.env, interactive: true, ask: async (q) => { questions.push(q); return answer; },
+        configFlags: {},
+        envFile: fake.envFile,
+        root: REPO_ROOT,
+        purge: true,
+        yes: false,
+        stopMinikube: false,
+        env: fake.env,
+        interactive: true,
+        ask: async (q) => {
+          questions.push(q);
+          return answer;
+        },
       });
       assert.is(code, 0, out.text);
       assert.is(questions.length, 1);
@@ -99,8 +120,16 @@ test('teardown --purge --yes on a context that is not a local cluster is refused
     assert.match(r.stderr, 'refusing to change it with teardown');
     assert.match(r.stderr, 'code: REMOTE_CONTEXT_REFUSED');
     assert.match(r.stderr, 'teardown --allow-remote');
-    assert.equal(fake.calls('helm').filter((c) => c.argv[0] !== 'version'), [], 'helm only asked for its version');
-    assert.equal(fake.calls('kubectl').filter((c) => c.argv.includes('delete')), [], 'nothing deleted');
+    assert.equal(
+      fake.calls('helm').filter((c) => c.argv[0] !== 'version'),
+      [],
+      'helm only asked for its version',
+    );
+    assert.equal(
+      fake.calls('kubectl').filter((c) => c.argv.includes('delete')),
+      [],
+      'nothing deleted',
+    );
     const allowed = await fake.script('teardown', ['--context', context, '--allow-remote']);
     assert.is(allowed.code, 0, allowed.stdout + allowed.stderr);
     assert.match(allowed.stdout, `teardown: changing ${context}, which is not a local cluster (--allow-remote)`);
@@ -115,9 +144,18 @@ test('--purge on a terminal asks before changing anything: "n" leaves the releas
     const out = new Capture();
     let helmCallsWhenAsked = -1;
     const code = await teardown(createLogger({ mode: 'plain', out, err: out }), {
-      configFlags: {}, envFile: fake.envFile, root: REPO_ROOT, purge: true, yes: false, stopMinikube: false,
-      env: fake.env, interactive: true,
-      ask: async () => { helmCallsWhenAsked = fake.calls('helm').filter((c) => c.argv[0] === 'uninstall').length; return 'n'; },
+      configFlags: {},
+      envFile: fake.envFile,
+      root: REPO_ROOT,
+      purge: true,
+      yes: false,
+      stopMinikube: false,
+      env: fake.env,
+      interactive: true,
+      ask: async () => {
+        helmCallsWhenAsked = fake.calls('helm').filter((c) => c.argv[0] === 'uninstall').length;
+        return 'n';
+      },
     });
     assert.is(code, 0, out.text);
     assert.is(helmCallsWhenAsked, 0, 'asked before uninstalling');

@@ -11,7 +11,8 @@ const KUBECTL_UNREACHABLE = [
   'error: no configuration has been provided, try setting KUBERNETES_MASTER environment variable',
   'error: context was not found for specified context: kind-gone',
 ];
-const HELM_UNREACHABLE = 'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": dial tcp 127.0.0.1:6443: connect: connection refused';
+const HELM_UNREACHABLE =
+  'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": dial tcp 127.0.0.1:6443: connect: connection refused';
 const ANSWERED = [
   'Error from server (NotFound): namespaces "demo" not found',
   'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress',

@@ -50,7 +50,11 @@ test.after(async () => {
 });
 
 /** The app's pods are the real servers: what kubectl port-forward reaches on their container ports. */
-function podPorts(fake: FakeCluster, context: string, which: { frontend?: boolean; backend?: boolean } = { frontend: true, backend: true }): void {
+function podPorts(
+  fake: FakeCluster,
+  context: string,
+  which: { frontend?: boolean; backend?: boolean } = { frontend: true, backend: true },
+): void {
   fake.update((s) => {
     s.clusters[context]!.podPorts = {
       ...(which.frontend ? { 'todo/todo-chatbot-frontend:3000': `127.0.0.1:${frontend.port}` } : {}),
@@ -99,52 +103,94 @@ test('minikube, node address not reachable: NodePorts probed (never dialled), th
   assert.equal(notPassed, [], notPassed.join('\n'));
   assert.is(report.counts.total, CHECKS.filter((c) => !c.disruptive).length);
   assert.is(report.via, 'port-forward');
-  assert.match(byId(report)['network.urls']!.detail, /^via port-forward: frontend http:\/\/127\.0\.0\.1:\d+, backend http:\/\/127\.0\.0\.1:\d+$/);
-  assert.ok(report.urls!.frontend !== frontend.url && report.urls!.backend !== backend.url, 'the checks used the forwards, not the servers directly');
+  assert.match(
+    byId(report)['network.urls']!.detail,
+    /^via port-forward: frontend http:\/\/127\.0\.0\.1:\d+, backend http:\/\/127\.0\.0\.1:\d+$/,
+  );
+  assert.ok(
+    report.urls!.frontend !== frontend.url && report.urls!.backend !== backend.url,
+    'the checks used the forwards, not the servers directly',
+  );
 
   // lib/access asked minikube for the node address and tried the NodePorts there first: the guard refused them.
-  assert.ok(fake.calls('minikube').some((c) => c.argv.includes('ip')), 'minikube ip was asked');
+  assert.ok(
+    fake.calls('minikube').some((c) => c.argv.includes('ip')),
+    'minikube ip was asked',
+  );
   assert.equal(blocked.sort(), ['http://192.168.49.2:30080/api/health', 'http://192.168.49.2:30800/health']);
 
   const calls = forwards(fake).sort((x, y) => String(target(x)).localeCompare(String(target(y))));
-  assert.equal(calls.map((c) => c.argv), [
-    ['--context', 'minikube', '--namespace', 'todo', 'port-forward', 'service/todo-chatbot-backend', ':8000', '--address', '127.0.0.1'],
-    ['--context', 'minikube', '--namespace', 'todo', 'port-forward', 'service/todo-chatbot-frontend', ':3000', '--address', '127.0.0.1'],
-  ]);
+  assert.equal(
+    calls.map((c) => c.argv),
+    [
+      ['--context', 'minikube', '--namespace', 'todo', 'port-forward', 'service/todo-chatbot-backend', ':8000', '--address', '127.0.0.1'],
+      ['--context', 'minikube', '--namespace', 'todo', 'port-forward', 'service/todo-chatbot-frontend', ':3000', '--address', '127.0.0.1'],
+    ],
+  );
   // A call is recorded when its process ends: 143 = ended by close()'s SIGTERM.
-  assert.equal(calls.map((c) => c.exitCode), [143, 143]);
+  assert.equal(
+    calls.map((c) => c.exitCode),
+    [143, 143],
+  );
   assert.equal(livePortForwards(fake), []);
 });
 
-test('a failing check (nothing answers on the backend pod\'s port): backend checks fail with the cause, the forwards are gone after', async () => {
+test("a failing check (nothing answers on the backend pod's port): backend checks fail with the cause, the forwards are gone after", async () => {
   const fake = await minikube({ frontend: true, backend: false });
   const report = await check(fake);
   const r = byId(report);
   assert.is(report.via, 'port-forward');
   assert.is(report.exitCode, 1);
   assert.is(r['network.urls']!.status, 'fail');
-  assert.ok(report.results.some((x) => x.id.startsWith('app.') && x.status === 'fail'), 'an app check failed');
+  assert.ok(
+    report.results.some((x) => x.id.startsWith('app.') && x.status === 'fail'),
+    'an app check failed',
+  );
   assert.equal(livePortForwards(fake), []);
   const calls = forwards(fake);
   const backendForward = calls.filter((c) => target(c) === 'service/todo-chatbot-backend');
   // The backend forward died on its own ("error: lost connection to pod", exit 1); the frontend one was stopped.
-  assert.ok(backendForward.length >= 1 && backendForward.every((c) => c.exitCode === 1), JSON.stringify(backendForward.map((c) => c.exitCode)));
-  assert.equal(calls.filter((c) => target(c) === 'service/todo-chatbot-frontend').map((c) => c.exitCode), [143]);
+  assert.ok(
+    backendForward.length >= 1 && backendForward.every((c) => c.exitCode === 1),
+    JSON.stringify(backendForward.map((c) => c.exitCode)),
+  );
+  assert.equal(
+    calls.filter((c) => target(c) === 'service/todo-chatbot-frontend').map((c) => c.exitCode),
+    [143],
+  );
 });
 
-test('a port-forward that cannot start: ACCESS_PORT_FORWARD with kubectl\'s own words; the forward already running is stopped', async () => {
+test("a port-forward that cannot start: ACCESS_PORT_FORWARD with kubectl's own words; the forward already running is stopped", async () => {
   const fake = await minikube();
   fake.update((s) => {
-    s.failures = [{ tool: 'kubectl', match: ['port-forward', 'service/todo-chatbot-backend'], stderr: 'error: unable to forward port because pod is not running. Current status=Pending\n', exitCode: 1 }];
+    s.failures = [
+      {
+        tool: 'kubectl',
+        match: ['port-forward', 'service/todo-chatbot-backend'],
+        stderr: 'error: unable to forward port because pod is not running. Current status=Pending\n',
+        exitCode: 1,
+      },
+    ];
   });
   const report = await check(fake, { only: ['network', 'app'] });
   const urls = byId(report)['network.urls']!;
   assert.is(urls.status, 'fail');
-  assert.match(urls.detail, 'kubectl port-forward to service/todo-chatbot-backend failed: error: unable to forward port because pod is not running. Current status=Pending');
+  assert.match(
+    urls.detail,
+    'kubectl port-forward to service/todo-chatbot-backend failed: error: unable to forward port because pod is not running. Current status=Pending',
+  );
   assert.match(urls.hint!, 'kubectl get endpointslices -n todo');
   assert.is(report.via, undefined, 'no access was opened');
   assert.equal(livePortForwards(fake), []);
-  assert.equal(forwards(fake).map((c) => [target(c), c.exitCode]).sort(), [['service/todo-chatbot-backend', 1], ['service/todo-chatbot-frontend', 143]]);
+  assert.equal(
+    forwards(fake)
+      .map((c) => [target(c), c.exitCode])
+      .sort(),
+    [
+      ['service/todo-chatbot-backend', 1],
+      ['service/todo-chatbot-frontend', 143],
+    ],
+  );
 });
 
 test('scripts/validate.ts --disruptive, Docker Desktop with NodePorts nobody listens on: via port-forward, the restart reconnects, no forward outlives the script', async () => {
@@ -157,10 +203,25 @@ test('scripts/validate.ts --disruptive, Docker Desktop with NodePorts nobody lis
   });
   fakes.push(fake);
   podPorts(fake, 'docker-desktop');
-  const env = { ...fake.env, NAMESPACE: 'todo', FRONTEND_NODEPORT: String(frontendNodePort), BACKEND_NODEPORT: String(backendNodePort), CI: '1' };
-  const r = await createRunner()('node', ['--import', 'tsx', 'scripts/validate.ts', '--disruptive', '--json'], { cwd: REPO_ROOT, nothrow: true, env, timeoutMs: 120_000 });
+  const env = {
+    ...fake.env,
+    NAMESPACE: 'todo',
+    FRONTEND_NODEPORT: String(frontendNodePort),
+    BACKEND_NODEPORT: String(backendNodePort),
+    CI: '1',
+  };
+  const r = await createRunner()('node', ['--import', 'tsx', 'scripts/validate.ts', '--disruptive', '--json'], {
+    cwd: REPO_ROOT,
+    nothrow: true,
+    env,
+    timeoutMs: 120_000,
+  });
   const doc = JSON.parse(r.stdout) as { via: string; counts: { total: number }; checks: { id: string; status: string; detail: string }[] };
-  assert.equal(doc.checks.filter((c) => c.status !== 'pass'), [], r.stderr);
+  assert.equal(
+    doc.checks.filter((c) => c.status !== 'pass'),
+    [],
+    r.stderr,
+  );
   assert.is(r.exitCode, 0);
   assert.is(doc.via, 'port-forward');
   assert.is(doc.counts.total, CHECKS.length);
@@ -175,7 +236,10 @@ test('scripts/validate.ts --disruptive, Docker Desktop with NodePorts nobody lis
   assert.is(backendCodes.length, 2, JSON.stringify(calls.map((c) => [target(c), c.exitCode])));
   assert.ok([1, 143].includes(backendCodes[0]!), `the first backend forward ended with its pod or by SIGTERM: ${backendCodes[0]}`);
   assert.is(backendCodes[1], 143);
-  assert.equal(calls.filter((c) => target(c) === 'service/todo-chatbot-frontend').map((c) => c.exitCode), [143, 143]);
+  assert.equal(
+    calls.filter((c) => target(c) === 'service/todo-chatbot-frontend').map((c) => c.exitCode),
+    [143, 143],
+  );
   assert.equal(livePortForwards(fake), []);
 });
 
@@ -192,22 +256,41 @@ async function answering(status: number, body: string): Promise<{ port: number; 
 
 /** openAccess against NodePorts on 127.0.0.1, with kubectl absent (a port-forward cannot start). */
 async function accessVia(frontendPort: number, backendPort: number) {
-  const service = (component: string, nodePort: number) => ({ metadata: { name: `todo-chatbot-${component}`, labels: { 'app.kubernetes.io/component': component } }, spec: { ports: [{ name: 'http', port: 3000, nodePort }] } });
-  const kube = { target: { context: 'kind-todo', namespace: 'todo' }, json: async () => ({ items: [service('frontend', frontendPort), service('backend', backendPort)] }) } as unknown as Kubectl;
+  const service = (component: string, nodePort: number) => ({
+    metadata: { name: `todo-chatbot-${component}`, labels: { 'app.kubernetes.io/component': component } },
+    spec: { ports: [{ name: 'http', port: 3000, nodePort }] },
+  });
+  const kube = {
+    target: { context: 'kind-todo', namespace: 'todo' },
+    json: async () => ({ items: [service('frontend', frontendPort), service('backend', backendPort)] }),
+  } as unknown as Kubectl;
   const empty = mkdtempSync(path.join(os.tmpdir(), 'no-kubectl-'));
   try {
-    return await openAccess({ kube, release: 'todo-chatbot', nodeAddress: async () => '127.0.0.1', env: { PATH: empty }, forwardTimeoutMs: 5000 });
+    return await openAccess({
+      kube,
+      release: 'todo-chatbot',
+      nodeAddress: async () => '127.0.0.1',
+      env: { PATH: empty },
+      forwardTimeoutMs: 5000,
+    });
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
 }
 
 test('NodePorts answered by something that is not our app (an egress proxy\'s 404, a portal\'s 200 page) count as unreachable: port-forward, not "via NodePort"', async () => {
-  for (const [status, body] of [[404, 'Not Found'], [200, '<html>Sign in to the network</html>'], [200, '{"status":"ok"}']] as const) {
+  for (const [status, body] of [
+    [404, 'Not Found'],
+    [200, '<html>Sign in to the network</html>'],
+    [200, '{"status":"ok"}'],
+  ] as const) {
     // The last: a frontend-like answer on the backend port lacks the backend's version.
     const proxy = await answering(status, body);
     try {
-      const error = await accessVia(proxy.port, proxy.port).then(() => undefined, (e: unknown) => e);
+      const error = await accessVia(proxy.port, proxy.port).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.instance(error, ToolkitError, `${status} ${body}`);
       assert.is((error as ToolkitError).code, 'ACCESS_PORT_FORWARD', `${status} ${body}: tried the port-forward`);
       assert.ok(proxy.hits.includes('/health') && proxy.hits.includes('/api/health'), 'both NodePorts were probed');
@@ -217,7 +300,7 @@ test('NodePorts answered by something that is not our app (an egress proxy\'s 40
   }
 });
 
-test('NodePorts answered with our app\'s health JSON are used directly', async () => {
+test("NodePorts answered with our app's health JSON are used directly", async () => {
   const fe = await answering(200, '{"status":"ok"}');
   const be = await answering(200, '{"status":"ok","version":"0.1.0"}');
   try {

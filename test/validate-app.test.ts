@@ -14,7 +14,15 @@ import { validate, type ValidateReport } from '../lib/validate/index.ts';
 import { freePort, startBackend, startFrontend, type AppServer } from './support/app-servers.ts';
 import { findAll, parseXml } from './support/xml.ts';
 
-const APP_IDS = ['app.backend-health', 'app.backend-ready', 'app.frontend-health', 'app.frontend-home', 'app.frontend-proxy', 'app.task-roundtrip', 'app.chat-roundtrip'];
+const APP_IDS = [
+  'app.backend-health',
+  'app.backend-ready',
+  'app.frontend-health',
+  'app.frontend-home',
+  'app.frontend-proxy',
+  'app.task-roundtrip',
+  'app.chat-roundtrip',
+];
 const config = loadConfig({ env: {}, envFile: path.join(os.tmpdir(), 'no-such.env'), root: REPO_ROOT }).config;
 const run = createRunner();
 
@@ -33,7 +41,12 @@ test.after(async () => {
 const byId = (report: ValidateReport) => Object.fromEntries(report.results.map((r) => [r.id, r]));
 
 function cli(args: string[]) {
-  return run('node', ['--import', 'tsx', 'scripts/validate.ts', ...args], { cwd: REPO_ROOT, nothrow: true, env: { CI: '1', NO_COLOR: '1' }, timeoutMs: 60_000 });
+  return run('node', ['--import', 'tsx', 'scripts/validate.ts', ...args], {
+    cwd: REPO_ROOT,
+    nothrow: true,
+    env: { CI: '1', NO_COLOR: '1' },
+    timeoutMs: 60_000,
+  });
 }
 
 test('validate --url: every app check passes against the real backend and frontend; JUnit and --json agree', async () => {
@@ -48,14 +61,20 @@ test('validate --url: every app check passes against the real backend and fronte
     const xml = parseXml(readFileSync(junit, 'utf8'));
     assert.is(xml.name, 'testsuites');
     const cases = findAll(xml, 'testcase');
-    assert.equal(cases.map((c) => c.attrs.name), APP_IDS);
+    assert.equal(
+      cases.map((c) => c.attrs.name),
+      APP_IDS,
+    );
     assert.is(findAll(xml, 'failure').length, 0);
 
     const json = await cli(['--url', `frontend=${frontend.url},backend=${backend.url}`, '--json']);
     assert.is(json.exitCode, 0, json.stderr);
     const doc = JSON.parse(json.stdout) as { ok: boolean; checks: { id: string; status: string }[] };
     assert.ok(doc.ok);
-    assert.equal(doc.checks.map((c) => [c.id, c.status]), APP_IDS.map((id) => [id, 'pass']));
+    assert.equal(
+      doc.checks.map((c) => [c.id, c.status]),
+      APP_IDS.map((id) => [id, 'pass']),
+    );
     // The smoke users cleaned up: the chat and task round trips leave no task behind.
     const tasks = await fetch(`${backend.url}/api/smoke-check/tasks`).then((res) => res.json());
     assert.equal(tasks, []);
@@ -111,7 +130,14 @@ test('an endpoint that never answers hits the request timeout and the total budg
   const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
   try {
     const t0 = performance.now();
-    const report = await validate({ config, run, urls: { frontend: url, backend: backend.url }, requestTimeoutMs: 500, retries: 2, budgetMs: 4000 });
+    const report = await validate({
+      config,
+      run,
+      urls: { frontend: url, backend: backend.url },
+      requestTimeoutMs: 500,
+      retries: 2,
+      budgetMs: 4000,
+    });
     const took = performance.now() - t0;
     const r = byId(report);
     assert.is(r['app.frontend-health']!.status, 'fail');
@@ -122,7 +148,13 @@ test('an endpoint that never answers hits the request timeout and the total budg
 
     // Long per-request timeouts: the total budget ends it.
     const t1 = performance.now();
-    const budgeted = await validate({ config, run, urls: { frontend: url, backend: backend.url }, requestTimeoutMs: 30_000, budgetMs: 1500 });
+    const budgeted = await validate({
+      config,
+      run,
+      urls: { frontend: url, backend: backend.url },
+      requestTimeoutMs: 30_000,
+      budgetMs: 1500,
+    });
     const took2 = performance.now() - t1;
     assert.match(byId(budgeted)['app.frontend-health']!.detail, 'the total time budget of 1.5s ran out');
     assert.ok(took2 < 3000, `took ${took2}ms`);

@@ -55,18 +55,32 @@ test('sourceOf: the last --values file that sets the key, else the generated val
     const b = path.join(dir, 'b.yaml');
     writeFileSync(a, 'frontend:\n  replicaCount: 0\n');
     writeFileSync(b, 'frontend:\n  replicaCount: 3\nbackend: {}\n');
-    const sources = { generated: {}, userFiles: [{ given: 'a.yaml', file: a }, { given: 'b.yaml', file: b }] };
+    const sources = {
+      generated: {},
+      userFiles: [
+        { given: 'a.yaml', file: a },
+        { given: 'b.yaml', file: b },
+      ],
+    };
     assert.is(sourceOf('frontend.replicaCount', sources), '--values b.yaml');
     assert.is(sourceOf('backend.service.nodePort', sources), 'the values deploy generates from the configuration');
-    const merged = { frontend: { service: { type: 'NodePort', nodePort: 30080 } }, backend: { service: { type: 'NodePort', nodePort: null } } };
-    assert.equal(wantedNodePorts(merged, sources), [{ key: 'FRONTEND_NODEPORT', component: 'frontend', port: 30080 }], 'null: the cluster picks, nothing to check');
+    const merged = {
+      frontend: { service: { type: 'NodePort', nodePort: 30080 } },
+      backend: { service: { type: 'NodePort', nodePort: null } },
+    };
+    assert.equal(
+      wantedNodePorts(merged, sources),
+      [{ key: 'FRONTEND_NODEPORT', component: 'frontend', port: 30080 }],
+      'null: the cluster picks, nothing to check',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test("allocatedPortIn reads the API server's refusal as Helm prints it", () => {
-  const stderr = 'Error: UPGRADE FAILED: failed to create resource: Service "todo-chatbot-frontend" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated\n';
+  const stderr =
+    'Error: UPGRADE FAILED: failed to create resource: Service "todo-chatbot-frontend" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated\n';
   assert.equal(allocatedPortIn(stderr), { service: 'todo-chatbot-frontend', port: 30080 });
   assert.is(allocatedPortIn('Error: UPGRADE FAILED: context deadline exceeded'), undefined);
 });

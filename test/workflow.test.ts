@@ -10,14 +10,29 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../lib/cli.ts';
 import { createRunner } from '../lib/exec.ts';
 
-interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string }
-const workflow = parse(readFileSync(path.join(REPO_ROOT, '.github', 'workflows', 'e2e.yml'), 'utf8')) as { on: unknown; jobs: Record<string, { steps: Step[]; 'runs-on': string }> };
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+}
+const workflow = parse(readFileSync(path.join(REPO_ROOT, '.github', 'workflows', 'e2e.yml'), 'utf8')) as {
+  on: unknown;
+  jobs: Record<string, { steps: Step[]; 'runs-on': string }>;
+};
 const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const run = createRunner();
 
 /** Shell lines of every run step, continuation lines joined. */
-const lines = steps.flatMap((s) => (s.run ?? '').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter(Boolean));
+const lines = steps.flatMap((s) =>
+  (s.run ?? '')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean),
+);
 
 /** Split a command line into words (the workflow uses no quoting tricks; quotes are stripped). */
 const words = (line: string) => line.split(/\s+/).map((w) => w.replace(/^['"]|['"]$/g, ''));
@@ -26,11 +41,14 @@ const helpCache = new Map<string, Promise<Set<string>>>();
 /** The flags a script accepts, read from its --help (generated from its ScriptSpec). */
 function flagsOf(script: string): Promise<Set<string>> {
   if (!helpCache.has(script)) {
-    helpCache.set(script, run('node', ['--import', 'tsx', script, '--help'], { cwd: REPO_ROOT, timeoutMs: 60_000 }).then((r) => {
-      const flags = new Set<string>();
-      for (const m of r.stdout.matchAll(/^\s+(?:-\w, )?\s*--([\w-]+)/gm)) flags.add(m[1]!);
-      return flags;
-    }));
+    helpCache.set(
+      script,
+      run('node', ['--import', 'tsx', script, '--help'], { cwd: REPO_ROOT, timeoutMs: 60_000 }).then((r) => {
+        const flags = new Set<string>();
+        for (const m of r.stdout.matchAll(/^\s+(?:-\w, )?\s*--([\w-]+)/gm)) flags.add(m[1]!);
+        return flags;
+      }),
+    );
   }
   return helpCache.get(script)!;
 }
@@ -46,15 +64,28 @@ async function assertFlags(script: string, args: string[], where: string) {
 
 test('the workflow runs npm ci, deploy and validate --junit on a kind or minikube cluster, and publishes the report', () => {
   assert.ok(lines.includes('npm ci'));
-  assert.ok(lines.some((l) => /^npx zx scripts\/deploy\.ts\b/.test(l)), 'deploy step');
+  assert.ok(
+    lines.some((l) => /^npx zx scripts\/deploy\.ts\b/.test(l)),
+    'deploy step',
+  );
   const validate = lines.find((l) => /^npm run validate -- .*--junit \S+/.test(l));
   assert.ok(validate, 'validate step with --junit');
   const report = /--junit (\S+)/.exec(validate!)![1]!;
   const uses = steps.map((s) => s.uses ?? '');
-  assert.ok(uses.some((u) => /^(helm\/kind-action|medyagh\/setup-minikube)@v\d+$/.test(u)), 'a cluster setup action');
-  assert.ok(uses.some((u) => /^azure\/setup-helm@v\d+$/.test(u)), 'helm');
+  assert.ok(
+    uses.some((u) => /^(helm\/kind-action|medyagh\/setup-minikube)@v\d+$/.test(u)),
+    'a cluster setup action',
+  );
+  assert.ok(
+    uses.some((u) => /^azure\/setup-helm@v\d+$/.test(u)),
+    'helm',
+  );
   // The rollout dump's upload (see the next test) is not a report publisher.
-  const publishers = steps.filter((s) => /^(actions\/upload-artifact|dorny\/test-reporter|mikepenz\/action-junit-report)@/.test(s.uses ?? '') && s.with?.name !== 'rollout-dump');
+  const publishers = steps.filter(
+    (s) =>
+      /^(actions\/upload-artifact|dorny\/test-reporter|mikepenz\/action-junit-report)@/.test(s.uses ?? '') &&
+      s.with?.name !== 'rollout-dump',
+  );
   assert.ok(publishers.length > 0, 'a step publishes the report');
   for (const p of publishers) {
     assert.is(String(p.with?.path ?? p.with?.report_paths), report, `${p.uses} publishes the file validate writes`);

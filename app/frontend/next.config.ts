@@ -1,5 +1,5 @@
-import path from "node:path";
-import type { NextConfig } from "next";
+import path from 'node:path';
+import type { NextConfig } from 'next';
 
 // The repository root has its own package-lock.json; pin both roots to this
 // folder so the standalone server lands at .next/standalone/server.js instead
@@ -7,7 +7,7 @@ import type { NextConfig } from "next";
 const projectRoot = path.resolve(__dirname);
 
 const nextConfig: NextConfig = {
-  output: "standalone",
+  output: 'standalone',
   outputFileTracingRoot: projectRoot,
   turbopack: { root: projectRoot },
   poweredByHeader: false,

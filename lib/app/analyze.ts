@@ -21,7 +21,13 @@ export function analyzeApps(config: AnalyzeConfig, opts: AnalyzeOptions = {}): A
         : read.name.startsWith('NEXT_PUBLIC_')
           ? `add ${read.name}=<value> to .env and list it in APP_ENV=${read.name}; \`next build\` inlines NEXT_PUBLIC_ values, so it must be set when the image is built`
           : `add ${read.name}=<value> to .env and list it in APP_ENV=${read.name}, or give it a default in the code`;
-      problems.push({ app: which, code: 'APP_ENV_MISSING', message: `${read.from} reads ${read.name} without a default, and nothing sets it in the cluster`, fix, blocking: false });
+      problems.push({
+        app: which,
+        code: 'APP_ENV_MISSING',
+        message: `${read.from} reads ${read.name} without a default, and nothing sets it in the cluster`,
+        fix,
+        blocking: false,
+      });
     }
   }
   // Blocking first, then the frontend's before the backend's, keeping the order found within each.

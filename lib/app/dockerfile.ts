@@ -43,12 +43,15 @@ export function instructions(text: string): Instruction[] {
 
 function substitute(value: string, args: Record<string, string | undefined>): string | undefined {
   let unresolved = false;
-  const result = value.replace(/\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)/g, (_, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare!;
-    const v = args[name] || fallback;
-    if (v === undefined || v === '') unresolved = true;
-    return v ?? '';
-  });
+  const result = value.replace(
+    /\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)/g,
+    (_, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare!;
+      const v = args[name] || fallback;
+      if (v === undefined || v === '') unresolved = true;
+      return v ?? '';
+    },
+  );
   return unresolved ? undefined : result;
 }
 
@@ -82,7 +85,7 @@ export function readDockerfile(text: string, overrides: Record<string, string | 
       if (!m) continue;
       const value = m[2]?.replace(/^["']|["']$/g, '');
       // A default may use an earlier ARG: ARG BASE=python:${PY}-slim
-      if (!seenFrom) globalArgs[m[1]!] = overrides[m[1]!] ?? (value === undefined ? undefined : substitute(value, globalArgs) ?? value);
+      if (!seenFrom) globalArgs[m[1]!] = overrides[m[1]!] ?? (value === undefined ? undefined : (substitute(value, globalArgs) ?? value));
       else stageArgs[m[1]!] = value ?? globalArgs[m[1]!];
     } else if (ins.keyword === 'FROM') {
       seenFrom = true;
@@ -94,12 +97,19 @@ export function readDockerfile(text: string, overrides: Record<string, string | 
       const ref = substitute(words[0] ?? '', globalArgs);
       if (words[1]?.toUpperCase() === 'AS' && words[2]) stages.push(words[2].toLowerCase());
       if (ref === undefined) facts.unresolved.push(words[0] ?? '');
-      else if (!stages.slice(0, words[1]?.toUpperCase() === 'AS' ? -1 : undefined).includes(ref.toLowerCase()) && ref !== 'scratch' && !facts.baseImages.includes(ref)) facts.baseImages.push(ref);
+      else if (
+        !stages.slice(0, words[1]?.toUpperCase() === 'AS' ? -1 : undefined).includes(ref.toLowerCase()) &&
+        ref !== 'scratch' &&
+        !facts.baseImages.includes(ref)
+      )
+        facts.baseImages.push(ref);
     } else if (ins.keyword === 'EXPOSE') {
       const port = /^(\d{2,5})/.exec(substitute(ins.args, { ...globalArgs, ...stageArgs }) ?? '')?.[1];
       if (port && !exposed) exposed = { value: Number(port), line: ins.line };
     } else if (ins.keyword === 'ENV') {
-      const pairs = ins.args.includes('=') ? [...ins.args.matchAll(/(\w+)=("(?:\\.|[^"])*"|'[^']*'|\S*)/g)].map((m) => [m[1]!, m[2]!.replace(/^["']|["']$/g, '')]) : [[ins.args.split(/\s+/)[0]!, ins.args.split(/\s+/).slice(1).join(' ')]];
+      const pairs = ins.args.includes('=')
+        ? [...ins.args.matchAll(/(\w+)=("(?:\\.|[^"])*"|'[^']*'|\S*)/g)].map((m) => [m[1]!, m[2]!.replace(/^["']|["']$/g, '')])
+        : [[ins.args.split(/\s+/)[0]!, ins.args.split(/\s+/).slice(1).join(' ')]];
       for (const [name, value] of pairs) {
         if (!facts.env.includes(name!)) facts.env.push(name!);
         if (name === 'PORT' && /^\d+$/.test(value!)) envPort = { value: Number(value), line: ins.line };

@@ -34,7 +34,14 @@ function origin<T>(fact: Fact<T>, c: Colors): string {
 
 function dockerfileLine(fact: Fact<DockerfileChoice>, app: AppName, root: string, c: Colors): string {
   const d = fact.value;
-  const why = d.kind === 'user' ? (fact.source === 'setting' ? `yours, from ${fact.from}` : `yours, found in the ${app} folder`) : fact.source === 'setting' ? `ours, from ${fact.from}` : `ours: no Dockerfile in the ${app} folder`;
+  const why =
+    d.kind === 'user'
+      ? fact.source === 'setting'
+        ? `yours, from ${fact.from}`
+        : `yours, found in the ${app} folder`
+      : fact.source === 'setting'
+        ? `ours, from ${fact.from}`
+        : `ours: no Dockerfile in the ${app} folder`;
   return `${shown(d.path, root)} ${c.dim(`(${why})`)}${d.baseImages.length ? ` · base ${d.baseImages.join(', ')}` : ''}`;
 }
 
@@ -64,7 +71,9 @@ export function renderDoctor(a: AppAnalysis, opts: { color?: boolean; root: stri
   lines.push(row('Dockerfile', dockerfileLine(f.dockerfile, 'frontend', root, c)));
   lines.push(row('Port', `${f.port.value} ${origin(f.port, c)}`));
   lines.push(row('Health', `${f.healthPath.value ?? '-'} ${origin(f.healthPath, c)}`));
-  lines.push(row('Readiness', f.readyPath.value === null ? c.dim('none: uses the health path') : `${f.readyPath.value} ${origin(f.readyPath, c)}`));
+  lines.push(
+    row('Readiness', f.readyPath.value === null ? c.dim('none: uses the health path') : `${f.readyPath.value} ${origin(f.readyPath, c)}`),
+  );
   lines.push(row('Packages', `${f.packageManager.value} ${origin(f.packageManager, c)}`));
   lines.push(row('Standalone', `${f.standalone.value ? 'yes' : 'no'} ${origin(f.standalone, c)}`));
   lines.push(...envLines(f.env, c), ...buildTimeLines(f.buildTime, c));
@@ -74,7 +83,9 @@ export function renderDoctor(a: AppAnalysis, opts: { color?: boolean; root: stri
   lines.push(row('Entry', `${b.entry.value}${b.appDir ? ` (from ${b.appDir}/)` : ''} ${origin(b.entry, c)}`));
   lines.push(row('Port', `${b.port.value} ${origin(b.port, c)}`));
   lines.push(row('Health', `${b.healthPath.value} ${origin(b.healthPath, c)}`));
-  lines.push(row('Readiness', b.readyPath.value === null ? c.dim('none: uses the health path') : `${b.readyPath.value} ${origin(b.readyPath, c)}`));
+  lines.push(
+    row('Readiness', b.readyPath.value === null ? c.dim('none: uses the health path') : `${b.readyPath.value} ${origin(b.readyPath, c)}`),
+  );
   lines.push(row('Requirements', `${shown(b.requirements.value.path, root)} ${origin(b.requirements, c)}`));
   lines.push(...envLines(b.env, c));
 
@@ -89,9 +100,11 @@ export function renderDoctor(a: AppAnalysis, opts: { color?: boolean; root: stri
   }
   lines.push('');
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  lines.push(a.deployable
-    ? `${c.green('✓')} deployable${warnings.length ? ` (${plural(warnings.length, 'warning')})` : ''}`
-    : `${c.red('✗')} not deployable: ${plural(blocking.length, 'problem')} to fix first${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`);
+  lines.push(
+    a.deployable
+      ? `${c.green('✓')} deployable${warnings.length ? ` (${plural(warnings.length, 'warning')})` : ''}`
+      : `${c.red('✗')} not deployable: ${plural(blocking.length, 'problem')} to fix first${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

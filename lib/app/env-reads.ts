@@ -12,7 +12,19 @@ const CHART_TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** Set in every container by Kubernetes or by the runtime itself. */
 const PLATFORM_ENV: Record<AppName, readonly string[]> = {
   backend: ['HOSTNAME', 'HOME', 'PATH', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'PYTHONPATH'],
-  frontend: ['HOSTNAME', 'HOME', 'PATH', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'NODE_ENV', 'NEXT_RUNTIME', 'NEXT_PHASE', 'NEXT_TELEMETRY_DISABLED', 'VERCEL', 'CI'],
+  frontend: [
+    'HOSTNAME',
+    'HOME',
+    'PATH',
+    'KUBERNETES_SERVICE_HOST',
+    'KUBERNETES_SERVICE_PORT',
+    'NODE_ENV',
+    'NEXT_RUNTIME',
+    'NEXT_PHASE',
+    'NEXT_TELEMETRY_DISABLED',
+    'VERCEL',
+    'CI',
+  ],
 };
 
 const chartCache = new Map<AppName, string[]>();
@@ -63,7 +75,12 @@ export function classifyReads(reads: readonly RawRead[], inputs: SupplyInputs): 
     if (!seen) byName.set(r.name, { from: r.from, hasDefault: r.hasDefault });
     else seen.hasDefault &&= r.hasDefault;
   }
-  const toolkit = new Set([...chartEnvNames(inputs.app), ...PLATFORM_ENV[inputs.app], ...inputs.buildTime, ...(inputs.dockerfileKind === 'ours' ? inputs.dockerfileEnv : [])]);
+  const toolkit = new Set([
+    ...chartEnvNames(inputs.app),
+    ...PLATFORM_ENV[inputs.app],
+    ...inputs.buildTime,
+    ...(inputs.dockerfileKind === 'ours' ? inputs.dockerfileEnv : []),
+  ]);
   return [...byName].map(([name, r]) => ({
     name,
     from: r.from,

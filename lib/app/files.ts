@@ -4,8 +4,28 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const SKIPPED_DIRS = new Set([
-  'node_modules', '.next', '.git', '.venv', 'venv', 'env', '.env', '__pycache__', '.pytest_cache', '.mypy_cache',
-  '.ruff_cache', '.tox', 'dist', 'build', 'out', 'coverage', 'test', 'tests', 'e2e', '__tests__', '.turbo', '.vercel',
+  'node_modules',
+  '.next',
+  '.git',
+  '.venv',
+  'venv',
+  'env',
+  '.env',
+  '__pycache__',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
+  '.tox',
+  'dist',
+  'build',
+  'out',
+  'coverage',
+  'test',
+  'tests',
+  'e2e',
+  '__tests__',
+  '.turbo',
+  '.vercel',
   'site-packages',
 ]);
 /** A user's folder may be big (a checked-in virtualenv under another name): stop listing here rather than stall doctor. */

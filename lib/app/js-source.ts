@@ -3,7 +3,13 @@
 import ts from 'typescript';
 
 export function parseSource(fileName: string, text: string): ts.SourceFile {
-  const kind = /\.tsx$/.test(fileName) ? ts.ScriptKind.TSX : /\.(jsx)$/.test(fileName) ? ts.ScriptKind.JSX : /\.ts$|\.mts$|\.cts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
+  const kind = /\.tsx$/.test(fileName)
+    ? ts.ScriptKind.TSX
+    : /\.(jsx)$/.test(fileName)
+      ? ts.ScriptKind.JSX
+      : /\.ts$|\.mts$|\.cts$/.test(fileName)
+        ? ts.ScriptKind.TS
+        : ts.ScriptKind.JS;
   return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
 }
 
@@ -22,7 +28,12 @@ export interface JsEnvRead {
 }
 
 function isProcessEnv(node: ts.Node): boolean {
-  return ts.isPropertyAccessExpression(node) && node.name.text === 'env' && ts.isIdentifier(node.expression) && node.expression.text === 'process';
+  return (
+    ts.isPropertyAccessExpression(node) &&
+    node.name.text === 'env' &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'process'
+  );
 }
 
 /** `process.env.X`, `process.env['X']` and `const { X = 'd' } = process.env` under `root`. */
@@ -31,7 +42,8 @@ export function processEnvReads(sf: ts.SourceFile, root: ts.Node = sf): JsEnvRea
   const visit = (node: ts.Node) => {
     let name: string | undefined;
     if (ts.isPropertyAccessExpression(node) && isProcessEnv(node.expression)) name = node.name.text;
-    else if (ts.isElementAccessExpression(node) && isProcessEnv(node.expression) && ts.isStringLiteralLike(node.argumentExpression)) name = node.argumentExpression.text;
+    else if (ts.isElementAccessExpression(node) && isProcessEnv(node.expression) && ts.isStringLiteralLike(node.argumentExpression))
+      name = node.argumentExpression.text;
     if (name) {
       const parent = node.parent;
       const fallback = parent && ts.isBinaryExpression(parent) && parent.left === node ? parent.operatorToken.kind : undefined;
@@ -41,7 +53,14 @@ export function processEnvReads(sf: ts.SourceFile, root: ts.Node = sf): JsEnvRea
     if (ts.isVariableDeclaration(node) && node.initializer && isProcessEnv(node.initializer) && ts.isObjectBindingPattern(node.name)) {
       for (const element of node.name.elements) {
         const key = element.propertyName ?? element.name;
-        if (ts.isIdentifier(key) || ts.isStringLiteral(key)) reads.push({ name: key.text, line: lineOf(sf, element), hasDefault: Boolean(element.initializer), orFallback: false, node: element });
+        if (ts.isIdentifier(key) || ts.isStringLiteral(key))
+          reads.push({
+            name: key.text,
+            line: lineOf(sf, element),
+            hasDefault: Boolean(element.initializer),
+            orFallback: false,
+            node: element,
+          });
       }
     }
     ts.forEachChild(node, visit);

@@ -19,7 +19,11 @@ export interface NextConfigFacts {
 }
 
 function propertyName(node: ts.Node): string | undefined {
-  if ((ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node) || ts.isShorthandPropertyAssignment(node)) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) return node.name.text;
+  if (
+    (ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node) || ts.isShorthandPropertyAssignment(node)) &&
+    (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))
+  )
+    return node.name.text;
   return undefined;
 }
 
@@ -33,12 +37,24 @@ export function readNextConfig(fileName: string, text: string): NextConfigFacts 
 
   const visit = (node: ts.Node) => {
     const name = propertyName(node);
-    if (name === 'output' && ts.isPropertyAssignment(node) && literalText(node.initializer) === 'standalone') facts.standaloneLine ??= lineOf(sf, node);
+    if (name === 'output' && ts.isPropertyAssignment(node) && literalText(node.initializer) === 'standalone')
+      facts.standaloneLine ??= lineOf(sf, node);
     if (name === 'basePath' && ts.isPropertyAssignment(node)) facts.basePath ??= literalText(node.initializer);
     // nextConfig.output = 'standalone'
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && node.left.name.text === 'output' && literalText(node.right) === 'standalone') facts.standaloneLine ??= lineOf(sf, node);
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(node.left) &&
+      node.left.name.text === 'output' &&
+      literalText(node.right) === 'standalone'
+    )
+      facts.standaloneLine ??= lineOf(sf, node);
     if (name && BUILD_TIME_FUNCTIONS.has(name)) {
-      const body = ts.isShorthandPropertyAssignment(node) ? functions.get(name) ?? constants.get(name) : ts.isPropertyAssignment(node) && ts.isIdentifier(node.initializer) ? functions.get(node.initializer.text) ?? constants.get(node.initializer.text) : node;
+      const body = ts.isShorthandPropertyAssignment(node)
+        ? (functions.get(name) ?? constants.get(name))
+        : ts.isPropertyAssignment(node) && ts.isIdentifier(node.initializer)
+          ? (functions.get(node.initializer.text) ?? constants.get(node.initializer.text))
+          : node;
       if (body) buildTimeBodies.push({ name, body });
     }
     ts.forEachChild(node, visit);
@@ -50,7 +66,7 @@ export function readNextConfig(fileName: string, text: string): NextConfigFacts 
     const viaConstant = new Map<string, string>();
     for (const id of identifiersUsed(body)) {
       const decl = constants.get(id);
-      if (!decl || decl.pos >= body.pos && decl.end <= body.end) continue;
+      if (!decl || (decl.pos >= body.pos && decl.end <= body.end)) continue;
       for (const read of processEnvReads(sf, decl)) {
         facts.buildTimeReads.push({ name: read.name, line: read.line, in: `${name}()` });
         viaConstant.set(id, read.name);
@@ -68,14 +84,27 @@ function proxiesIn(sf: ts.SourceFile, body: ts.Node, viaConstant: Map<string, st
   const out: NextConfigFacts['proxies'] = [];
   const visit = (node: ts.Node) => {
     if (ts.isObjectLiteralExpression(node)) {
-      const prop = (key: string) => node.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === key)?.initializer;
+      const prop = (key: string) =>
+        node.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === key)?.initializer;
       const source = literalText(prop('source'));
       const destination = prop('destination');
       if (source !== undefined && destination && ts.isTemplateExpression(destination)) {
         const first = destination.templateSpans[0];
         const expression = first?.expression;
-        const envName = expression && (processEnvReads(sf, expression)[0]?.name ?? (ts.isIdentifier(expression) ? viaConstant.get(expression.text) : undefined));
-        if (first && envName && destination.head.text === '') out.push({ source, destinationPath: first.literal.text + destination.templateSpans.slice(1).map((s) => `\${…}${s.literal.text}`).join(''), name: envName });
+        const envName =
+          expression &&
+          (processEnvReads(sf, expression)[0]?.name ?? (ts.isIdentifier(expression) ? viaConstant.get(expression.text) : undefined));
+        if (first && envName && destination.head.text === '')
+          out.push({
+            source,
+            destinationPath:
+              first.literal.text +
+              destination.templateSpans
+                .slice(1)
+                .map((s) => `\${…}${s.literal.text}`)
+                .join(''),
+            name: envName,
+          });
       }
     }
     ts.forEachChild(node, visit);

@@ -22,7 +22,13 @@ export function normaliseName(name: string): string {
 function parseRequirement(spec: string): { name: string; extras: string[] } | undefined {
   const m = REQUIREMENT.exec(spec.trim());
   if (!m) return undefined;
-  return { name: normaliseName(m[1]!), extras: (m[2] ?? '').split(',').map((e) => normaliseName(e.trim())).filter(Boolean) };
+  return {
+    name: normaliseName(m[1]!),
+    extras: (m[2] ?? '')
+      .split(',')
+      .map((e) => normaliseName(e.trim()))
+      .filter(Boolean),
+  };
 }
 
 /** requirements.txt lines: `name[extras] op version ; marker  # comment`; options (-r, -e, --hash…) and URLs skipped. */

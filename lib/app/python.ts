@@ -194,7 +194,8 @@ export function settingsFields(lines: readonly LogicalLine[]): PyEnvRead[] {
       if (!field || field[1]!.startsWith('_') || field[1] === 'model_config' || /^ClassVar\b/.test(field[2]!)) continue;
       const value = field[3]?.trim();
       const isField = value?.startsWith('Field(');
-      const hasDefault = value !== undefined && (!isField || /\bdefault(?:_factory)?\s*=/.test(value) || !/^Field\(\s*(?:\.\.\.|\)|\w+\s*=)/.test(value));
+      const hasDefault =
+        value !== undefined && (!isField || /\bdefault(?:_factory)?\s*=/.test(value) || !/^Field\(\s*(?:\.\.\.|\)|\w+\s*=)/.test(value));
       const alias = isField ? ALIAS.exec(value!)?.[2] : undefined;
       reads.push({ name: alias ?? `${prefix}${field[1]}`.toUpperCase(), line: l.line, hasDefault });
     }
@@ -204,5 +205,9 @@ export function settingsFields(lines: readonly LogicalLine[]): PyEnvRead[] {
 
 /** `app/main.py` → `app.main`; `pkg/__init__.py` → `pkg`. */
 export function moduleOf(rel: string): string {
-  return rel.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/').join('.');
+  return rel
+    .replace(/\.py$/, '')
+    .replace(/\/__init__$/, '')
+    .split('/')
+    .join('.');
 }

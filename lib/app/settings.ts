@@ -69,10 +69,16 @@ function names(value: AnalyzeConfig['appEnv']): string[] {
 export function resolveSettings(config: AnalyzeConfig, opts: AnalyzeOptions): Settings {
   return {
     useOurs: opts.useOurs ?? config.useOurDockerfiles ?? false,
-    dockerfile: { frontend: opts.dockerfiles?.frontend ?? config.frontendDockerfile, backend: opts.dockerfiles?.backend ?? config.backendDockerfile },
+    dockerfile: {
+      frontend: opts.dockerfiles?.frontend ?? config.frontendDockerfile,
+      backend: opts.dockerfiles?.backend ?? config.backendDockerfile,
+    },
     backendApp: opts.backendApp ?? config.backendApp,
     port: { frontend: opts.frontendPort ?? config.frontendPort, backend: opts.backendPort ?? config.backendPort },
-    healthPath: { frontend: opts.frontendHealthPath ?? config.frontendHealthPath, backend: opts.backendHealthPath ?? config.backendHealthPath },
+    healthPath: {
+      frontend: opts.frontendHealthPath ?? config.frontendHealthPath,
+      backend: opts.backendHealthPath ?? config.backendHealthPath,
+    },
     readyPath: { frontend: opts.frontendReadyPath ?? config.frontendReadyPath, backend: opts.backendReadyPath ?? config.backendReadyPath },
     appSecrets: names(opts.appSecrets ?? config.appSecrets),
     appEnv: names(opts.appEnv ?? config.appEnv),
@@ -100,7 +106,13 @@ export interface ChosenDockerfile {
  * The setting's Dockerfile; else the app folder's own `Dockerfile` (unless USE_OUR_DOCKERFILES); else ours.
  * Our Dockerfiles' base image ARG is what NODE_IMAGE / PYTHON_IMAGE set.
  */
-export function chooseDockerfile(app: AppName, dir: string, settings: Settings, config: AnalyzeConfig, problems: AppProblem[]): ChosenDockerfile {
+export function chooseDockerfile(
+  app: AppName,
+  dir: string,
+  settings: Settings,
+  config: AnalyzeConfig,
+  problems: AppProblem[],
+): ChosenDockerfile {
   const setting = settings.dockerfile[app];
   const ours = path.join(OUR_DOCKERFILES, `${app}.Dockerfile`);
   let kind: DockerfileChoice['kind'] = 'ours';
@@ -115,7 +127,15 @@ export function chooseDockerfile(app: AppName, dir: string, settings: Settings, 
       source = 'setting';
       from = SETTING.dockerfile[app];
     } else {
-      problems.push(problem(app, 'APP_DOCKERFILE_NOT_FOUND', `${SETTING.dockerfile[app]}=${setting}: no such file (looked for ${wanted})`, `give the path of the ${app}'s Dockerfile (relative to ${dir}, or absolute), or leave ${SETTING.dockerfile[app]} empty`, true));
+      problems.push(
+        problem(
+          app,
+          'APP_DOCKERFILE_NOT_FOUND',
+          `${SETTING.dockerfile[app]}=${setting}: no such file (looked for ${wanted})`,
+          `give the path of the ${app}'s Dockerfile (relative to ${dir}, or absolute), or leave ${SETTING.dockerfile[app]} empty`,
+          true,
+        ),
+      );
     }
   } else if (!settings.useOurs && existsSync(path.join(dir, 'Dockerfile'))) {
     file = path.join(dir, 'Dockerfile');
@@ -127,7 +147,15 @@ export function chooseDockerfile(app: AppName, dir: string, settings: Settings, 
   const overrides = kind === 'ours' ? { NODE_IMAGE: config.nodeImage, PYTHON_IMAGE: config.pythonImage } : {};
   const facts = readDockerfile(text, overrides);
   for (const ref of facts.unresolved) {
-    problems.push(problem(app, 'APP_BASE_IMAGE_UNRESOLVED', `${path.basename(file)}: FROM ${ref} uses a build argument without a default`, `give the ARG a default above the FROM line (ARG BASE=node:22-alpine), so the toolkit knows which base image to provide`, false));
+    problems.push(
+      problem(
+        app,
+        'APP_BASE_IMAGE_UNRESOLVED',
+        `${path.basename(file)}: FROM ${ref} uses a build argument without a default`,
+        `give the ARG a default above the FROM line (ARG BASE=node:22-alpine), so the toolkit knows which base image to provide`,
+        false,
+      ),
+    );
   }
   return { fact: { value: { kind, path: file, baseImages: facts.baseImages }, source, ...(from ? { from } : {}) }, text };
 }

@@ -81,7 +81,8 @@ const OUR_APP_CHECKS: readonly Check[] = [
       const opts = ctx.http;
       const answer = await request('GET', joinUrl(frontend, '/'), { ...opts, headers: { accept: 'text/html' } });
       expectStatus(answer, 200, 'GET /');
-      if (!/text\/html/.test(answer.headers.get('content-type') ?? '')) throw new CheckFailure(`GET / answered ${answer.headers.get('content-type')}, expected text/html`);
+      if (!/text\/html/.test(answer.headers.get('content-type') ?? ''))
+        throw new CheckFailure(`GET / answered ${answer.headers.get('content-type')}, expected text/html`);
       if (!answer.text.includes('<title>Todo Chatbot</title>')) throw new CheckFailure('GET / has no <title>Todo Chatbot</title>');
       return pass(`HTML with <title>Todo Chatbot</title>, ${Math.round(answer.text.length / 1024)} KiB (${elapsed(answer)})`);
     },
@@ -99,7 +100,11 @@ const OUR_APP_CHECKS: readonly Check[] = [
       const user = smokeUser();
       // The frontend names the user by the todo_user cookie and forwards to /api/<user>/tasks.
       // No retry on 502: the proxy's "Backend unavailable" is the answer to report.
-      const answer = await request('GET', joinUrl(frontend, '/api/tasks'), { ...opts, retryOn: [503, 504], headers: { cookie: `todo_user=${user}` } });
+      const answer = await request('GET', joinUrl(frontend, '/api/tasks'), {
+        ...opts,
+        retryOn: [503, 504],
+        headers: { cookie: `todo_user=${user}` },
+      });
       expectStatus(answer, 200, 'GET /api/tasks through the frontend');
       const body = json<unknown>(answer, 'GET /api/tasks through the frontend');
       if (!Array.isArray(body)) throw new CheckFailure('GET /api/tasks through the frontend did not answer a list');
@@ -123,7 +128,8 @@ const OUR_APP_CHECKS: readonly Check[] = [
         const post = await request('POST', base, { ...opts, body: { title, description: 'created by the smoke checks' } });
         expectStatus(post, 201, `POST /api/${user}/tasks`);
         created = json<Task>(post, 'POST tasks');
-        if (created.title !== title || created.completed !== false) throw new CheckFailure(`POST tasks returned ${post.text.slice(0, 200)}`);
+        if (created.title !== title || created.completed !== false)
+          throw new CheckFailure(`POST tasks returned ${post.text.slice(0, 200)}`);
         const read = await getJson<Task>(`${base}/${created.id}`, `GET tasks/${created.id}`, opts);
         if (read.body.title !== title) throw new CheckFailure(`GET tasks/${created.id} returned title "${read.body.title}"`);
         const done = await request('PATCH', `${base}/${created.id}/complete`, { ...opts, body: { completed: true } });
@@ -146,7 +152,10 @@ const OUR_APP_CHECKS: readonly Check[] = [
     id: 'app.chat-roundtrip',
     group: 'app',
     title: 'chat adds a task',
-    hint: logsHint('the chat agent fails: look at the backend logs (with OPENAI_API_KEY set, check the key and OPENAI_BASE_URL)', 'backend'),
+    hint: logsHint(
+      'the chat agent fails: look at the backend logs (with OPENAI_API_KEY set, check the key and OPENAI_BASE_URL)',
+      'backend',
+    ),
     dependsOn: ['app.backend-ready'],
     async run(ctx) {
       const { backend } = (await ctx.access()).urls;
@@ -159,7 +168,9 @@ const OUR_APP_CHECKS: readonly Check[] = [
         expectStatus(chat, 200, `POST /api/${user}/chat`);
         const reply = json<{ conversation_id?: number; response?: string; tool_calls?: { name: string }[] }>(chat, 'POST chat');
         if (!reply.tool_calls?.some((c) => c.name === 'add_task')) {
-          throw new CheckFailure(`chat "add smoke-test task" called ${JSON.stringify(reply.tool_calls?.map((c) => c.name) ?? [])}, expected add_task; reply: ${String(reply.response).slice(0, 120)}`);
+          throw new CheckFailure(
+            `chat "add smoke-test task" called ${JSON.stringify(reply.tool_calls?.map((c) => c.name) ?? [])}, expected add_task; reply: ${String(reply.response).slice(0, 120)}`,
+          );
         }
         const tasks = await leftovers(opts);
         const task = tasks.find((t) => /smoke-test/.test(t.title));
@@ -184,7 +195,8 @@ const OUR_APP_CHECKS: readonly Check[] = [
 async function releasePaths(ctx: CheckContext): Promise<AppPaths> {
   const list = await ctx.kube.json<KubeList>(['deployments', '--selector', releaseSelector(ctx.target.release)], { signal: ctx.signal });
   const side = (component: string) => {
-    const container = list.items.find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === component)?.spec?.template?.spec?.containers?.[0];
+    const container = list.items.find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === component)?.spec?.template?.spec
+      ?.containers?.[0];
     const healthPath = (container?.livenessProbe?.httpGet?.path as string | undefined) ?? '/';
     return { healthPath, readyPath: (container?.readinessProbe?.httpGet?.path as string | undefined) ?? null };
   };
@@ -226,7 +238,7 @@ const RESTART: Check = {
   dependsOn: ['app.task-roundtrip'],
   hint: 'the task was lost with the pod: the database is not persistent (database.mode=sqlite needs its PVC; postgres needs its StatefulSet volume)',
   async run(ctx) {
-    if (!isReferenceApp(ctx.config)) return pass('not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app\'s task API');
+    if (!isReferenceApp(ctx.config)) return pass("not applicable: your own app (FRONTEND_DIR / BACKEND_DIR) has not our app's task API");
     const access = await ctx.access();
     const user = smokeUser();
     const tasks = (base: string) => `${base.replace(/\/+$/, '')}/api/${user}/tasks`;
@@ -254,7 +266,8 @@ const RESTART: Check = {
       const took = ((performance.now() - started) / 1000).toFixed(1);
       urls = await access.reconnect();
       const read = await request('GET', `${tasks(urls.backend)}/${task.id}`, ctx.http);
-      if (read.status !== 200) throw new CheckFailure(`task ${task.id} is gone after the restart: GET → ${read.status} ${read.text.slice(0, 120)}`);
+      if (read.status !== 200)
+        throw new CheckFailure(`task ${task.id} is gone after the restart: GET → ${read.status} ${read.text.slice(0, 120)}`);
       return pass(`task ${task.id} read back after ${victim} was replaced by ${fresh.metadata.name} (Ready in ${took}s)`);
     } finally {
       await request('DELETE', `${tasks(urls.backend)}/${task.id}`, { timeoutMs: 5000, retries: 2 }).catch(() => undefined);

@@ -9,7 +9,11 @@ import { fail, kubectlIn, pass, releasePods, type Check } from './types.ts';
  * them at start (the chart sets them; a hand-edited ConfigMap may lose one).
  */
 export const REQUIRED_CONFIG_KEYS: readonly { component: string; keys: readonly string[]; why: string }[] = [
-  { component: 'frontend', keys: ['BACKEND_URL', 'PORT', 'HOSTNAME'], why: 'the proxy reads BACKEND_URL at request time; HOSTNAME=0.0.0.0 lets port-forward reach the server' },
+  {
+    component: 'frontend',
+    keys: ['BACKEND_URL', 'PORT', 'HOSTNAME'],
+    why: 'the proxy reads BACKEND_URL at request time; HOSTNAME=0.0.0.0 lets port-forward reach the server',
+  },
   { component: 'backend', keys: ['PORT', 'DATA_DIR'], why: 'the root filesystem is read-only: DATA_DIR must point at the writable volume' },
 ];
 
@@ -51,12 +55,16 @@ export const CONFIG_CHECKS: readonly Check[] = [
     group: 'config',
     title: 'ConfigMap keys the apps need',
     dependsOn: ['cluster.namespace'],
-    hint: 'rerun deploy to restore the chart\'s ConfigMaps (kubectl edit changes are overwritten on upgrade; set values instead)',
+    hint: "rerun deploy to restore the chart's ConfigMaps (kubectl edit changes are overwritten on upgrade; set values instead)",
     async run(ctx) {
       const all = await workloads(ctx);
       const refs = references(all, 'configMap');
       const owned = await ofKind(ctx, 'ConfigMap');
-      const external = await named(ctx, 'configmaps', [...refs.keys.keys(), ...refs.whole].filter((n) => !owned.some((o) => o.metadata.name === n)));
+      const external = await named(
+        ctx,
+        'configmaps',
+        [...refs.keys.keys(), ...refs.whole].filter((n) => !owned.some((o) => o.metadata.name === n)),
+      );
       const byName = new Map([...owned, ...external].map((o) => [o.metadata.name, o]));
       const problems: string[] = [];
       let checked = 0;
@@ -71,7 +79,8 @@ export const CONFIG_CHECKS: readonly Check[] = [
         checked += need.keys.length;
         if (missing.length) problems.push(`${cm.metadata.name} lacks ${missing.join(', ')} (${need.why})`);
       }
-      for (const name of refs.whole) if (!byName.has(name)) problems.push(`ConfigMap ${name} (envFrom of ${list([...refs.by.get(name)!])}) does not exist`);
+      for (const name of refs.whole)
+        if (!byName.has(name)) problems.push(`ConfigMap ${name} (envFrom of ${list([...refs.by.get(name)!])}) does not exist`);
       for (const [name, keys] of refs.keys) {
         const cm = byName.get(name);
         const missing = [...keys].filter((k) => !(k in (cm?.data ?? {})));
@@ -88,13 +97,19 @@ export const CONFIG_CHECKS: readonly Check[] = [
     group: 'config',
     title: 'Secret keys present',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `create the Secret or the key the pods reference (\`${kubectlIn(t)} create secret generic <name> --from-file …\`), or rerun deploy; values are never printed`,
+    hint: (t) =>
+      `create the Secret or the key the pods reference (\`${kubectlIn(t)} create secret generic <name> --from-file …\`), or rerun deploy; values are never printed`,
     async run(ctx) {
       const refs = references(await workloads(ctx), 'secret');
       const names = [...new Set([...refs.keys.keys(), ...refs.whole])];
       if (!names.length) return pass('no Secret referenced by the workloads');
       // Only key names and whether a value is empty leave this function.
-      const secrets = new Map((await named(ctx, 'secrets', names)).map((s) => [s.metadata.name, Object.entries(s.data ?? {}).map(([k, v]) => ({ key: k, empty: !v }))]));
+      const secrets = new Map(
+        (await named(ctx, 'secrets', names)).map((s) => [
+          s.metadata.name,
+          Object.entries(s.data ?? {}).map(([k, v]) => ({ key: k, empty: !v })),
+        ]),
+      );
       const problems: string[] = [];
       const present: string[] = [];
       for (const name of names) {
@@ -121,12 +136,21 @@ export const CONFIG_CHECKS: readonly Check[] = [
     group: 'config',
     title: 'PVCs Bound',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `a Pending claim needs a StorageClass that can provision it: \`kubectl --context ${t.context} get storageclass\` (minikube: \`minikube addons enable storage-provisioner default-storageclass\`), and \`${kubectlIn(t)} describe pvc ${releasePods(t)}\``,
+    hint: (t) =>
+      `a Pending claim needs a StorageClass that can provision it: \`kubectl --context ${t.context} get storageclass\` (minikube: \`minikube addons enable storage-provisioner default-storageclass\`), and \`${kubectlIn(t)} describe pvc ${releasePods(t)}\``,
     async run(ctx) {
       const pvcs = await ofKind(ctx, 'PersistentVolumeClaim');
       if (!pvcs.length) return pass('the release has no PersistentVolumeClaims');
       const bad = pvcs.filter((p) => p.status?.phase !== 'Bound');
-      if (bad.length) return fail(bad.map((p) => `${p.metadata.name} is ${p.status?.phase ?? 'Pending'}${p.spec?.storageClassName ? ` (storageClass ${p.spec.storageClassName})` : ' (no storageClass)'}`).join('; '));
+      if (bad.length)
+        return fail(
+          bad
+            .map(
+              (p) =>
+                `${p.metadata.name} is ${p.status?.phase ?? 'Pending'}${p.spec?.storageClassName ? ` (storageClass ${p.spec.storageClassName})` : ' (no storageClass)'}`,
+            )
+            .join('; '),
+        );
       return pass(pvcs.map((p) => `${p.metadata.name} ${p.status?.capacity?.storage ?? ''}`.trim()).join(', '));
     },
   },

@@ -7,6 +7,13 @@ import { RELEASE_CHECKS } from './release.ts';
 import type { Check } from './types.ts';
 import { WORKLOAD_CHECKS } from './workloads.ts';
 
-export const CHECKS: readonly Check[] = [...CLUSTER_CHECKS, ...RELEASE_CHECKS, ...WORKLOAD_CHECKS, ...CONFIG_CHECKS, ...NETWORK_CHECKS, ...APP_CHECKS];
+export const CHECKS: readonly Check[] = [
+  ...CLUSTER_CHECKS,
+  ...RELEASE_CHECKS,
+  ...WORKLOAD_CHECKS,
+  ...CONFIG_CHECKS,
+  ...NETWORK_CHECKS,
+  ...APP_CHECKS,
+];
 
 export * from './types.ts';

@@ -13,7 +13,8 @@ export const NODEPORTS: readonly { component: string; key: string; field: keyof 
 ];
 
 const ref = (s: KubeObject) => `${s.metadata.namespace}/${s.metadata.name}`;
-const nodePortsOf = (s: KubeObject): number[] => (s.spec?.ports ?? []).map((p: { nodePort?: number }) => p.nodePort).filter((p: number | undefined): p is number => Boolean(p));
+const nodePortsOf = (s: KubeObject): number[] =>
+  (s.spec?.ports ?? []).map((p: { nodePort?: number }) => p.nodePort).filter((p: number | undefined): p is number => Boolean(p));
 
 export const NETWORK_CHECKS: readonly Check[] = [
   {
@@ -34,7 +35,8 @@ export const NETWORK_CHECKS: readonly Check[] = [
         return { svc, ready, total: endpoints.length };
       });
       const empty = rows.filter((r) => r.ready === 0);
-      if (empty.length) return fail(empty.map((r) => `${r.svc.metadata.name} has no ready endpoint${r.total ? ` (${r.total} not ready)` : ''}`).join('; '));
+      if (empty.length)
+        return fail(empty.map((r) => `${r.svc.metadata.name} has no ready endpoint${r.total ? ` (${r.total} not ready)` : ''}`).join('; '));
       return pass(rows.map((r) => `${component(r.svc)} ${r.ready}`).join(', ') + ' ready');
     },
   },
@@ -43,10 +45,13 @@ export const NETWORK_CHECKS: readonly Check[] = [
     group: 'network',
     title: 'NodePorts as configured, held by no other Service',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `set FRONTEND_NODEPORT / BACKEND_NODEPORT to free ports (30000-32767) and redeploy, or delete the other Service; \`kubectl --context ${t.context} get svc -A\` lists who holds which port`,
+    hint: (t) =>
+      `set FRONTEND_NODEPORT / BACKEND_NODEPORT to free ports (30000-32767) and redeploy, or delete the other Service; \`kubectl --context ${t.context} get svc -A\` lists who holds which port`,
     async run(ctx) {
       const mine = await ofKind(ctx, 'Service');
-      const others = (await allServices(ctx)).filter((s) => !mine.some((m) => m.metadata.uid ? m.metadata.uid === s.metadata.uid : ref(m) === ref(s)));
+      const others = (await allServices(ctx)).filter(
+        (s) => !mine.some((m) => (m.metadata.uid ? m.metadata.uid === s.metadata.uid : ref(m) === ref(s))),
+      );
       const problems: string[] = [];
       const seen: string[] = [];
       for (const want of NODEPORTS) {
@@ -66,8 +71,12 @@ export const NETWORK_CHECKS: readonly Check[] = [
           continue;
         }
         const holders = others.filter((s) => nodePortsOf(s).includes(port));
-        if (holders.length) problems.push(`${want.key}=${port} is held by Service ${list(holders.map(ref))}${actual.length ? `; ${svc.metadata.name} got ${actual.join(', ')}` : ''}`);
-        else if (!actual.includes(port)) problems.push(`${svc.metadata.name} has NodePort ${actual.join(', ') || 'none'}, ${want.key} says ${port}`);
+        if (holders.length)
+          problems.push(
+            `${want.key}=${port} is held by Service ${list(holders.map(ref))}${actual.length ? `; ${svc.metadata.name} got ${actual.join(', ')}` : ''}`,
+          );
+        else if (!actual.includes(port))
+          problems.push(`${svc.metadata.name} has NodePort ${actual.join(', ') || 'none'}, ${want.key} says ${port}`);
         else seen.push(`${want.component} ${port}`);
       }
       if (problems.length) return fail(problems.join('; '));

@@ -24,9 +24,14 @@ export const RELEASE_KINDS = 'deployments,statefulsets,pods,services,configmaps,
 export type ReadContext = Pick<CheckContext, 'kube' | 'target' | 'signal' | 'once' | 'helm'>;
 
 /** A fresh context for reads outside a check run (status, the rollout watch): its memo lives as long as it does. */
-export function readContext(kube: Kubectl, release: string, signal?: AbortSignal, helm: ReadContext['helm'] = async () => {
-  throw new Error('this read context has no helm');
-}): ReadContext {
+export function readContext(
+  kube: Kubectl,
+  release: string,
+  signal?: AbortSignal,
+  helm: ReadContext['helm'] = async () => {
+    throw new Error('this read context has no helm');
+  },
+): ReadContext {
   const memo = new Map<string, Promise<unknown>>();
   return {
     kube,
@@ -58,7 +63,10 @@ export const workloads = (ctx: ReadContext) => ofKind(ctx, 'Deployment', 'Statef
 /** Pods that serve: helm test hooks and finished pods are not part of the running app. */
 export async function servingPods(ctx: ReadContext): Promise<KubeObject[]> {
   return (await ofKind(ctx, 'Pod')).filter(
-    (p) => !p.metadata.annotations?.['helm.sh/hook'] && !['Succeeded', 'Failed'].includes(p.status?.phase) && !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp,
+    (p) =>
+      !p.metadata.annotations?.['helm.sh/hook'] &&
+      !['Succeeded', 'Failed'].includes(p.status?.phase) &&
+      !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp,
   );
 }
 
@@ -70,8 +78,13 @@ export function templateContainers(workload: KubeObject): Container[] {
   return [...(workload.spec?.template?.spec?.initContainers ?? []), ...(workload.spec?.template?.spec?.containers ?? [])] as Container[];
 }
 
-export function kubectlVersion(ctx: CheckContext): Promise<{ clientVersion?: { gitVersion: string; minor: string }; serverVersion?: { gitVersion: string; major: string; minor: string; platform?: string } }> {
-  return ctx.once('version', async () => JSON.parse(await ctx.kube.exec(['version', '--output', 'json'], { clusterScoped: true, signal: ctx.signal, timeoutMs: 15_000 })));
+export function kubectlVersion(ctx: CheckContext): Promise<{
+  clientVersion?: { gitVersion: string; minor: string };
+  serverVersion?: { gitVersion: string; major: string; minor: string; platform?: string };
+}> {
+  return ctx.once('version', async () =>
+    JSON.parse(await ctx.kube.exec(['version', '--output', 'json'], { clusterScoped: true, signal: ctx.signal, timeoutMs: 15_000 })),
+  );
 }
 
 export function nodes(ctx: CheckContext): Promise<KubeObject[]> {
@@ -79,11 +92,18 @@ export function nodes(ctx: CheckContext): Promise<KubeObject[]> {
 }
 
 export function allServices(ctx: CheckContext): Promise<KubeObject[]> {
-  return ctx.once('all-services', async () => (await ctx.kube.json<KubeList>(['services', '--all-namespaces'], { clusterScoped: true, signal: ctx.signal })).items);
+  return ctx.once(
+    'all-services',
+    async () => (await ctx.kube.json<KubeList>(['services', '--all-namespaces'], { clusterScoped: true, signal: ctx.signal })).items,
+  );
 }
 
 export function endpointSlices(ctx: CheckContext): Promise<KubeObject[]> {
-  return ctx.once('endpointslices', async () => (await ctx.kube.json<KubeList>(['endpointslices', '--selector', releaseSelector(ctx.target.release)], { signal: ctx.signal })).items);
+  return ctx.once(
+    'endpointslices',
+    async () =>
+      (await ctx.kube.json<KubeList>(['endpointslices', '--selector', releaseSelector(ctx.target.release)], { signal: ctx.signal })).items,
+  );
 }
 
 /** Named objects of one kind; missing ones are simply absent. */
@@ -115,7 +135,10 @@ export function latestRevision(ctx: ReadContext): Promise<HelmRevision | undefin
 
 /** The release's values with the chart's defaults (helm get values --all). */
 export function releaseValues(ctx: CheckContext): Promise<Record<string, any>> {
-  return ctx.once('helm-values', async () => JSON.parse(await ctx.helm(['get', 'values', ctx.target.release, '--all', '--output', 'json'])) ?? {});
+  return ctx.once(
+    'helm-values',
+    async () => JSON.parse(await ctx.helm(['get', 'values', ctx.target.release, '--all', '--output', 'json'])) ?? {},
+  );
 }
 
 /** "2m ago" from an RFC 3339 time. */

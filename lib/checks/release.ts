@@ -20,7 +20,8 @@ export const RELEASE_CHECKS: readonly Check[] = [
     group: 'release',
     title: 'Helm release deployed',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `rerun the deploy (npx zx scripts/deploy.ts); for a stuck pending-* release, \`helm rollback ${t.release} --kube-context ${t.context} -n ${t.namespace}\` first; \`helm history ${t.release} --kube-context ${t.context} -n ${t.namespace}\` shows every revision`,
+    hint: (t) =>
+      `rerun the deploy (npx zx scripts/deploy.ts); for a stuck pending-* release, \`helm rollback ${t.release} --kube-context ${t.context} -n ${t.namespace}\` first; \`helm history ${t.release} --kube-context ${t.context} -n ${t.namespace}\` shows every revision`,
     async run(ctx) {
       const rev = await latestRevision(ctx);
       const { release, namespace } = ctx.target;

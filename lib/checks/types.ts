@@ -66,5 +66,8 @@ export const fail = (detail: string): CheckOutcome => ({ status: 'fail', detail 
 
 /** The check's hint, with the command that shows the component's logs when there is a cluster to ask. */
 export function logsHint(hint: string, component: 'backend' | 'frontend'): (t: CheckTarget) => string {
-  return (t) => (t.context ? `${hint}: \`${kubectlIn(t)} logs ${releasePods(t)},app.kubernetes.io/component=${component} --all-containers --tail 50\`` : hint);
+  return (t) =>
+    t.context
+      ? `${hint}: \`${kubectlIn(t)} logs ${releasePods(t)},app.kubernetes.io/component=${component} --all-containers --tail 50\``
+      : hint;
 }

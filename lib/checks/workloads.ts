@@ -14,7 +14,8 @@ function whyNotReady(pod: Pod): string {
   const reasons = statuses(pod)
     .filter((s) => !s.ready)
     .map((s) => {
-      const r = s.state?.waiting?.reason ?? s.state?.terminated?.reason ?? (s.state?.running ? 'running, readiness probe failing' : 'not started');
+      const r =
+        s.state?.waiting?.reason ?? s.state?.terminated?.reason ?? (s.state?.running ? 'running, readiness probe failing' : 'not started');
       return `${s.name}: ${r}`;
     });
   return reasons.length ? reasons.join(', ') : `phase ${pod.status?.phase ?? 'unknown'}`;
@@ -34,21 +35,33 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     group: 'workloads',
     title: 'Deployments and StatefulSets available',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `\`${kubectlIn(t)} describe deployments,statefulsets ${releasePods(t)}\` and \`${kubectlIn(t)} get events --sort-by=.lastTimestamp\` show scheduling and image problems`,
+    hint: (t) =>
+      `\`${kubectlIn(t)} describe deployments,statefulsets ${releasePods(t)}\` and \`${kubectlIn(t)} get events --sort-by=.lastTimestamp\` show scheduling and image problems`,
     async run(ctx) {
       const all = (await workloads(ctx)).filter(isWorkload);
       if (!all.length) return fail(`no Deployment or StatefulSet of release ${ctx.target.release} in namespace ${ctx.target.namespace}`);
       const rows = all.map((w) => {
         // Rolled out by the rollout watch's rules (workloadProgress): one definition of "ready" for deploy, validate and status.
         const state = workloadProgress(w);
-        return { w, want: state.desired, ok: state.done, text: `${component(w)} ${Math.min(state.ready, state.available)}/${state.desired}` };
+        return {
+          w,
+          want: state.desired,
+          ok: state.done,
+          text: `${component(w)} ${Math.min(state.ready, state.available)}/${state.desired}`,
+        };
       });
       const bad = rows.filter((r) => !r.ok);
       if (bad.length) {
-        return fail(bad.map((r) => {
-          const stalled = (r.w.status?.conditions ?? []).find((c: { type: string; reason?: string }) => c.reason === 'ProgressDeadlineExceeded');
-          return `${kindName(r.w)} ${r.text.split(' ')[1]} available${stalled ? ' (ProgressDeadlineExceeded)' : ''}`;
-        }).join('; '));
+        return fail(
+          bad
+            .map((r) => {
+              const stalled = (r.w.status?.conditions ?? []).find(
+                (c: { type: string; reason?: string }) => c.reason === 'ProgressDeadlineExceeded',
+              );
+              return `${kindName(r.w)} ${r.text.split(' ')[1]} available${stalled ? ' (ProgressDeadlineExceeded)' : ''}`;
+            })
+            .join('; '),
+        );
       }
       return pass(rows.map((r) => r.text).join(', '));
     },
@@ -58,12 +71,19 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     group: 'workloads',
     title: 'pods Ready',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `\`${kubectlIn(t)} describe pod <pod>\` and \`${kubectlIn(t)} logs pod/<pod> --all-containers\` (add --previous after a crash), with <pod> from the result; ImagePullBackOff means the image is not on the node: rerun deploy to load it`,
+    hint: (t) =>
+      `\`${kubectlIn(t)} describe pod <pod>\` and \`${kubectlIn(t)} logs pod/<pod> --all-containers\` (add --previous after a crash), with <pod> from the result; ImagePullBackOff means the image is not on the node: rerun deploy to load it`,
     async run(ctx) {
       const pods = await servingPods(ctx);
       if (!pods.length) return fail(`no pods of release ${ctx.target.release} in namespace ${ctx.target.namespace}`);
       const notReady = pods.filter((p) => !podReady(p));
-      if (notReady.length) return fail(`${notReady.length}/${pods.length} not Ready: ${list(notReady.map((p) => `${p.metadata.name} (${whyNotReady(p)})`), 3)}`);
+      if (notReady.length)
+        return fail(
+          `${notReady.length}/${pods.length} not Ready: ${list(
+            notReady.map((p) => `${p.metadata.name} (${whyNotReady(p)})`),
+            3,
+          )}`,
+        );
       return pass(`${pods.length}/${pods.length} Ready`);
     },
   },
@@ -72,7 +92,8 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     group: 'workloads',
     title: 'no recent container restarts',
     dependsOn: ['cluster.namespace'],
-    hint: (t) => `\`${kubectlIn(t)} logs pod/<pod> --container <container> --previous\` (names from the result) shows why the container stopped; a failing liveness probe or a crash at start are the usual causes`,
+    hint: (t) =>
+      `\`${kubectlIn(t)} logs pod/<pod> --container <container> --previous\` (names from the result) shows why the container stopped; a failing liveness probe or a crash at start are the usual causes`,
     async run(ctx) {
       const now = Date.now();
       const window = ctx.restartWindowMs;

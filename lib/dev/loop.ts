@@ -110,7 +110,10 @@ export class DevLoop {
   private idleWaiters: (() => void)[] = [];
   readonly refs: Record<ImageName, string>;
 
-  constructor(private readonly steps: DevSteps, private readonly opts: DevLoopOptions) {
+  constructor(
+    private readonly steps: DevSteps,
+    private readonly opts: DevLoopOptions,
+  ) {
     this.refs = { ...opts.refs };
   }
 
@@ -209,14 +212,20 @@ export class DevLoop {
         for (const image of images) this.builds.set(image, new AbortController());
         const fresh = new Set<ImageName>();
         try {
-          const results = await stage('built', async () => {
-            const settled = await Promise.allSettled(images.map((image) => this.steps.build(image, AbortSignal.any([signal, this.builds.get(image)!.signal]))));
-            const superseded = images.find((image) => this.builds.get(image)!.signal.aborted);
-            if (superseded) throw new Superseded(superseded);
-            const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-            if (failed) throw failed.reason;
-            return (settled as PromiseFulfilledResult<BuildResult>[]).map((s) => s.value);
-          }, (results) => (results.some((r) => r.built) ? undefined : 'up to date'));
+          const results = await stage(
+            'built',
+            async () => {
+              const settled = await Promise.allSettled(
+                images.map((image) => this.steps.build(image, AbortSignal.any([signal, this.builds.get(image)!.signal]))),
+              );
+              const superseded = images.find((image) => this.builds.get(image)!.signal.aborted);
+              if (superseded) throw new Superseded(superseded);
+              const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+              if (failed) throw failed.reason;
+              return (settled as PromiseFulfilledResult<BuildResult>[]).map((s) => s.value);
+            },
+            (results) => (results.some((r) => r.built) ? undefined : 'up to date'),
+          );
           images.forEach((image, i) => {
             refs[image] = results[i]!.ref;
             if (results[i]!.built) fresh.add(image);
@@ -229,7 +238,9 @@ export class DevLoop {
           report.message = 'the build context did not change (same content tag): nothing to deploy';
           return finish('unchanged');
         }
-        const loaded = await stage('loaded', async () => (await Promise.all(changed.map((image) => this.steps.load(image, refs[image], signal, fresh.has(image))))).some(Boolean));
+        const loaded = await stage('loaded', async () =>
+          (await Promise.all(changed.map((image) => this.steps.load(image, refs[image], signal, fresh.has(image))))).some(Boolean),
+        );
         if (!loaded) report.stages.pop();
       }
       phase = 'upgrade';

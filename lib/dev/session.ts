@@ -37,7 +37,8 @@ export interface DevOptions extends Pick<DeployOptions, 'configFlags' | 'envFile
 }
 
 /** Resolves when the signal aborts. */
-const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
 export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCodeValue> {
   const chartDir = path.join(REPO_ROOT, CHART_PATH);
@@ -63,7 +64,16 @@ export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCod
   const kubectl = new Kubectl(run, { context: target.context, namespace: config.namespace });
   const ref = { context: target.context, namespace: config.namespace, release: config.releaseName };
   const steps = createSteps({
-    run, log, config, provider, helm, kubectl, ref, chartDir, dockerfilesDir: DOCKERFILES_DIR, env: opts.env,
+    run,
+    log,
+    config,
+    provider,
+    helm,
+    kubectl,
+    ref,
+    chartDir,
+    dockerfilesDir: DOCKERFILES_DIR,
+    env: opts.env,
     valuesFiles: (opts.valuesFiles ?? []).map((f) => path.resolve(opts.root, f)),
   });
   // Errors here surface with the first build that needs the engine.
@@ -77,7 +87,15 @@ export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCod
     onReport(report) {
       opts.onReport?.(report);
       const status = statusKind(report);
-      log.result(status, statusLine(report), report.outcome === 'build-failed' ? report.details ?? [] : [], { cycle: report.n, targets: report.targets, outcome: report.outcome, stages: report.stages.map((s) => ({ ...s, ms: Math.round(s.ms) })), revision: report.revision, smokeMs: report.smokeMs === undefined ? undefined : Math.round(report.smokeMs), totalMs: Math.round(report.totalMs) });
+      log.result(status, statusLine(report), report.outcome === 'build-failed' ? (report.details ?? []) : [], {
+        cycle: report.n,
+        targets: report.targets,
+        outcome: report.outcome,
+        stages: report.stages.map((s) => ({ ...s, ms: Math.round(s.ms) })),
+        revision: report.revision,
+        smokeMs: report.smokeMs === undefined ? undefined : Math.round(report.smokeMs),
+        totalMs: Math.round(report.totalMs),
+      });
     },
     onNotice(kind, message) {
       if (kind === 'paused') log.warn(message);
@@ -87,20 +105,29 @@ export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCod
   if (deployFailed) loop.markDirty(['frontend', 'backend', 'chart']);
   const logsStop = new AbortController();
   let logsDone: Promise<unknown> = Promise.resolve();
-  const watcher = watchRoots(devRoots(config, { dockerfiles: DOCKERFILES_DIR, chart: chartDir }), (t) => loop.change(t), (e) => log.warn(`cannot watch: ${e.message}`));
+  const watcher = watchRoots(
+    devRoots(config, { dockerfiles: DOCKERFILES_DIR, chart: chartDir }),
+    (t) => loop.change(t),
+    (e) => log.warn(`cannot watch: ${e.message}`),
+  );
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= (async () => {
-    watcher.close();
-    await loop.stop();
-    logsStop.abort();
-    await logsDone;
-    await steps.close();
-    if (opts.cleanup) {
-      log.info(`--cleanup: uninstalling ${ref.release} from ${ref.context}`);
-      await uninstall(run, helm, ref, { wait: true }).catch((e: unknown) => log.warn(`uninstall failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`));
-      log.ok(`uninstalled ${ref.release} (namespace ${ref.namespace} and its PersistentVolumeClaims stay; npm run teardown removes them)`);
-    } else log.info(`the release ${ref.release} stays deployed (npm run dev -- --cleanup uninstalls it when the session ends)`);
-  })());
+  const stop = () =>
+    (stopped ??= (async () => {
+      watcher.close();
+      await loop.stop();
+      logsStop.abort();
+      await logsDone;
+      await steps.close();
+      if (opts.cleanup) {
+        log.info(`--cleanup: uninstalling ${ref.release} from ${ref.context}`);
+        await uninstall(run, helm, ref, { wait: true }).catch((e: unknown) =>
+          log.warn(`uninstall failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+        );
+        log.ok(
+          `uninstalled ${ref.release} (namespace ${ref.namespace} and its PersistentVolumeClaims stay; npm run teardown removes them)`,
+        );
+      } else log.info(`the release ${ref.release} stays deployed (npm run dev -- --cleanup uninstalls it when the session ends)`);
+    })());
   opts.onCleanup(stop);
 
   if (!deployFailed) {
@@ -108,14 +135,30 @@ export async function devSession(log: Logger, opts: DevOptions): Promise<ExitCod
       log.warn(`the app is not reachable from here yet: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
       return undefined;
     });
-    if (access) log.result('ok', `app: ${access.urls.frontend}  api: ${access.urls.backend} (${access.via === 'nodeport' ? 'NodePorts' : 'port-forwards, kept up across rollouts'})`, [], { urls: access.urls, via: access.via });
+    if (access)
+      log.result(
+        'ok',
+        `app: ${access.urls.frontend}  api: ${access.urls.backend} (${access.via === 'nodeport' ? 'NodePorts' : 'port-forwards, kept up across rollouts'})`,
+        [],
+        { urls: access.urls, via: access.via },
+      );
   }
   if (!opts.noLogs) {
     logsDone = streamLogs({
-      config, run, log, json: log.mode === 'json', color: log.mode === 'pretty', signal: logsStop.signal, env: opts.env, out: opts.logsOut, previous: false,
+      config,
+      run,
+      log,
+      json: log.mode === 'json',
+      color: log.mode === 'pretty',
+      signal: logsStop.signal,
+      env: opts.env,
+      out: opts.logsOut,
+      previous: false,
     }).catch((e: unknown) => log.warn(`log streaming stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`));
   }
-  log.info(`watching ${watcher.count} folders of ${path.relative(opts.root, config.frontendDir) || '.'}, ${path.relative(opts.root, config.backendDir) || '.'}, dockerfiles/ and the chart; Ctrl-C to stop${opts.cleanup ? ' and uninstall' : ''}`);
+  log.info(
+    `watching ${watcher.count} folders of ${path.relative(opts.root, config.frontendDir) || '.'}, ${path.relative(opts.root, config.backendDir) || '.'}, dockerfiles/ and the chart; Ctrl-C to stop${opts.cleanup ? ' and uninstall' : ''}`,
+  );
   log.event({ type: 'watching', folders: watcher.count });
 
   await aborted(opts.signal);

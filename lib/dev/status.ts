@@ -58,5 +58,7 @@ export function statusLine(r: CycleReport): string {
 
 /** Whether the cycle left the app serving the change. */
 export function statusKind(r: CycleReport): 'ok' | 'warn' | 'fail' | 'info' {
-  return ({ ok: 'ok', unchanged: 'info', superseded: 'info', 'smoke-failed': 'warn', paused: 'warn' } as const)[r.outcome as 'ok'] ?? 'fail';
+  return (
+    ({ ok: 'ok', unchanged: 'info', superseded: 'info', 'smoke-failed': 'warn', paused: 'warn' } as const)[r.outcome as 'ok'] ?? 'fail'
+  );
 }

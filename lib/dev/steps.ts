@@ -11,7 +11,16 @@ import type { Config } from '../config.ts';
 import { deployValues } from '../deploy.ts';
 import type { Runner } from '../exec.ts';
 import { failureReport } from '../failure-dump.ts';
-import { chartDigest, deployDescription, releaseStatus, rollbackRelease, upgrade, writePrivateValues, type HelmInfo, type ReleaseRef } from '../helm.ts';
+import {
+  chartDigest,
+  deployDescription,
+  releaseStatus,
+  rollbackRelease,
+  upgrade,
+  writePrivateValues,
+  type HelmInfo,
+  type ReleaseRef,
+} from '../helm.ts';
 import { parseImageRef, type ImageRef } from '../image-ref.ts';
 import { connectEngine, ImageBuildError, type Engine } from '../images/build.ts';
 import { createLoadQueue, loadOne, needsLoad } from '../images/load.ts';
@@ -52,7 +61,10 @@ export interface RealSteps extends DevSteps {
 }
 
 function buildFailure(error: unknown, captured: string): DetailedError {
-  const message = error instanceof ImageBuildError ? error.failures.map((f) => `${f.step ? `at ${f.step}` : ''}${f.step ? ': ' : ''}${f.reason}`).join('; ') : (error as Error).message;
+  const message =
+    error instanceof ImageBuildError
+      ? error.failures.map((f) => `${f.step ? `at ${f.step}` : ''}${f.step ? ': ' : ''}${f.reason}`).join('; ')
+      : (error as Error).message;
   // The failing step's lines as buildPlanned printed them (after "last N lines of ...").
   const lines = captured.split('\n').filter((l) => l.trim());
   const from = lines.findIndex((l) => /^\s*last \d+ lines of/.test(l));
@@ -66,10 +78,16 @@ export function createSteps(ctx: StepsContext): RealSteps {
   const { run, config, provider, helm, kubectl, ref } = ctx;
   let engine: Promise<Engine> | undefined;
   let access: AppAccess | undefined;
-  const engineOnce = () => (engine ??= connectEngine({ log: new Logger({ mode: 'plain', out: new Capture(), err: new Capture() }), run, env: ctx.env, provider }).catch((e) => {
-    engine = undefined;
-    throw e;
-  }));
+  const engineOnce = () =>
+    (engine ??= connectEngine({
+      log: new Logger({ mode: 'plain', out: new Capture(), err: new Capture() }),
+      run,
+      env: ctx.env,
+      provider,
+    }).catch((e) => {
+      engine = undefined;
+      throw e;
+    }));
   const queue = createLoadQueue(provider);
   // The app analysis, as deploy does it, each cycle (an edit may change what it finds, e.g. a next.config
   // rewrite): the same build args and tags as deploy, and the same chart values.
@@ -88,7 +106,21 @@ export function createSteps(ctx: StepsContext): RealSteps {
       try {
         // The one image pipeline, this image only, without its load (the next step) and size budgets (deploy's job).
         const { app, plans } = await plan();
-        const report = await buildPipeline({ config, log: quiet, only: [image], plans, app, dockerfilesDir: ctx.dockerfilesDir, engine: await engineOnce(), run, env: ctx.env, provider, load: false, sizes: 'off', signal });
+        const report = await buildPipeline({
+          config,
+          log: quiet,
+          only: [image],
+          plans,
+          app,
+          dockerfilesDir: ctx.dockerfilesDir,
+          engine: await engineOnce(),
+          run,
+          env: ctx.env,
+          provider,
+          load: false,
+          sizes: 'off',
+          signal,
+        });
         const result = report.images.find((r) => r.name === image)!;
         return { ref: result.ref, built: result.action === 'built' };
       } catch (error) {
@@ -101,7 +133,12 @@ export function createSteps(ctx: StepsContext): RealSteps {
       if (!needsLoad(await engineOnce())) return false; // built in the cluster's own engine
       // A tag this cycle built is on no node yet: load without asking (one kubectl call less per cycle).
       if (fresh) return queue(async () => (await provider.loadImage(imageRef), true));
-      return loadOne(provider, { name: image, ref: imageRef }, new Logger({ mode: 'plain', out: new Capture(), err: new Capture() }), queue);
+      return loadOne(
+        provider,
+        { name: image, ref: imageRef },
+        new Logger({ mode: 'plain', out: new Capture(), err: new Capture() }),
+        queue,
+      );
     },
 
     async upgrade(refs, signal) {
@@ -114,7 +151,17 @@ export function createSteps(ctx: StepsContext): RealSteps {
       const privateValues = writePrivateValues(values);
       try {
         // The chart digest of the chart as it is now: a later deploy of the same state sees "unchanged".
-        await upgrade(run, helm, { ...ref, chart: ctx.chartDir, valuesFiles: [privateValues.file, ...ctx.valuesFiles], description: deployDescription({ chartDigest: chartDigest(ctx.chartDir) }) }, signal);
+        await upgrade(
+          run,
+          helm,
+          {
+            ...ref,
+            chart: ctx.chartDir,
+            valuesFiles: [privateValues.file, ...ctx.valuesFiles],
+            description: deployDescription({ chartDigest: chartDigest(ctx.chartDir) }),
+          },
+          signal,
+        );
       } finally {
         privateValues.remove();
       }
@@ -148,14 +195,21 @@ export function createSteps(ctx: StepsContext): RealSteps {
     async recover(failedRevision) {
       const revision = failedRevision ?? (await releaseStatus(run, helm, ref))?.revision ?? 0;
       const undone = await rollbackRelease(run, helm, ref, revision);
-      return undone.action === 'rolled-back' ? `rolled back to revision ${undone.to}` : `uninstalled ${ref.release} (its first install never became ready)`;
+      return undone.action === 'rolled-back'
+        ? `rolled back to revision ${undone.to}`
+        : `uninstalled ${ref.release} (its first install never became ready)`;
     },
 
     async smoke(signal): Promise<SmokeSummary> {
       const { urls } = await this.urls(signal, true);
       const results = await runSmokeChecks(urls, SMOKE_CHECKS, undefined, { signal });
       const failed = results.filter((r) => !r.ok).map((r) => ({ name: r.id, detail: r.detail }));
-      if (failed.length) ctx.log.result('warn', `smoke checks failed against ${urls.frontend}`, failed.map((f) => `${f.name}: ${f.detail}`));
+      if (failed.length)
+        ctx.log.result(
+          'warn',
+          `smoke checks failed against ${urls.frontend}`,
+          failed.map((f) => `${f.name}: ${f.detail}`),
+        );
       return { passed: results.length - failed.length, total: results.length, failed };
     },
 
@@ -170,7 +224,15 @@ export function createSteps(ctx: StepsContext): RealSteps {
 
     async urls(signal, afterRollout = false) {
       if (!access) {
-        access = await openAccess({ kube: kubectl, release: ref.release, nodeAddress: () => provider.nodeAddress(), env: ctx.env, log: ctx.log, signal, keepPorts: true });
+        access = await openAccess({
+          kube: kubectl,
+          release: ref.release,
+          nodeAddress: () => provider.nodeAddress(),
+          env: ctx.env,
+          log: ctx.log,
+          signal,
+          keepPorts: true,
+        });
         return { urls: access.urls, via: access.via };
       }
       // A port-forward holds on to the pod it started with: after a rollout that may be an old pod,
@@ -179,7 +241,10 @@ export function createSteps(ctx: StepsContext): RealSteps {
       if (access.via === 'port-forward' && afterRollout) await access.reconnect();
       else if (access.via === 'port-forward') {
         // A forward ends with its pod; a rollout replaces the pods.
-        const up = await Promise.all([answers(`${access.urls.frontend}/api/health`, (b) => typeof (b as { status?: unknown })?.status === 'string', 2000, signal), answers(`${access.urls.backend}/health`, (b) => typeof (b as { status?: unknown })?.status === 'string', 2000, signal)]);
+        const up = await Promise.all([
+          answers(`${access.urls.frontend}/api/health`, (b) => typeof (b as { status?: unknown })?.status === 'string', 2000, signal),
+          answers(`${access.urls.backend}/health`, (b) => typeof (b as { status?: unknown })?.status === 'string', 2000, signal),
+        ]);
         if (!up.every(Boolean)) await access.reconnect();
       }
       return { urls: access.urls, via: access.via };

@@ -72,7 +72,11 @@ export interface Watcher {
 }
 
 /** Watches every root; calls onChange(target, path) for each relevant event (the loop debounces). */
-export function watchRoots(roots: readonly WatchRoot[], onChange: (target: Target, file: string) => void, onError?: (error: Error) => void): Watcher {
+export function watchRoots(
+  roots: readonly WatchRoot[],
+  onChange: (target: Target, file: string) => void,
+  onError?: (error: Error) => void,
+): Watcher {
   const watchers = new Map<string, FSWatcher>();
   const add = (root: WatchRoot, rel: string) => {
     const full = rel ? path.join(root.dir, rel) : root.dir;

@@ -46,11 +46,11 @@ export const BUILD_FAILURE_HINTS: readonly HintRow[] = [
     ],
     reason: 'a download inside the build does not trust the TLS certificate it got (a proxy that intercepts TLS, with its own CA)',
     ours: [
-      'set BUILD_CA_BUNDLE=<path of your proxy\'s CA bundle, PEM> in .env (or NODE_EXTRA_CA_CERTS / SSL_CERT_FILE in the environment)',
+      "set BUILD_CA_BUNDLE=<path of your proxy's CA bundle, PEM> in .env (or NODE_EXTRA_CA_CERTS / SSL_CERT_FILE in the environment)",
       'it reaches npm and pip as the BuildKit secret build_ca, never stored in a layer',
     ],
     user: [
-      'set BUILD_CA_BUNDLE=<path of your proxy\'s CA bundle, PEM> in .env: the toolkit passes it to every build as the BuildKit secret build_ca',
+      "set BUILD_CA_BUNDLE=<path of your proxy's CA bundle, PEM> in .env: the toolkit passes it to every build as the BuildKit secret build_ca",
       `your Dockerfile ({dockerfile}) must use it in the step that downloads, as ours do: \`${CA_MOUNT} ${NODE_CA}; npm ci\` (npm, pnpm, yarn) or \`${CA_MOUNT} ${PIP_CA}; pip install ...\``,
       'or run with --use-our-dockerfiles, which already do this',
     ],
@@ -67,7 +67,8 @@ export const BUILD_FAILURE_HINTS: readonly HintRow[] = [
       /Could not find a version that satisfies the requirement/,
       /network request to https?:\/\/\S+ failed/i,
     ],
-    reason: 'the build cannot reach a package registry (no internet access from the build, a firewall, or a registry that only a mirror can reach)',
+    reason:
+      'the build cannot reach a package registry (no internet access from the build, a firewall, or a registry that only a mirror can reach)',
     ours: [
       'set NPM_REGISTRY=<your npm mirror URL> and/or PIP_INDEX_URL=<your PyPI mirror URL> in .env',
       'behind an HTTP proxy, export HTTPS_PROXY (and NO_PROXY) before the build: the toolkit passes them through',

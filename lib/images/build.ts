@@ -2,7 +2,15 @@
 // docker-env), and one BuildKit build per planned image that the engine lacks.
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { Docker, ImagePullError, looksLikePullFailure, resolveDockerCli, type BuildStep, type DockerCli, type ImageInfo } from '../docker.ts';
+import {
+  Docker,
+  ImagePullError,
+  looksLikePullFailure,
+  resolveDockerCli,
+  type BuildStep,
+  type DockerCli,
+  type ImageInfo,
+} from '../docker.ts';
 import { ExitCode, ToolkitError } from '../errors.ts';
 import { createRunner, type Runner } from '../exec.ts';
 import { formatDuration, type Logger } from '../log.ts';
@@ -51,7 +59,13 @@ export async function connectEngine(opts: EngineOptions): Promise<Engine> {
 }
 
 export function engineSummary(engine: Engine): EngineSummary {
-  return { cli: engine.cli.path, cliVersion: engine.cli.version, buildMode: engine.cli.buildMode, serverVersion: engine.serverVersion, target: engine.target };
+  return {
+    cli: engine.cli.path,
+    cliVersion: engine.cli.version,
+    buildMode: engine.cli.buildMode,
+    serverVersion: engine.serverVersion,
+    target: engine.target,
+  };
 }
 
 // --- building ----------------------------------------------------------------
@@ -105,7 +119,9 @@ export class ImageBuildError extends ToolkitError {
     const hinted = failures.filter((f) => f.hint);
     const causes = new Set(failures.map((f) => f.hint?.cause));
     super(
-      failures.map((f) => `${f.name} image build failed${f.step ? ` at ${f.step}` : ''}: ${f.hint ? `${f.hint.reason} (${f.reason})` : f.reason}`).join('\n'),
+      failures
+        .map((f) => `${f.name} image build failed${f.step ? ` at ${f.step}` : ''}: ${f.hint ? `${f.hint.reason} (${f.reason})` : f.reason}`)
+        .join('\n'),
       ExitCode.failed,
       hinted.length
         ? [...new Set(hinted.flatMap((f) => f.hint!.advice))].join('\n  ')
@@ -136,7 +152,15 @@ export function createBuilder(engine: Engine, config: Config, opts: BuildOptions
   const ca = opts.caBundle ? { file: opts.caBundle, from: 'option' } : caBundleFor(config, env);
   if (ca) opts.log.debug(`extra CA bundle for builds from ${ca.from} (passed as the build_ca secret)`);
   const proxyArgs = Object.fromEntries(PROXY_ARGS.filter((k) => env[k]).map((k) => [k, env[k]!]));
-  return { engine, log: opts.log, noCache: opts.noCache, signal: opts.signal, ca, proxyArgs, width: Math.max(0, ...names.map((n) => n.length)) };
+  return {
+    engine,
+    log: opts.log,
+    noCache: opts.noCache,
+    signal: opts.signal,
+    ca,
+    proxyArgs,
+    width: Math.max(0, ...names.map((n) => n.length)),
+  };
 }
 
 /** The planned images the engine has (and their `:dev` tags), read once. */
@@ -145,7 +169,12 @@ export function inspectPlanned(engine: Engine, plans: readonly ImagePlan[]): Pro
 }
 
 /** The result for an image the engine already has; `:dev` is moved to it when it points elsewhere. */
-export async function skipBuild(engine: Engine, plan: ImagePlan, present: ReadonlyMap<string, ImageInfo>, log: Logger): Promise<ImageResult> {
+export async function skipBuild(
+  engine: Engine,
+  plan: ImagePlan,
+  present: ReadonlyMap<string, ImageInfo>,
+  log: Logger,
+): Promise<ImageResult> {
   log.result('ok', `${plan.name}: ${plan.ref} is up to date, not rebuilt`, [], { image: plan.name, ref: plan.ref, action: 'skipped' });
   // `:dev` follows the latest build or skip, for people; never used by deploy.
   const id = present.get(plan.ref)?.Id;
@@ -160,7 +189,9 @@ export async function skipBuild(engine: Engine, plan: ImagePlan, present: Readon
  */
 export async function buildOne(builder: Builder, plan: ImagePlan): Promise<ImageResult> {
   const { engine, log, width } = builder;
-  log.info(`  ${plan.name.padEnd(width)}  building ${plan.ref} (${plan.files} context files, ${engine.cli.buildMode === 'buildx' ? 'buildx' : 'engine BuildKit'})`);
+  log.info(
+    `  ${plan.name.padEnd(width)}  building ${plan.ref} (${plan.files} context files, ${engine.cli.buildMode === 'buildx' ? 'buildx' : 'engine BuildKit'})`,
+  );
   const outcome = await engine.docker.build({
     dockerfile: plan.dockerfile,
     context: plan.contextDir,
@@ -171,20 +202,42 @@ export async function buildOne(builder: Builder, plan: ImagePlan): Promise<Image
     noCache: builder.noCache,
     timeoutMs: BUILD_TIMEOUT_MS,
     signal: builder.signal,
-    onStep: (step) => log.event({ type: 'progress', image: plan.name, step: step.name }, () => `  ${plan.name.padEnd(width)}  ${shortStep(step)}`),
+    onStep: (step) =>
+      log.event({ type: 'progress', image: plan.name, step: step.name }, () => `  ${plan.name.padEnd(width)}  ${shortStep(step)}`),
   });
   const steps = outcome.progress.dockerfileSteps().map((s) => ({ name: s.name, cached: s.cached }));
   if (outcome.ok) {
     const cached = steps.filter((s) => s.cached).length;
-    log.result('ok', `${plan.name}: built ${plan.ref} in ${formatDuration(outcome.durationMs)} (${cached} of ${steps.length} steps cached)`, [], {
-      image: plan.name, ref: plan.ref, action: 'built', durationMs: Math.round(outcome.durationMs), steps,
-    });
-    return { name: plan.name, ref: plan.ref, devRef: plan.devRef, digest: plan.digest, action: 'built', durationMs: outcome.durationMs, steps };
+    log.result(
+      'ok',
+      `${plan.name}: built ${plan.ref} in ${formatDuration(outcome.durationMs)} (${cached} of ${steps.length} steps cached)`,
+      [],
+      {
+        image: plan.name,
+        ref: plan.ref,
+        action: 'built',
+        durationMs: Math.round(outcome.durationMs),
+        steps,
+      },
+    );
+    return {
+      name: plan.name,
+      ref: plan.ref,
+      devRef: plan.devRef,
+      digest: plan.digest,
+      action: 'built',
+      durationMs: outcome.durationMs,
+      steps,
+    };
   }
   if (builder.signal?.aborted) throw new ToolkitError(`interrupted during the ${plan.name} image build`, ExitCode.interrupted);
   const failed = outcome.progress.failedStep();
   // The base was there a moment ago; a FROM that still fails (e.g. a registry-qualified stage) is a pull problem.
-  if (failed && /^\[(internal\] load metadata for|[^\]]*\] FROM) /.test(failed.name) && looksLikePullFailure(`${failed.name} ${failed.error}`)) {
+  if (
+    failed &&
+    /^\[(internal\] load metadata for|[^\]]*\] FROM) /.test(failed.name) &&
+    looksLikePullFailure(`${failed.name} ${failed.error}`)
+  ) {
     if (plan.dockerfileKind === 'user') {
       const image = /load metadata for (\S+)|FROM (\S+)/.exec(failed.name)?.slice(1).find(Boolean) ?? plan.base;
       throw new ToolkitError(
@@ -198,23 +251,43 @@ export async function buildOne(builder: Builder, plan: ImagePlan): Promise<Image
   }
   const output = failed?.output.length ? failed.output : outcome.progress.lines.filter(Boolean);
   const tailLines = output.slice(-FAILURE_TAIL_LINES);
-  const reason = outcome.timedOut ? `timed out after ${formatDuration(BUILD_TIMEOUT_MS)}` : (failed?.error ?? `docker build exited with ${outcome.exitCode}`);
-  const hint = outcome.timedOut ? undefined : diagnoseBuildFailure([reason, ...output].join('\n'), { kind: plan.dockerfileKind ?? 'ours', path: plan.dockerfile });
-  log.result('fail', `${plan.name}: build failed${failed ? ` at ${failed.name}` : ''}`, [
-    `error: ${reason}`, `last ${tailLines.length} lines of ${failed ? 'that step' : 'the build'}:`, ...tailLines,
-    ...(hint ? [`likely cause: ${hint.reason}`, ...hint.advice.map((a) => `fix: ${a}`)] : []),
-  ], {
-    image: plan.name, action: 'failed', step: failed?.name, reason, output: tailLines, ...(hint ? { cause: hint.cause, advice: hint.advice } : {}),
-  });
+  const reason = outcome.timedOut
+    ? `timed out after ${formatDuration(BUILD_TIMEOUT_MS)}`
+    : (failed?.error ?? `docker build exited with ${outcome.exitCode}`);
+  const hint = outcome.timedOut
+    ? undefined
+    : diagnoseBuildFailure([reason, ...output].join('\n'), { kind: plan.dockerfileKind ?? 'ours', path: plan.dockerfile });
+  log.result(
+    'fail',
+    `${plan.name}: build failed${failed ? ` at ${failed.name}` : ''}`,
+    [
+      `error: ${reason}`,
+      `last ${tailLines.length} lines of ${failed ? 'that step' : 'the build'}:`,
+      ...tailLines,
+      ...(hint ? [`likely cause: ${hint.reason}`, ...hint.advice.map((a) => `fix: ${a}`)] : []),
+    ],
+    {
+      image: plan.name,
+      action: 'failed',
+      step: failed?.name,
+      reason,
+      output: tailLines,
+      ...(hint ? { cause: hint.cause, advice: hint.advice } : {}),
+    },
+  );
   throw new ImageBuildError([{ name: plan.name, step: failed?.name, reason, hint }]);
 }
 
 /** Says where the builds run and makes every base image present first: one that cannot be had fails fast, with the setting that fixes it. */
 export async function prepareBuilds(engine: Engine, toBuild: readonly ImagePlan[], log: Logger, signal?: AbortSignal): Promise<void> {
   if (!toBuild.length) return;
-  log.info(`building ${toBuild.map((p) => p.name).join(' and ')} in ${engine.target === 'host' ? 'the host\'s Docker engine' : engine.target}`);
+  log.info(
+    `building ${toBuild.map((p) => p.name).join(' and ')} in ${engine.target === 'host' ? "the host's Docker engine" : engine.target}`,
+  );
   // A user Dockerfile's FROM lines are its own: BuildKit pulls them (a failure names the line).
-  await Promise.all(toBuild.filter((p) => p.dockerfileKind !== 'user').map((p) => engine.docker.ensureBaseImage(p.base, p.baseArg, signal)));
+  await Promise.all(
+    toBuild.filter((p) => p.dockerfileKind !== 'user').map((p) => engine.docker.ensureBaseImage(p.base, p.baseArg, signal)),
+  );
 }
 
 /**
@@ -236,12 +309,24 @@ export function combineImageErrors(errors: readonly unknown[]): unknown {
  * force), concurrently, and makes `:dev` point at each. Returns one result per plan.
  * (The pipeline runs the same pieces per image; this is the all-at-once form.)
  */
-export async function buildPlanned(engine: Engine, plans: readonly ImagePlan[], config: Config, opts: BuildOptions): Promise<ImageResult[]> {
+export async function buildPlanned(
+  engine: Engine,
+  plans: readonly ImagePlan[],
+  config: Config,
+  opts: BuildOptions,
+): Promise<ImageResult[]> {
   const present = await inspectPlanned(engine, plans);
   const toBuild = plans.filter((p) => opts.force || !present.has(p.ref));
   await prepareBuilds(engine, toBuild, opts.log, opts.signal);
-  const builder = createBuilder(engine, config, opts, toBuild.map((p) => p.name));
-  const settled = await Promise.allSettled(plans.map((plan) => (toBuild.includes(plan) ? buildOne(builder, plan) : skipBuild(engine, plan, present, opts.log))));
+  const builder = createBuilder(
+    engine,
+    config,
+    opts,
+    toBuild.map((p) => p.name),
+  );
+  const settled = await Promise.allSettled(
+    plans.map((plan) => (toBuild.includes(plan) ? buildOne(builder, plan) : skipBuild(engine, plan, present, opts.log))),
+  );
   const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
   if (errors.length) throw combineImageErrors(errors);
   return settled.map((s) => (s as PromiseFulfilledResult<ImageResult>).value);

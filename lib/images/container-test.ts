@@ -42,7 +42,13 @@ function privateEnvFiles(env: OwnAppUnderTest['env']): { args: (side: 'frontend'
   const dir = mkdtempSync(path.join(os.tmpdir(), 'todo-test-env-'));
   for (const side of sides) {
     const lines = Object.entries(env![side]).map(([name, value]) => {
-      if (/[\r\n]/.test(value)) throw new ToolkitError(`${name}: a value with a line break cannot go into a container's env file`, ExitCode.usage, `put ${name} on one line in .env`, 'CONFIG');
+      if (/[\r\n]/.test(value))
+        throw new ToolkitError(
+          `${name}: a value with a line break cannot go into a container's env file`,
+          ExitCode.usage,
+          `put ${name} on one line in .env`,
+          'CONFIG',
+        );
       return `${name}=${value}`;
     });
     writeFileSync(path.join(dir, `${side}.env`), `${lines.join('\n')}\n`, { mode: 0o600 });
@@ -57,7 +63,13 @@ function privateEnvFiles(env: OwnAppUnderTest['env']): { args: (side: 'frontend'
 const POD_USERS = { frontend: '1001:1001', backend: '1000:1000' };
 
 /** Until the container answers 2xx on `url` (an image without a HEALTHCHECK), failing fast when it exits. */
-async function waitServing(docker: Docker, name: string, url: () => Promise<string>, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+async function waitServing(
+  docker: Docker,
+  name: string,
+  url: () => Promise<string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const started = Date.now();
   let last = '';
   for (;;) {
@@ -75,7 +87,10 @@ async function waitServing(docker: Docker, name: string, url: () => Promise<stri
     if (!state.Running || Date.now() - started > timeoutMs) {
       const logs = await docker.logs(name, FAILURE_TAIL_LINES);
       throw new ToolkitError(
-        `container ${name} ${state.Running ? `did not answer within ${formatDuration(timeoutMs)}${last ? ` (${last})` : ''}` : `exited with code ${state.ExitCode}`}\n  last log lines:\n${logs.split('\n').map((l) => `    ${l}`).join('\n')}`,
+        `container ${name} ${state.Running ? `did not answer within ${formatDuration(timeoutMs)}${last ? ` (${last})` : ''}` : `exited with code ${state.ExitCode}`}\n  last log lines:\n${logs
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
         ExitCode.failed,
         'the container logs above show why the app did not start (the image has no HEALTHCHECK: its liveness path was polled)',
         'CONTAINER_UNHEALTHY',
@@ -86,7 +101,13 @@ async function waitServing(docker: Docker, name: string, url: () => Promise<stri
 }
 
 /** The HEALTHCHECK when the image has one, else the liveness path over HTTP. */
-async function waitReady(docker: Docker, name: string, url: () => Promise<string>, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+async function waitReady(
+  docker: Docker,
+  name: string,
+  url: () => Promise<string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const state = await docker.containerState(name);
   return state.Health ? waitHealthy(docker, name, timeoutMs, signal) : waitServing(docker, name, url, timeoutMs, signal);
 }
@@ -101,10 +122,17 @@ export async function waitHealthy(docker: Docker, name: string, timeoutMs: numbe
     if (health === 'healthy') return Date.now() - started;
     const lastProbe = state.Health?.Log?.at(-1)?.Output?.trim();
     if (!state.Running || health === 'unhealthy' || Date.now() - started > timeoutMs) {
-      const why = !state.Running ? `exited with code ${state.ExitCode}` : health === 'unhealthy' ? 'turned unhealthy' : `not healthy within ${formatDuration(timeoutMs)} (${health ?? 'no HEALTHCHECK'})`;
+      const why = !state.Running
+        ? `exited with code ${state.ExitCode}`
+        : health === 'unhealthy'
+          ? 'turned unhealthy'
+          : `not healthy within ${formatDuration(timeoutMs)} (${health ?? 'no HEALTHCHECK'})`;
       const logs = await docker.logs(name, FAILURE_TAIL_LINES);
       throw new ToolkitError(
-        `container ${name} ${why}${lastProbe ? `; last health probe: ${lastProbe.slice(0, 200)}` : ''}\n  last log lines:\n${logs.split('\n').map((l) => `    ${l}`).join('\n')}`,
+        `container ${name} ${why}${lastProbe ? `; last health probe: ${lastProbe.slice(0, 200)}` : ''}\n  last log lines:\n${logs
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
         ExitCode.failed,
         'the container logs above show why the app did not start',
         'CONTAINER_UNHEALTHY',
@@ -126,7 +154,11 @@ export interface ContainerTestReport {
  * 127.0.0.1 only; waits for the HEALTHCHECKs, runs the smoke checks, and always
  * removes the containers and the network.
  */
-export async function testContainers(docker: Docker, refs: { frontend: string; backend: string }, opts: TestOptions): Promise<ContainerTestReport> {
+export async function testContainers(
+  docker: Docker,
+  refs: { frontend: string; backend: string },
+  opts: TestOptions,
+): Promise<ContainerTestReport> {
   const { log } = opts;
   const id = randomBytes(4).toString('hex');
   const network = `todo-test-${id}`;
@@ -156,40 +188,97 @@ export async function testContainers(docker: Docker, refs: { frontend: string; b
       log.debug(`removed the test containers and network ${network}`);
     })());
   opts.onCleanup?.(cleanup);
-  const restricted = ['--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--health-interval', '1s'];
+  const restricted = [
+    '--read-only',
+    '--tmpfs',
+    '/tmp',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--health-interval',
+    '1s',
+  ];
   const app = opts.app;
   const ports = app?.ports ?? { frontend: 3000, backend: 8000 };
   // Own apps run as the pods will (the chart's users; Next.js's cache on a writable volume, as the chart mounts it).
   const envFiles = privateEnvFiles(app?.env);
-  const asPod = (side: 'frontend' | 'backend') => (app ? ['--user', POD_USERS[side], ...(side === 'frontend' ? ['--tmpfs', '/app/.next/cache:uid=1001,gid=1001'] : [])] : []);
+  const asPod = (side: 'frontend' | 'backend') =>
+    app ? ['--user', POD_USERS[side], ...(side === 'frontend' ? ['--tmpfs', '/app/.next/cache:uid=1001,gid=1001'] : [])] : [];
   try {
     await track(() => docker.createNetwork(network, { 'dev.todo-chatbot.test': id }));
-    await track(() => docker.runDetached([
-      '--name', names.backend, '--label', label, '--network', network, '--network-alias', 'backend',
-      ...(app?.backendAliases ?? []).flatMap((alias) => ['--network-alias', alias]),
-      '--publish', `127.0.0.1::${ports.backend}`, ...restricted, ...asPod('backend'), ...envFiles.args('backend'), '--tmpfs', '/data:uid=1000,gid=1000,mode=0750',
-      refs.backend,
-    ]));
-    await track(() => docker.runDetached([
-      '--name', names.frontend, '--label', label, '--network', network, '--network-alias', 'frontend',
-      '--publish', `127.0.0.1::${ports.frontend}`, ...restricted, ...asPod('frontend'), ...envFiles.args('frontend'), '--env', `BACKEND_URL=http://backend:${ports.backend}`,
-      refs.frontend,
-    ]));
+    await track(() =>
+      docker.runDetached([
+        '--name',
+        names.backend,
+        '--label',
+        label,
+        '--network',
+        network,
+        '--network-alias',
+        'backend',
+        ...(app?.backendAliases ?? []).flatMap((alias) => ['--network-alias', alias]),
+        '--publish',
+        `127.0.0.1::${ports.backend}`,
+        ...restricted,
+        ...asPod('backend'),
+        ...envFiles.args('backend'),
+        '--tmpfs',
+        '/data:uid=1000,gid=1000,mode=0750',
+        refs.backend,
+      ]),
+    );
+    await track(() =>
+      docker.runDetached([
+        '--name',
+        names.frontend,
+        '--label',
+        label,
+        '--network',
+        network,
+        '--network-alias',
+        'frontend',
+        '--publish',
+        `127.0.0.1::${ports.frontend}`,
+        ...restricted,
+        ...asPod('frontend'),
+        ...envFiles.args('frontend'),
+        '--env',
+        `BACKEND_URL=http://backend:${ports.backend}`,
+        refs.frontend,
+      ]),
+    );
     const timeout = opts.healthTimeoutMs ?? 120_000;
     const hostUrl = async (side: 'frontend' | 'backend') => `http://127.0.0.1:${await docker.hostPort(names[side], ports[side])}`;
     const probe = (side: 'frontend' | 'backend') => async () => `${await hostUrl(side)}${app?.paths[side].healthPath ?? '/'}`;
     const [backendMs, frontendMs] = await Promise.all([
-      app ? waitReady(docker, names.backend, probe('backend'), timeout, opts.signal) : waitHealthy(docker, names.backend, timeout, opts.signal),
-      app ? waitReady(docker, names.frontend, probe('frontend'), timeout, opts.signal) : waitHealthy(docker, names.frontend, timeout, opts.signal),
+      app
+        ? waitReady(docker, names.backend, probe('backend'), timeout, opts.signal)
+        : waitHealthy(docker, names.backend, timeout, opts.signal),
+      app
+        ? waitReady(docker, names.frontend, probe('frontend'), timeout, opts.signal)
+        : waitHealthy(docker, names.frontend, timeout, opts.signal),
     ]);
     log.ok(`both containers healthy (backend ${formatDuration(backendMs)}, frontend ${formatDuration(frontendMs)})`);
     const urls = { backend: await hostUrl('backend'), frontend: await hostUrl('frontend') };
     const results = await runSmokeChecks(urls, app ? ownAppChecks(app.paths) : SMOKE_CHECKS, (r) =>
-      log.result(r.ok ? 'ok' : 'fail', `${r.name}: ${r.detail}`, r.ok || !r.hint ? [] : [`hint: ${r.hint}`], { check: r.id, ok: r.ok, durationMs: Math.round(r.durationMs) }),
+      log.result(r.ok ? 'ok' : 'fail', `${r.name}: ${r.detail}`, r.ok || !r.hint ? [] : [`hint: ${r.hint}`], {
+        check: r.id,
+        ok: r.ok,
+        durationMs: Math.round(r.durationMs),
+      }),
     );
     const failed = results.filter((r) => !r.ok);
     if (failed.length) {
-      const logs = await Promise.all([names.backend, names.frontend].map(async (n) => `${n}:\n${(await docker.logs(n, 15)).split('\n').map((l) => `    ${l}`).join('\n')}`));
+      const logs = await Promise.all(
+        [names.backend, names.frontend].map(
+          async (n) =>
+            `${n}:\n${(await docker.logs(n, 15))
+              .split('\n')
+              .map((l) => `    ${l}`)
+              .join('\n')}`,
+        ),
+      );
       throw new ToolkitError(
         `${failed.length} of ${results.length} smoke checks failed: ${failed.map((r) => r.id).join(', ')}\n  last log lines:\n${logs.join('\n')}`,
         ExitCode.failed,

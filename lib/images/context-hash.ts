@@ -17,7 +17,9 @@ export function hashContext(dir: string, rules: readonly IgnoreRule[]): ContextD
   const files: string[] = [];
   const canPrune = !rules.some((r) => r.negate);
   const walk = (relDir: string) => {
-    const entries = readdirSync(path.join(dir, relDir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(path.join(dir, relDir), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       const full = path.join(dir, rel);

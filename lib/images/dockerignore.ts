@@ -40,7 +40,10 @@ function patternToRegex(pattern: string): RegExp {
       const end = pattern.indexOf(']', i + 1);
       if (end < 0) out += '\\[';
       else {
-        out += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        out += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else out += escapeRegex(ch);

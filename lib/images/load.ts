@@ -30,7 +30,12 @@ export function createLoadQueue(provider: ClusterProvider): <T>(job: () => Promi
 }
 
 /** Loads one image unless the nodes have it; returns whether it was loaded. */
-export async function loadOne(provider: ClusterProvider, image: LoadTarget, log: Logger, queue: ReturnType<typeof createLoadQueue> = (job) => job()): Promise<boolean> {
+export async function loadOne(
+  provider: ClusterProvider,
+  image: LoadTarget,
+  log: Logger,
+  queue: ReturnType<typeof createLoadQueue> = (job) => job(),
+): Promise<boolean> {
   if (await provider.hasImage(image.ref)) {
     log.result('ok', `${image.name}: ${provider.name} already has ${image.ref}`, [], { image: image.name, ref: image.ref, loaded: false });
     return false;
@@ -38,13 +43,22 @@ export async function loadOne(provider: ClusterProvider, image: LoadTarget, log:
   await queue(async () => {
     const started = performance.now();
     await provider.loadImage(image.ref);
-    log.result('ok', `${image.name}: loaded ${image.ref} into ${provider.name} in ${formatDuration(performance.now() - started)}`, [], { image: image.name, ref: image.ref, loaded: true });
+    log.result('ok', `${image.name}: loaded ${image.ref} into ${provider.name} in ${formatDuration(performance.now() - started)}`, [], {
+      image: image.name,
+      ref: image.ref,
+      loaded: true,
+    });
   });
   return true;
 }
 
 /** Loads the images the cluster's nodes lack (concurrently where the provider allows); returns how many were loaded. */
-export async function loadIntoCluster(engine: Engine, provider: ClusterProvider, images: readonly LoadTarget[], log: Logger): Promise<number> {
+export async function loadIntoCluster(
+  engine: Engine,
+  provider: ClusterProvider,
+  images: readonly LoadTarget[],
+  log: Logger,
+): Promise<number> {
   if (!needsLoad(engine)) {
     log.ok(`built in ${engine.target}: nothing to load`);
     return 0;

@@ -12,7 +12,10 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 /** The toolkit's own reference app (app/frontend + app/backend): its full smoke checks apply. */
 export function isReferenceApp(config: Pick<Config, 'frontendDir' | 'backendDir'>): boolean {
-  return path.resolve(config.frontendDir) === path.join(REPO_ROOT, 'app', 'frontend') && path.resolve(config.backendDir) === path.join(REPO_ROOT, 'app', 'backend');
+  return (
+    path.resolve(config.frontendDir) === path.join(REPO_ROOT, 'app', 'frontend') &&
+    path.resolve(config.backendDir) === path.join(REPO_ROOT, 'app', 'backend')
+  );
 }
 
 export interface AppBuildInputs {
@@ -31,7 +34,8 @@ export interface AppBuildInputs {
   explain: string[];
 }
 
-const where = (fact: Fact<unknown>) => (fact.source === 'setting' ? `set by ${fact.from}` : fact.source === 'detected' ? `found at ${fact.from}` : 'the default');
+const where = (fact: Fact<unknown>) =>
+  fact.source === 'setting' ? `set by ${fact.from}` : fact.source === 'detected' ? `found at ${fact.from}` : 'the default';
 
 /** `NAME=value NAME2=value` for our frontend Dockerfile's NEXT_BUILD_ENV (it splits on spaces). */
 export function nextBuildEnv(values: readonly BuildTimeValue[]): string {
@@ -48,7 +52,7 @@ export function appBuildInputs(app: AppAnalysis, name: ImageName): AppBuildInput
   const kind = choice.value.kind;
   const explain = [
     kind === 'user'
-      ? `${name}: image from your Dockerfile ${choice.value.path} (${choice.source === 'setting' ? `set by ${choice.from}` : 'the app folder\'s own Dockerfile'}; --use-our-dockerfiles uses ours instead)`
+      ? `${name}: image from your Dockerfile ${choice.value.path} (${choice.source === 'setting' ? `set by ${choice.from}` : "the app folder's own Dockerfile"}; --use-our-dockerfiles uses ours instead)`
       : `${name}: image from our Dockerfile ${path.basename(choice.value.path)}${choice.source === 'setting' ? ` (${choice.from})` : ''}`,
   ];
   const buildArgs: Record<string, string> = {};
@@ -61,9 +65,20 @@ export function appBuildInputs(app: AppAnalysis, name: ImageName): AppBuildInput
         BACKEND_PORT: String(backend.port.value),
         BACKEND_HEALTH_PATH: backend.healthPath.value,
       });
-      explain.push(`backend: runs ${backend.entry.value} (${where(backend.entry)}) on port ${backend.port.value}, liveness ${backend.healthPath.value}`);
+      explain.push(
+        `backend: runs ${backend.entry.value} (${where(backend.entry)}) on port ${backend.port.value}, liveness ${backend.healthPath.value}`,
+      );
     }
-    return { kind, dockerfile: choice.value.path, buildArgs, base: kind === 'user' ? choice.value.baseImages.at(-1) : undefined, port: backend.port.value, healthPath: backend.healthPath.value, readyPath: backend.readyPath.value, explain };
+    return {
+      kind,
+      dockerfile: choice.value.path,
+      buildArgs,
+      base: kind === 'user' ? choice.value.baseImages.at(-1) : undefined,
+      port: backend.port.value,
+      healthPath: backend.healthPath.value,
+      readyPath: backend.readyPath.value,
+      explain,
+    };
   }
   const frontend = app.frontend;
   const healthPath = frontend.healthPath.value ?? '/';
@@ -74,7 +89,16 @@ export function appBuildInputs(app: AppAnalysis, name: ImageName): AppBuildInput
     for (const value of frontend.buildTime) buildArgs[value.name] = value.value;
   }
   for (const value of frontend.buildTime) explain.push(`frontend: build arg ${value.name}=${value.value || '""'}: ${value.why}`);
-  return { kind, dockerfile: choice.value.path, buildArgs, base: kind === 'user' ? choice.value.baseImages.at(-1) : undefined, port: frontend.port.value, healthPath, readyPath: frontend.readyPath.value, explain };
+  return {
+    kind,
+    dockerfile: choice.value.path,
+    buildArgs,
+    base: kind === 'user' ? choice.value.baseImages.at(-1) : undefined,
+    port: frontend.port.value,
+    healthPath,
+    readyPath: frontend.readyPath.value,
+    explain,
+  };
 }
 
 /**
@@ -82,15 +106,28 @@ export function appBuildInputs(app: AppAnalysis, name: ImageName): AppBuildInput
  * plans) and the host names its frontend build baked in (the in-cluster Service URL of server-side
  * build-time values), given to the backend container as network aliases.
  */
-export function ownAppUnderTest(app: AppAnalysis, plans: readonly { name: ImageName; port: number; healthPath?: string; readyPath?: string | null }[]) {
+export function ownAppUnderTest(
+  app: AppAnalysis,
+  plans: readonly { name: ImageName; port: number; healthPath?: string; readyPath?: string | null }[],
+) {
   const plan = (name: ImageName) => plans.find((p) => p.name === name)!;
   const side = (name: ImageName) => ({ healthPath: plan(name).healthPath ?? '/', readyPath: plan(name).readyPath ?? null });
-  const backendAliases = [...new Set(app.frontend.buildTime.filter((v) => v.audience === 'server').flatMap((v) => {
-    try {
-      return [new URL(v.value).hostname];
-    } catch {
-      return [];
-    }
-  }))];
-  return { ports: { frontend: plan('frontend').port, backend: plan('backend').port }, paths: { frontend: side('frontend'), backend: side('backend') }, backendAliases };
+  const backendAliases = [
+    ...new Set(
+      app.frontend.buildTime
+        .filter((v) => v.audience === 'server')
+        .flatMap((v) => {
+          try {
+            return [new URL(v.value).hostname];
+          } catch {
+            return [];
+          }
+        }),
+    ),
+  ];
+  return {
+    ports: { frontend: plan('frontend').port, backend: plan('backend').port },
+    paths: { frontend: side('frontend'), backend: side('backend') },
+    backendAliases,
+  };
 }

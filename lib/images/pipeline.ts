@@ -9,7 +9,18 @@ import { ExitCode, ToolkitError, UsageError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
 import type { Logger, StepRecord } from '../log.ts';
 import type { ClusterProvider } from '../providers/types.ts';
-import { buildOne, combineImageErrors, connectEngine, createBuilder, engineSummary, prepareBuilds, skipBuild, type Engine, type EngineSummary, type ImageResult } from './build.ts';
+import {
+  buildOne,
+  combineImageErrors,
+  connectEngine,
+  createBuilder,
+  engineSummary,
+  prepareBuilds,
+  skipBuild,
+  type Engine,
+  type EngineSummary,
+  type ImageResult,
+} from './build.ts';
 import { testContainers, type ContainerTestReport } from './container-test.ts';
 import { createLoadQueue, loadOne, needsLoad } from './load.ts';
 import { appRuntimeEnv } from '../own-app.ts';
@@ -80,7 +91,6 @@ export function pipelineSteps(opts: Pick<PipelineOptions, 'steps' | 'plans' | 'e
   return [...(opts.plans ? [] : ['Inputs']), ...(opts.engine ? [] : ['Docker engine']), 'Images', ...(opts.test ? ['Container test'] : [])];
 }
 
-
 /** Plans (unless given), connects, runs every image's chain at once, then the container test. */
 export async function buildPipeline(opts: PipelineOptions): Promise<PipelineReport> {
   const { log, config } = opts;
@@ -97,41 +107,83 @@ export async function buildPipeline(opts: PipelineOptions): Promise<PipelineRepo
   // The container test runs both images, so both are planned; `only` limits what is built.
   const plans = opts.plans
     ? [...opts.plans]
-    : await phase('Inputs', async () => {
-        const all = planImages({ config, only: opts.test ? undefined : opts.only, dockerfilesDir: opts.dockerfilesDir, app: opts.app });
-        for (const plan of all) {
-          log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], { image: plan.name, ref: plan.ref, digest: plan.digest });
-          explainPlan(log, plan);
-        }
-        return all;
-      }, (all) => all.map((p) => p.ref).join(', '));
+    : await phase(
+        'Inputs',
+        async () => {
+          const all = planImages({ config, only: opts.test ? undefined : opts.only, dockerfilesDir: opts.dockerfilesDir, app: opts.app });
+          for (const plan of all) {
+            log.result('info', `${plan.name}: ${plan.ref} from ${plan.files} files in ${plan.contextDir}`, [], {
+              image: plan.name,
+              ref: plan.ref,
+              digest: plan.digest,
+            });
+            explainPlan(log, plan);
+          }
+          return all;
+        },
+        (all) => all.map((p) => p.ref).join(', '),
+      );
   for (const plan of plans) opts.onEvent?.({ type: 'planned', image: plan.name, plan });
   const mine = plans.filter((p) => wanted(p.name));
   const provider = typeof opts.provider === 'function' ? await opts.provider() : opts.provider;
 
-  const engine = opts.engine ?? await phase('Docker engine', () => connectEngine({ log, run: opts.run, env: opts.env, provider }), (e) =>
-    `${e.target}, engine ${e.serverVersion}, ${e.cli.buildMode === 'buildx' ? 'buildx' : `built-in BuildKit via docker ${e.cli.version}`}`);
+  const engine =
+    opts.engine ??
+    (await phase(
+      'Docker engine',
+      () => connectEngine({ log, run: opts.run, env: opts.env, provider }),
+      (e) =>
+        `${e.target}, engine ${e.serverVersion}, ${e.cli.buildMode === 'buildx' ? 'buildx' : `built-in BuildKit via docker ${e.cli.version}`}`,
+    ));
 
-  const outcome = await phase('Images', () => runChains(engine, mine, { ...opts, provider }), (o) =>
-    `${o.images.filter((r) => r.action === 'built').length} built, ${o.images.filter((r) => r.action === 'skipped').length} up to date${provider && opts.load !== false ? `, ${o.loaded} loaded` : ''}`);
+  const outcome = await phase(
+    'Images',
+    () => runChains(engine, mine, { ...opts, provider }),
+    (o) =>
+      `${o.images.filter((r) => r.action === 'built').length} built, ${o.images.filter((r) => r.action === 'skipped').length} up to date${provider && opts.load !== false ? `, ${o.loaded} loaded` : ''}`,
+  );
 
   let test: ContainerTestReport | undefined;
   if (opts.test) {
     const others = plans.filter((p) => !mine.includes(p));
     const present = await engine.docker.inspectImages(others.map((p) => p.ref));
     const missing = others.filter((p) => !present.has(p.ref));
-    if (missing.length) throw new UsageError(`--test needs ${missing.map((p) => p.ref).join(', ')}, which is not built`, 'run build-images --test without --only');
+    if (missing.length)
+      throw new UsageError(
+        `--test needs ${missing.map((p) => p.ref).join(', ')}, which is not built`,
+        'run build-images --test without --only',
+      );
     const ref = (name: ImageName) => plans.find((p) => p.name === name)!.ref;
     // An own app is checked on its own ports and paths; ours with our app's full smoke checks.
-    const app = opts.app && !isReferenceApp(config) ? { ...ownAppUnderTest(opts.app, plans), env: appRuntimeEnv(config, opts.app) } : undefined;
-    test = await phase('Container test', () => testContainers(engine.docker, { frontend: ref('frontend'), backend: ref('backend') }, { log, signal: opts.signal, onCleanup: opts.onCleanup, app }), (r) =>
-      `${r.results.length} smoke checks passed`);
+    const app =
+      opts.app && !isReferenceApp(config) ? { ...ownAppUnderTest(opts.app, plans), env: appRuntimeEnv(config, opts.app) } : undefined;
+    test = await phase(
+      'Container test',
+      () =>
+        testContainers(
+          engine.docker,
+          { frontend: ref('frontend'), backend: ref('backend') },
+          { log, signal: opts.signal, onCleanup: opts.onCleanup, app },
+        ),
+      (r) => `${r.results.length} smoke checks passed`,
+    );
   }
-  return { engine: engineSummary(engine), plans, images: outcome.images, built: outcome.images.filter((r) => r.action === 'built').length, loaded: outcome.loaded, test };
+  return {
+    engine: engineSummary(engine),
+    plans,
+    images: outcome.images,
+    built: outcome.images.filter((r) => r.action === 'built').length,
+    loaded: outcome.loaded,
+    test,
+  };
 }
 
 /** Every image's build → sizes → load, concurrently; the errors of all of them, combined, at the end. */
-async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: PipelineOptions & { provider?: ClusterProvider }): Promise<{ images: ImageResult[]; loaded: number }> {
+async function runChains(
+  engine: Engine,
+  plans: readonly ImagePlan[],
+  opts: PipelineOptions & { provider?: ClusterProvider },
+): Promise<{ images: ImageResult[]; loaded: number }> {
   const { log, signal } = opts;
   const emit = (event: PipelineEvent) => opts.onEvent?.(event);
   const checkAborted = () => {
@@ -141,25 +193,39 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
   const present = await engine.docker.inspectImages(refsToInspect(plans));
   const toBuild = plans.filter((p) => opts.force || !present.has(p.ref));
   await prepareBuilds(engine, toBuild, log, signal);
-  const builder = createBuilder(engine, opts.config, { log, noCache: opts.noCache, signal, env: opts.env, caBundle: opts.caBundle }, toBuild.map((p) => p.name));
+  const builder = createBuilder(
+    engine,
+    opts.config,
+    { log, noCache: opts.noCache, signal, env: opts.env, caBundle: opts.caBundle },
+    toBuild.map((p) => p.name),
+  );
   const sizeMode = opts.sizes ?? 'fail';
   const provider = opts.load === false ? undefined : opts.provider;
   if (provider && !needsLoad(engine)) log.ok(`built in ${engine.target}: nothing to load`);
   const serial = provider ? createLoadQueue(provider) : undefined;
   // A load that waited its turn (k3d) does not start once the run is cancelled.
-  const queue = serial && (<T>(job: () => Promise<T>) => serial(() => { checkAborted(); return job(); }));
+  const queue =
+    serial &&
+    (<T>(job: () => Promise<T>) =>
+      serial(() => {
+        checkAborted();
+        return job();
+      }));
   const over: string[] = [];
   let loaded = 0;
 
   const chain = async (plan: ImagePlan): Promise<ImageResult> => {
     const result = toBuild.includes(plan) ? await buildOne(builder, plan) : await skipBuild(engine, plan, present, log);
     emit({ type: result.action, image: plan.name, result });
-    const sizing = sizeMode === 'off' ? undefined : (async () => {
-      checkAborted();
-      result.size = await measureSize(engine, plan, log, sizeMode);
-      emit({ type: 'sized', image: plan.name, size: result.size });
-      if (result.size.overBudget) over.push(overBudgetText(plan, result.size));
-    })();
+    const sizing =
+      sizeMode === 'off'
+        ? undefined
+        : (async () => {
+            checkAborted();
+            result.size = await measureSize(engine, plan, log, sizeMode);
+            emit({ type: 'sized', image: plan.name, size: result.size });
+            if (result.size.overBudget) over.push(overBudgetText(plan, result.size));
+          })();
     // 'fail': an image over its budget is not loaded, so the size comes first; 'warn' only
     // reports it, so the load does not wait for it (its 'sized' event may follow 'loaded').
     if (sizeMode === 'fail') {
@@ -177,14 +243,16 @@ async function runChains(engine: Engine, plans: readonly ImagePlan[], opts: Pipe
     return result;
   };
 
-  const settled = await Promise.allSettled(plans.map(async (plan) => {
-    try {
-      return await chain(plan);
-    } catch (error) {
-      emit({ type: 'failed', image: plan.name, error });
-      throw error;
-    }
-  }));
+  const settled = await Promise.allSettled(
+    plans.map(async (plan) => {
+      try {
+        return await chain(plan);
+      } catch (error) {
+        emit({ type: 'failed', image: plan.name, error });
+        throw error;
+      }
+    }),
+  );
   const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
   if (errors.length) throw combineImageErrors(errors);
   if (over.length && sizeMode === 'fail') throw sizeError(over);

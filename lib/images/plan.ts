@@ -70,7 +70,8 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
       else if (!/output\s*:\s*["'`]standalone["'`]/.test(readFileSync(path.join(dir, configFile), 'utf8'))) {
         problems.push(`${configFile} does not set output: "standalone" (the image runs the standalone server)`);
       }
-      if (!files.some((f) => FRONTEND_HEALTH_ROUTE.test(f))) problems.push('has no /api/health route (app/api/health/route.ts), which the HEALTHCHECK calls');
+      if (!files.some((f) => FRONTEND_HEALTH_ROUTE.test(f)))
+        problems.push('has no /api/health route (app/api/health/route.ts), which the HEALTHCHECK calls');
       return problems;
     },
   },
@@ -160,7 +161,9 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       continue;
     }
     if (!existsSync(dockerfile)) {
-      problems.push(`${name}: Dockerfile ${dockerfile} does not exist; restore dockerfiles/${spec.dockerfile} or point --dockerfiles at a folder that has it`);
+      problems.push(
+        `${name}: Dockerfile ${dockerfile} does not exist; restore dockerfiles/${spec.dockerfile} or point --dockerfiles at a folder that has it`,
+      );
       continue;
     }
     // With an analysis, the app's files were checked there (its blocking problems stop before planning).
@@ -181,13 +184,15 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
     const registry = spec.registry(config);
     if (registry) buildArgs[spec.registryArg] = registry;
     const digest = createHash('sha256')
-      .update(JSON.stringify({
-        format: DIGEST_FORMAT,
-        dockerfile: readFileSync(dockerfile, 'utf8'),
-        ignore: ignoreText,
-        context: context.digest,
-        buildArgs: Object.entries(buildArgs).sort(([a], [b]) => (a < b ? -1 : 1)),
-      }))
+      .update(
+        JSON.stringify({
+          format: DIGEST_FORMAT,
+          dockerfile: readFileSync(dockerfile, 'utf8'),
+          ignore: ignoreText,
+          context: context.digest,
+          buildArgs: Object.entries(buildArgs).sort(([a], [b]) => (a < b ? -1 : 1)),
+        }),
+      )
       .digest('hex');
     const repo = spec.repo(config);
     let image: ImageRef;
@@ -223,7 +228,9 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
   }
   if (problems.length) {
     throw new ToolkitError(
-      problems.length === 1 ? problems[0]! : `${problems.length} problems with the image inputs:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      problems.length === 1
+        ? problems[0]!
+        : `${problems.length} problems with the image inputs:\n${problems.map((p) => `  ${p}`).join('\n')}`,
       ExitCode.usage,
       'fix the app folder or the setting named above; nothing was built',
       'IMAGE_INPUT',
@@ -235,9 +242,13 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
 /** --only's value: frontend, backend, or both comma-separated. */
 export function parseOnly(value: string | undefined): ImageName[] | undefined {
   if (value === undefined) return undefined;
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !(IMAGE_NAMES as readonly string[]).includes(n));
-  if (bad.length || !names.length) throw new UsageError(`--only ${value}: must be ${IMAGE_NAMES.join(' or ')} (or both, comma-separated)`, 'for example --only frontend');
+  if (bad.length || !names.length)
+    throw new UsageError(`--only ${value}: must be ${IMAGE_NAMES.join(' or ')} (or both, comma-separated)`, 'for example --only frontend');
   return names as ImageName[];
 }
 

@@ -38,7 +38,12 @@ export function overBudgetText(plan: ImagePlan, size: SizeReport): string {
 }
 
 export function sizeError(over: readonly string[]): ToolkitError {
-  return new ToolkitError(over.join('; '), ExitCode.failed, 'shrink the largest layers listed above, or raise the budget if the growth is intended', 'IMAGE_SIZE');
+  return new ToolkitError(
+    over.join('; '),
+    ExitCode.failed,
+    'shrink the largest layers listed above, or raise the budget if the growth is intended',
+    'IMAGE_SIZE',
+  );
 }
 
 /**
@@ -49,18 +54,30 @@ export async function measureSize(engine: Engine, plan: ImagePlan, log: Logger, 
   const { docker } = engine;
   const infos = await docker.inspectImages([plan.ref, plan.base]);
   const info = infos.get(plan.ref);
-  if (!info) throw new ToolkitError(`${plan.ref} vanished from the engine during the run`, ExitCode.failed, 'run build-images again', 'IMAGE_BUILD');
+  if (!info)
+    throw new ToolkitError(`${plan.ref} vanished from the engine during the run`, ExitCode.failed, 'run build-images again', 'IMAGE_BUILD');
   const baseBytes = infos.get(plan.base)?.Size;
   const totalBytes = info.Size;
   const appBytes = baseBytes === undefined ? undefined : totalBytes - baseBytes;
   const overBudget = totalBytes > plan.budgetMb * MB;
   // The layer listing explains the verdict; an engine that cannot give it must not change the verdict.
   let unlisted: string | undefined;
-  const history = overBudget ? await docker.history(plan.ref).catch((error: unknown) => { unlisted = error instanceof Error ? error.message.split('\n')[0] : String(error); return []; }) : [];
+  const history = overBudget
+    ? await docker.history(plan.ref).catch((error: unknown) => {
+        unlisted = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        return [];
+      })
+    : [];
   const largestLayers = [...history].sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 5);
   const size: SizeReport = { totalBytes, baseBytes, appBytes, budgetMb: plan.budgetMb, overBudget, largestLayers };
   const line = `${plan.name}: ${toMb(totalBytes)} MB (base ${baseBytes === undefined ? '?' : toMb(baseBytes)} MB + app layers ${appBytes === undefined ? '?' : toMb(appBytes)} MB), budget ${plan.budgetMb} MB`;
-  const data = { image: plan.name, totalMb: toMb(totalBytes), baseMb: baseBytes === undefined ? undefined : toMb(baseBytes), appMb: appBytes === undefined ? undefined : toMb(appBytes), budgetMb: plan.budgetMb };
+  const data = {
+    image: plan.name,
+    totalMb: toMb(totalBytes),
+    baseMb: baseBytes === undefined ? undefined : toMb(baseBytes),
+    appMb: appBytes === undefined ? undefined : toMb(appBytes),
+    budgetMb: plan.budgetMb,
+  };
   if (overBudget) {
     const layers = unlisted ? [`largest layers unavailable: ${unlisted}`] : ['largest layers:', ...largestLayers.map(describeLayer)];
     const detail = mode === 'warn' ? [...layers, `raise ${plan.budgetKey} if the growth is intended; build-images fails on this`] : layers;
@@ -70,7 +87,13 @@ export async function measureSize(engine: Engine, plan: ImagePlan, log: Logger, 
 }
 
 /** Total, base and app-layer sizes of each image; over budget → exit 1 IMAGE_SIZE naming the largest layers (with 'warn': ⚠ lines only). */
-export async function checkSizes(engine: Engine, plans: readonly ImagePlan[], results: ImageResult[], log: Logger, mode: SizeMode = 'fail'): Promise<void> {
+export async function checkSizes(
+  engine: Engine,
+  plans: readonly ImagePlan[],
+  results: ImageResult[],
+  log: Logger,
+  mode: SizeMode = 'fail',
+): Promise<void> {
   const over: string[] = [];
   for (const plan of plans) {
     const size = await measureSize(engine, plan, log, mode);

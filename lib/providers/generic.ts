@@ -29,7 +29,12 @@ export class GenericProvider implements ClusterProvider {
   /** The local build ref under the registry: `todo-frontend:abc` → `host:5000/team/todo-frontend:abc`. */
   remoteRef(ref: string): ImageRef {
     if (!this.registry) {
-      throw new ToolkitError('this cluster is not a local provider, so images must go through a registry, and none is set', ExitCode.usage, 'pass --registry <host/path> (or REGISTRY=) that the cluster can pull from', 'REGISTRY_REQUIRED');
+      throw new ToolkitError(
+        'this cluster is not a local provider, so images must go through a registry, and none is set',
+        ExitCode.usage,
+        'pass --registry <host/path> (or REGISTRY=) that the cluster can pull from',
+        'REGISTRY_REQUIRED',
+      );
     }
     return underRegistry(parseImageRef(ref), this.registry);
   }
@@ -37,7 +42,10 @@ export class GenericProvider implements ClusterProvider {
   async hasImage(ref: string): Promise<boolean> {
     // A RepoDigest for the registry's repository means this image was pushed there already.
     const remote = this.remoteRef(ref);
-    const result = await this.run('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], { nothrow: true, timeoutMs: 30_000 });
+    const result = await this.run('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], {
+      nothrow: true,
+      timeoutMs: 30_000,
+    });
     if (result.exitCode !== 0) return false;
     const digests = ((JSON.parse(result.stdout || '[]') as string[] | null) ?? []).flatMap((d) => {
       try {
@@ -57,7 +65,13 @@ export class GenericProvider implements ClusterProvider {
     await this.run('docker', ['tag', ref, text], { timeoutMs: 30_000 });
     const pushed = await this.run('docker', ['push', text], { timeoutMs: 15 * 60_000 });
     const digest = pushedDigest(pushed.stdout, remote.tag ?? 'latest');
-    if (!digest) throw new ToolkitError(`docker push ${text} printed no digest`, ExitCode.failed, `check the registry with \`docker push ${text}\` by hand`, 'IMAGE_PUSH_FAILED');
+    if (!digest)
+      throw new ToolkitError(
+        `docker push ${text} printed no digest`,
+        ExitCode.failed,
+        `check the registry with \`docker push ${text}\` by hand`,
+        'IMAGE_PUSH_FAILED',
+      );
     this.pinned.set(ref, { ...remote, digest });
   }
 

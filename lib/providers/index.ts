@@ -37,7 +37,10 @@ export interface ClusterTarget {
 interface KubeconfigView {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string } }[];
-  clusters?: { name: string; cluster: { server?: string; 'certificate-authority'?: string; extensions?: { name: string; extension?: { provider?: string } }[] } }[];
+  clusters?: {
+    name: string;
+    cluster: { server?: string; 'certificate-authority'?: string; extensions?: { name: string; extension?: { provider?: string } }[] };
+  }[];
 }
 
 /** $MINIKUBE_HOME/.minikube (minikube's localpath.MiniPath). */
@@ -78,7 +81,12 @@ async function kubeconfig(run: Runner, runnerEnv: NodeJS.ProcessEnv | undefined)
     return JSON.parse((await run('kubectl', ['config', 'view', '--output', 'json'], { timeoutMs: 20_000 })).stdout) as KubeconfigView;
   } catch (error) {
     if (error instanceof CommandError) {
-      throw new ToolkitError(`cannot read the kubeconfig: ${error.stderrTail || error.message}`, ExitCode.prereq, 'check KUBECONFIG and ~/.kube/config (`kubectl config view`)', 'KUBECONFIG_INVALID');
+      throw new ToolkitError(
+        `cannot read the kubeconfig: ${error.stderrTail || error.message}`,
+        ExitCode.prereq,
+        'check KUBECONFIG and ~/.kube/config (`kubectl config view`)',
+        'KUBECONFIG_INVALID',
+      );
     }
     throw error;
   }
@@ -88,7 +96,11 @@ async function kubeconfig(run: Runner, runnerEnv: NodeJS.ProcessEnv | undefined)
  * Resolves the context (flag > KUBE_CONTEXT > current-context) and detects the provider. Side-effect free.
  * `runnerEnv`: the environment `run` gives the tools; with it the kubeconfig files are read directly.
  */
-export async function resolveTarget(run: Runner, config: Pick<Config, 'kubeContext' | 'provider' | 'minikubeProfile'>, runnerEnv?: NodeJS.ProcessEnv): Promise<ClusterTarget> {
+export async function resolveTarget(
+  run: Runner,
+  config: Pick<Config, 'kubeContext' | 'provider' | 'minikubeProfile'>,
+  runnerEnv?: NodeJS.ProcessEnv,
+): Promise<ClusterTarget> {
   const env = runnerEnv ?? process.env;
   const view = await kubeconfig(run, runnerEnv);
   const names = (view.contexts ?? []).map((c) => c.name);
@@ -97,7 +109,9 @@ export async function resolveTarget(run: Runner, config: Pick<Config, 'kubeConte
     throw new ToolkitError(
       'no kube context: the kubeconfig has no current-context and none was given',
       ExitCode.usage,
-      names.length ? `pass --context <name> (or KUBE_CONTEXT=); contexts here: ${names.join(', ')}` : 'start a cluster first (minikube start, kind create cluster, k3d cluster create)',
+      names.length
+        ? `pass --context <name> (or KUBE_CONTEXT=); contexts here: ${names.join(', ')}`
+        : 'start a cluster first (minikube start, kind create cluster, k3d cluster create)',
       'KUBE_CONTEXT_MISSING',
     );
   }
@@ -121,10 +135,22 @@ export async function resolveTarget(run: Runner, config: Pick<Config, 'kubeConte
   if (provider === 'minikube') {
     const profile = detected.profile ?? (detected.provider === 'minikube' ? context : config.minikubeProfile);
     const info = detected.info ?? (await minikubeProfiles(run)).find((p) => p.name === profile);
-    return { ...base, provider, local: true, minikubeProfile: profile, minikube: info ? { driver: info.driver, runtime: info.runtime, status: info.status } : undefined, detectedBy };
+    return {
+      ...base,
+      provider,
+      local: true,
+      minikubeProfile: profile,
+      minikube: info ? { driver: info.driver, runtime: info.runtime, status: info.status } : undefined,
+      detectedBy,
+    };
   }
   const loopback = provider === 'generic' && isLoopbackServer(server);
-  return { ...base, provider, local: provider !== 'generic' || loopback, detectedBy: loopback ? `${detectedBy}; API server on loopback` : detectedBy };
+  return {
+    ...base,
+    provider,
+    local: provider !== 'generic' || loopback,
+    detectedBy: loopback ? `${detectedBy}; API server on loopback` : detectedBy,
+  };
 }
 
 async function detect(
@@ -138,8 +164,14 @@ async function detect(
   if (byName) return { provider: byName.provider, by: `context name ${context}` };
   // minikube writes its provider extension and its CA under the minikube home (pkg/minikube/kubeconfig).
   const minikubeSigns: [boolean, string][] = [
-    [Boolean(cluster.extensions?.some((e) => e.extension?.provider === 'minikube.sigs.k8s.io')), 'the cluster extension provider minikube.sigs.k8s.io'],
-    [Boolean(cluster['certificate-authority']?.startsWith(minikubeHome(env) + path.sep)), 'the cluster certificate under the minikube home'],
+    [
+      Boolean(cluster.extensions?.some((e) => e.extension?.provider === 'minikube.sigs.k8s.io')),
+      'the cluster extension provider minikube.sigs.k8s.io',
+    ],
+    [
+      Boolean(cluster['certificate-authority']?.startsWith(minikubeHome(env) + path.sep)),
+      'the cluster certificate under the minikube home',
+    ],
   ];
   const sign = minikubeSigns.find(([yes]) => yes);
   if (sign) return { provider: 'minikube', by: sign[1], profile: context };
@@ -182,6 +214,10 @@ export function assertLocal(target: ClusterTarget, allowRemote: boolean): void {
 /** For scripts/build-images.ts --load (same detection as deploy). */
 export const resolveProvider: ResolveProvider = async (opts) => {
   const run = createRunner();
-  const target = await resolveTarget(run, { kubeContext: opts.kubeContext, provider: opts.provider, minikubeProfile: opts.minikubeProfile });
+  const target = await resolveTarget(run, {
+    kubeContext: opts.kubeContext,
+    provider: opts.provider,
+    minikubeProfile: opts.minikubeProfile,
+  });
   return providerFor(run, target);
 };

@@ -25,7 +25,9 @@ export const INVALID_PROFILE = 'Invalid';
 
 /** `minikube profile list -o json` (valid and invalid profiles); an empty list when minikube is absent or has no profiles. */
 export async function minikubeProfiles(run: Runner): Promise<MinikubeProfileInfo[]> {
-  const result = await run('minikube', ['profile', 'list', '--output', 'json'], { nothrow: true, timeoutMs: 30_000 }).catch(() => undefined);
+  const result = await run('minikube', ['profile', 'list', '--output', 'json'], { nothrow: true, timeoutMs: 30_000 }).catch(
+    () => undefined,
+  );
   if (!result || !result.stdout.trim().startsWith('{')) return [];
   try {
     const parsed = JSON.parse(result.stdout) as ProfileListJson;
@@ -69,7 +71,13 @@ export class MinikubeProvider implements ClusterProvider {
   async dockerEnv(): Promise<Record<string, string> | undefined> {
     if (this.info.runtime !== 'docker') return undefined;
     const env = parseDockerEnv((await this.mk(['docker-env', '--shell', 'bash'])).stdout);
-    if (!env.DOCKER_HOST) throw new ToolkitError(`minikube docker-env for profile ${this.profile} printed no DOCKER_HOST`, ExitCode.failed, `run \`minikube -p ${this.profile} docker-env\` to see why`, 'MINIKUBE_DOCKER_ENV');
+    if (!env.DOCKER_HOST)
+      throw new ToolkitError(
+        `minikube docker-env for profile ${this.profile} printed no DOCKER_HOST`,
+        ExitCode.failed,
+        `run \`minikube -p ${this.profile} docker-env\` to see why`,
+        'MINIKUBE_DOCKER_ENV',
+      );
     return env;
   }
 
@@ -77,8 +85,15 @@ export class MinikubeProvider implements ClusterProvider {
   private listing?: Promise<string[]>;
 
   async hasImage(ref: string): Promise<boolean> {
-    const listing = (this.listing ??= this.mk(['image', 'ls', '--format', 'short']).then((r) => r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)));
-    listing.catch(() => { if (this.listing === listing) this.listing = undefined; });
+    const listing = (this.listing ??= this.mk(['image', 'ls', '--format', 'short']).then((r) =>
+      r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ));
+    listing.catch(() => {
+      if (this.listing === listing) this.listing = undefined;
+    });
     return (await listing).some((line) => sameImage(line, ref));
   }
 

@@ -14,11 +14,15 @@ export function sameImage(a: string, b: string): boolean {
   return qualifyImageRef(a) === qualifyImageRef(b);
 }
 
-interface NodeItem { status?: { images?: { names?: string[] }[]; addresses?: { type: string; address: string }[] } }
+interface NodeItem {
+  status?: { images?: { names?: string[] }[]; addresses?: { type: string; address: string }[] };
+}
 
 /** `kubectl get nodes`, once: the images and the addresses of every node come from the same listing. */
 export async function nodeList(run: Runner, context: string): Promise<NodeItem[]> {
-  const result = await run('kubectl', ['--context', context, '--request-timeout=20s', 'get', 'nodes', '--output', 'json'], { timeoutMs: 30_000 });
+  const result = await run('kubectl', ['--context', context, '--request-timeout=20s', 'get', 'nodes', '--output', 'json'], {
+    timeoutMs: 30_000,
+  });
   return (JSON.parse(result.stdout) as { items: NodeItem[] }).items;
 }
 
@@ -34,14 +38,18 @@ export async function nodeImages(run: Runner, context: string, listed?: Promise<
 }
 
 /** One node listing per run, shared by hasImage and nodeAddress (a provider remembers what it loads since). */
-export interface NodeListCache { list?: Promise<NodeItem[]> }
+export interface NodeListCache {
+  list?: Promise<NodeItem[]>;
+}
 
 function cachedList(run: Runner, context: string, cache: NodeListCache): Promise<NodeItem[]> {
   if (!cache.list) {
     const list = nodeList(run, context);
     cache.list = list;
     // A failed listing is not kept: the next question asks again.
-    list.catch(() => { if (cache.list === list) cache.list = undefined; });
+    list.catch(() => {
+      if (cache.list === list) cache.list = undefined;
+    });
   }
   return cache.list;
 }
@@ -54,7 +62,12 @@ export async function allNodesHave(run: Runner, context: string, ref: string, ca
 }
 
 /** The first node's InternalIP when the host can route to it (Linux, where kind/k3d nodes sit on a local bridge). */
-export async function nodeAddressOnLinux(run: Runner, context: string, platform: NodeJS.Platform = process.platform, cache?: NodeListCache): Promise<string | undefined> {
+export async function nodeAddressOnLinux(
+  run: Runner,
+  context: string,
+  platform: NodeJS.Platform = process.platform,
+  cache?: NodeListCache,
+): Promise<string | undefined> {
   if (platform !== 'linux') return undefined;
   const items = await (cache ? cachedList(run, context, cache) : nodeList(run, context)).catch(() => undefined);
   return items?.[0]?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;

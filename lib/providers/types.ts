@@ -34,4 +34,8 @@ export interface ClusterProvider {
 }
 
 /** How a provider is chosen for a configuration (implemented with the providers). */
-export type ResolveProvider = (opts: { provider: ProviderName; kubeContext: string | undefined; minikubeProfile: string }) => Promise<ClusterProvider>;
+export type ResolveProvider = (opts: {
+  provider: ProviderName;
+  kubeContext: string | undefined;
+  minikubeProfile: string;
+}) => Promise<ClusterProvider>;

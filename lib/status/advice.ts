@@ -49,21 +49,29 @@ const LOG_LINES = 20;
 export const ADVICE: Readonly<Record<FailureCode, Advice>> = {
   UNSCHEDULABLE: {
     message: (a) => `${a.workload}: pod ${a.pod} cannot be scheduled: not enough ${a.facts.resource} (${a.facts.message})`,
-    hint: (a) => `lower <component>.resources.requests (${a.facts.resource}) in your values, or give the cluster more (minikube start --cpus/--memory, or delete other workloads)`,
+    hint: (a) =>
+      `lower <component>.resources.requests (${a.facts.resource}) in your values, or give the cluster more (minikube start --cpus/--memory, or delete other workloads)`,
   },
   IMAGE_NEVER_PULL: {
     message: (a) => `${a.workload}: image ${a.facts.image} is not on the node and its pull policy is Never`,
-    hint: () => 'deploy loads the images it builds; run deploy without --skip-build, or load it yourself (minikube image load / kind load docker-image / k3d image import)',
+    hint: () =>
+      'deploy loads the images it builds; run deploy without --skip-build, or load it yourself (minikube image load / kind load docker-image / k3d image import)',
   },
   IMAGE_PULL_FAILED: {
     needs: 'node-image',
     message: (a) => {
-      const where = a.nodeHasImage === undefined ? '' : a.nodeHasImage ? ' (the node has it: check the pull policy and the tag spelling)' : ' (the node does not have it)';
+      const where =
+        a.nodeHasImage === undefined
+          ? ''
+          : a.nodeHasImage
+            ? ' (the node has it: check the pull policy and the tag spelling)'
+            : ' (the node does not have it)';
       return `${a.workload}: cannot pull image ${a.facts.image}${where}: ${a.facts.message}`;
     },
-    hint: (a) => a.nodeHasImage === false
-      ? 'a locally built image must be loaded into the cluster: run deploy without --skip-build (it loads what the node lacks), or check the image name in your --values'
-      : 'check the image name and tag, and that the registry is reachable and logged in (imagePullSecrets)',
+    hint: (a) =>
+      a.nodeHasImage === false
+        ? 'a locally built image must be loaded into the cluster: run deploy without --skip-build (it loads what the node lacks), or check the image name in your --values'
+        : 'check the image name and tag, and that the registry is reachable and logged in (imagePullSecrets)',
   },
   INVALID_IMAGE_NAME: {
     message: (a) => `${a.workload}: image reference "${a.facts.image}" is not valid`,
@@ -71,16 +79,21 @@ export const ADVICE: Readonly<Record<FailureCode, Advice>> = {
   },
   CONTAINER_CONFIG_ERROR: {
     message: (a) => `${a.workload}: container ${a.container} cannot start: missing ${a.facts.missing}`,
-    hint: (a) => `create the Secret/ConfigMap (or the key) it names, or point the existingSecret values at one that exists (\`${a.kubectl} get secrets,configmaps\` lists what is there)`,
+    hint: (a) =>
+      `create the Secret/ConfigMap (or the key) it names, or point the existingSecret values at one that exists (\`${a.kubectl} get secrets,configmaps\` lists what is there)`,
   },
   OOM_KILLED: {
-    message: (a) => `${a.workload}: container ${a.container} was killed for using more than its memory limit (${a.facts.memoryLimit ?? 'no limit set: the node ran out'})`,
-    hint: (a) => `raise <component>.resources.limits.memory in your values (now ${a.facts.memoryLimit ?? 'unset'}), or find the leak in the app`,
+    message: (a) =>
+      `${a.workload}: container ${a.container} was killed for using more than its memory limit (${a.facts.memoryLimit ?? 'no limit set: the node ran out'})`,
+    hint: (a) =>
+      `raise <component>.resources.limits.memory in your values (now ${a.facts.memoryLimit ?? 'unset'}), or find the leak in the app`,
   },
   CRASH_LOOP: {
     needs: 'previous-log',
-    message: (a) => `${a.workload}: container ${a.container} keeps exiting (exit code ${a.facts.exitCode ?? '?'}${a.facts.reason ? `, ${a.facts.reason}` : ''}, ${a.facts.restarts ?? 0} restarts)`,
-    hint: (a) => `the log lines above show why the app stops; check its environment (DATABASE_URL, config) and \`${a.kubectl} logs pod/${a.pod} --container ${a.container} --previous\``,
+    message: (a) =>
+      `${a.workload}: container ${a.container} keeps exiting (exit code ${a.facts.exitCode ?? '?'}${a.facts.reason ? `, ${a.facts.reason}` : ''}, ${a.facts.restarts ?? 0} restarts)`,
+    hint: (a) =>
+      `the log lines above show why the app stops; check its environment (DATABASE_URL, config) and \`${a.kubectl} logs pod/${a.pod} --container ${a.container} --previous\``,
     details: (a) => {
       const lines = a.logLines ?? [];
       return [
@@ -92,19 +105,32 @@ export const ADVICE: Readonly<Record<FailureCode, Advice>> = {
   },
   PROBE_FAILED: {
     message: (a) => `${a.workload}: the ${a.facts.probe} of container ${a.container} keeps failing: ${a.facts.message}`,
-    hint: (a) => `the app does not answer its health endpoint: check the port the app listens on, its startup time (startupProbe) and its logs (\`${a.kubectl} logs pod/${a.pod} --container ${a.container}\`)`,
+    hint: (a) =>
+      `the app does not answer its health endpoint: check the port the app listens on, its startup time (startupProbe) and its logs (\`${a.kubectl} logs pod/${a.pod} --container ${a.container}\`)`,
   },
 };
 
 /** The finding as the user reads it: message, hint, details, and where to look (pod, container). */
 export async function explain(finding: Finding, workload: string, ctx: DiagnoseContext = {}): Promise<Diagnosis> {
   const advice = ADVICE[finding.code];
-  const input: AdviceInput = { ...finding, workload, kubectl: `kubectl${ctx.context ? ` --context ${ctx.context}` : ''} -n ${finding.namespace ?? 'default'}` };
-  if (advice.needs === 'node-image' && finding.facts.image) input.nodeHasImage = await ctx.nodeHasImage?.(finding.facts.image).catch(() => undefined);
+  const input: AdviceInput = {
+    ...finding,
+    workload,
+    kubectl: `kubectl${ctx.context ? ` --context ${ctx.context}` : ''} -n ${finding.namespace ?? 'default'}`,
+  };
+  if (advice.needs === 'node-image' && finding.facts.image)
+    input.nodeHasImage = await ctx.nodeHasImage?.(finding.facts.image).catch(() => undefined);
   if (advice.needs === 'previous-log' && finding.container) {
     const log = (await ctx.previousLogs?.(finding.pod, finding.container).catch(() => '')) ?? '';
     input.logLines = log.trimEnd().split('\n').filter(Boolean).slice(-LOG_LINES);
   }
   const details = advice.details?.(input);
-  return { code: finding.code, message: advice.message(input), hint: advice.hint(input), ...(details ? { details } : {}), pod: finding.pod, ...(finding.container ? { container: finding.container } : {}) };
+  return {
+    code: finding.code,
+    message: advice.message(input),
+    hint: advice.hint(input),
+    ...(details ? { details } : {}),
+    pod: finding.pod,
+    ...(finding.container ? { container: finding.container } : {}),
+  };
 }

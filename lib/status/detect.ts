@@ -72,7 +72,8 @@ export function missingConfigRef(message: string): string {
 }
 
 type ProbeKind = 'readiness' | 'liveness' | 'startup';
-const probeKind = (message: string): ProbeKind => (/^(Readiness|Liveness|Startup) probe/.exec(message)?.[1]?.toLowerCase() as ProbeKind | undefined) ?? 'readiness';
+const probeKind = (message: string): ProbeKind =>
+  (/^(Readiness|Liveness|Startup) probe/.exec(message)?.[1]?.toLowerCase() as ProbeKind | undefined) ?? 'readiness';
 
 /** The probe from the container spec, else from kubelet's event text (`Get "http://ip:port/path"`). */
 function probeOf(spec: Container | undefined, kind: ProbeKind, message: string): string {
@@ -149,7 +150,9 @@ export const FAILURE_TABLE = failureTable([
     per: 'container',
     detect: (v) => {
       const w = waiting(v);
-      return ['ErrImagePull', 'ImagePullBackOff'].includes(w?.reason ?? '') ? { image: v.status.image, message: w?.message ?? w?.reason } : undefined;
+      return ['ErrImagePull', 'ImagePullBackOff'].includes(w?.reason ?? '')
+        ? { image: v.status.image, message: w?.message ?? w?.reason }
+        : undefined;
     },
   },
   {
@@ -178,7 +181,9 @@ export const FAILURE_TABLE = failureTable([
       const term = lastTerminated(v);
       const restarts = v.status.restartCount ?? 0;
       const looping = waiting(v)?.reason === 'CrashLoopBackOff' || (term && restarts >= 2 && !v.status.ready);
-      return looping ? { exitCode: term?.exitCode, reason: term?.reason, restarts, terminationMessage: term?.message?.trim() || undefined } : undefined;
+      return looping
+        ? { exitCode: term?.exitCode, reason: term?.reason, restarts, terminationMessage: term?.message?.trim() || undefined }
+        : undefined;
     },
   },
   {

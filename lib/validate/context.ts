@@ -73,7 +73,11 @@ export function checkContext(opts: ContextOptions): OpenedContext {
     ctx,
     opened: async () => (access ? access.catch(() => undefined) : undefined),
     close: async () => {
-      if (access) await access.then((a) => a.close(), () => undefined);
+      if (access)
+        await access.then(
+          (a) => a.close(),
+          () => undefined,
+        );
     },
   };
 }

@@ -16,7 +16,15 @@ import { requirePrereqs, type ToolName } from '../prereqs.ts';
 import { resolveTarget } from '../providers/index.ts';
 import { checkContext } from './context.ts';
 import { toJUnit } from './junit.ts';
-import { countResults, type CheckGroup, type CheckResult, type CheckTarget, type RunStart, type ValidateReport, type ValidateRenderer } from './report.ts';
+import {
+  countResults,
+  type CheckGroup,
+  type CheckResult,
+  type CheckTarget,
+  type RunStart,
+  type ValidateReport,
+  type ValidateRenderer,
+} from './report.ts';
 import { jsonDocumentRenderer, jsonLinesRenderer } from './render-json.ts';
 import { tableRenderer } from './render-table.ts';
 import { runChecks, startBudget } from './runner.ts';
@@ -79,16 +87,30 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
   const run: Runner = opts.env ? (cmd, args, o = {}) => opts.run(cmd, args, { ...o, env: { ...opts.env, ...o.env } }) : opts.run;
   const mode = opts.urls ? 'urls' : 'cluster';
   // The context as every other command resolves it; with --url no cluster is part of the run.
-  const cluster = mode === 'cluster'
-    ? await resolveTarget(run, { ...opts.config, kubeContext: opts.context ?? opts.config.kubeContext }, opts.env ? { ...process.env, ...opts.env } : process.env)
-    : undefined;
+  const cluster =
+    mode === 'cluster'
+      ? await resolveTarget(
+          run,
+          { ...opts.config, kubeContext: opts.context ?? opts.config.kubeContext },
+          opts.env ? { ...process.env, ...opts.env } : process.env,
+        )
+      : undefined;
   const target: CheckTarget = { context: cluster?.context ?? '', namespace: opts.config.namespace, release: opts.config.releaseName };
   opts.onBegin?.({ mode, target: cluster ? target : undefined, ids: checks.map((c) => c.id) });
 
   const budget = startBudget(budgetMs, opts.signal);
   const { ctx, opened, close } = checkContext({
-    config: opts.config, run, target, signal: budget.signal, urls: opts.urls, cluster, openAccess: opts.openAccess, env: opts.env, log: opts.log,
-    http: { timeoutMs: opts.requestTimeoutMs, retries: opts.retries }, restartWindowMs: opts.restartWindowMs,
+    config: opts.config,
+    run,
+    target,
+    signal: budget.signal,
+    urls: opts.urls,
+    cluster,
+    openAccess: opts.openAccess,
+    env: opts.env,
+    log: opts.log,
+    http: { timeoutMs: opts.requestTimeoutMs, retries: opts.retries },
+    restartWindowMs: opts.restartWindowMs,
   });
   let results: CheckResult[];
   try {
@@ -107,7 +129,11 @@ export async function validate(opts: ValidateOptions): Promise<ValidateReport> {
     counts: countResults(results),
     durationMs: performance.now() - started,
     budgetMs,
-    exitCode: results.some((r) => r.unreachable) ? ExitCode.prereq : results.some((r) => r.status === 'fail') ? ExitCode.failed : ExitCode.ok,
+    exitCode: results.some((r) => r.unreachable)
+      ? ExitCode.prereq
+      : results.some((r) => r.status === 'fail')
+        ? ExitCode.failed
+        : ExitCode.ok,
   };
 }
 
@@ -142,7 +168,11 @@ function durationFlag(flag: string, value: string | undefined, fallback: number)
 /** scripts/validate.ts: flags → checks streamed to the table / --json-lines, or the --json document; --junit file → exit code. */
 export async function validateCommand(log: Logger, opts: ValidateCommandOptions): Promise<ExitCodeValue> {
   // Everything is checked before anything runs.
-  if (opts.json && opts.jsonLines) throw new UsageError('--json and --json-lines both given: stdout holds one or the other', 'give --json for one document at the end, or --json-lines for one event per check as it finishes');
+  if (opts.json && opts.jsonLines)
+    throw new UsageError(
+      '--json and --json-lines both given: stdout holds one or the other',
+      'give --json for one document at the end, or --json-lines for one event per check as it finishes',
+    );
   const urls = opts.url !== undefined ? parseUrlFlag(opts.url) : undefined;
   const selected = selectChecks({ urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive });
   const budgetMs = durationFlag('timeout', opts.timeout, DEFAULT_BUDGET_MS);
@@ -155,16 +185,32 @@ export async function validateCommand(log: Logger, opts: ValidateCommandOptions)
     ? jsonDocumentRenderer(out)
     : opts.jsonLines
       ? jsonLinesRenderer(out)
-      : tableRenderer({ out, live: log.mode === 'pretty', color: log.mode === 'pretty' && pc.isColorSupported, width: process.stdout.columns });
+      : tableRenderer({
+          out,
+          live: log.mode === 'pretty',
+          color: log.mode === 'pretty' && pc.isColorSupported,
+          width: process.stdout.columns,
+        });
   const { config, warnings } = loadConfig({ flags: opts.configFlags, envFile: opts.envFile, root: opts.root });
   for (const w of warnings) progress.warn(w);
   const run = createRunner({ log: progress });
   // The tools the selected groups read through: a missing or too old one is exit 3 PREREQ with its fix, as in deploy.
   if (!urls) await requirePrereqs(run, progress, 'validate', [...new Set(selected.flatMap((c) => GROUP_TOOLS[c.group]))]);
   // While checks run on a TTY, log lines go above the counter line.
-  const during = renderer.logStream ? createLogger({ mode: log.mode, out: renderer.logStream, err: renderer.logStream, verbose: log.verbose }) : progress;
+  const during = renderer.logStream
+    ? createLogger({ mode: log.mode, out: renderer.logStream, err: renderer.logStream, verbose: log.verbose })
+    : progress;
   const report = await validate({
-    config, run: renderer.logStream ? createRunner({ log: during }) : run, log: during, urls, only: opts.only, skip: opts.skip, disruptive: opts.disruptive, budgetMs, restartWindowMs, signal: opts.signal,
+    config,
+    run: renderer.logStream ? createRunner({ log: during }) : run,
+    log: during,
+    urls,
+    only: opts.only,
+    skip: opts.skip,
+    disruptive: opts.disruptive,
+    budgetMs,
+    restartWindowMs,
+    signal: opts.signal,
     onBegin: (r) => renderer.begin(r),
     onStart: (check) => renderer.started(check.id),
     onResult: (result, done, total) => renderer.finished(result, done, total),

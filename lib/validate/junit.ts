@@ -5,12 +5,15 @@ import { redact } from '../redact.ts';
 import type { CheckResult, ValidateReport } from './report.ts';
 
 /** Characters XML 1.0 forbids outright (control characters other than tab, LF, CR; lone surrogates; U+FFFE/U+FFFF). */
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** Text safe inside an attribute or element: escaped, invalid characters replaced, secrets masked. */
 export function xmlEscape(text: string): string {
-  return redact(text).replace(INVALID_XML, '\uFFFD').replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+  return redact(text)
+    .replace(INVALID_XML, '\uFFFD')
+    .replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
@@ -21,11 +24,15 @@ function testcase(r: CheckResult): string {
   const body: string[] = [title];
   if (r.status === 'fail') {
     const text = `${r.detail}${r.hint ? `\n\nhint: ${r.hint}` : ''}`;
-    body.push(`      <failure message="${xmlEscape(r.detail.split('\n')[0]!)}" type="${r.unreachable ? 'ClusterUnreachable' : 'CheckFailed'}">${xmlEscape(text)}</failure>`);
+    body.push(
+      `      <failure message="${xmlEscape(r.detail.split('\n')[0]!)}" type="${r.unreachable ? 'ClusterUnreachable' : 'CheckFailed'}">${xmlEscape(text)}</failure>`,
+    );
   } else if (r.status === 'skip') {
     body.push(`      <skipped message="${xmlEscape(r.detail)}"/>`);
   } else {
-    body.push(`      <system-out>${xmlEscape(r.status === 'warn' ? `warning: ${r.detail}${r.hint ? `\nhint: ${r.hint}` : ''}` : r.detail)}</system-out>`);
+    body.push(
+      `      <system-out>${xmlEscape(r.status === 'warn' ? `warning: ${r.detail}${r.hint ? `\nhint: ${r.hint}` : ''}` : r.detail)}</system-out>`,
+    );
   }
   return [open, ...body, '    </testcase>'].join('\n');
 }

@@ -32,11 +32,16 @@ export function rowDetail(r: CheckResult): string {
 }
 
 function where(mode: RunStart['mode'], target: CheckTarget | undefined): string {
-  return mode === 'cluster' && target ? `context ${target.context}, namespace ${target.namespace}, release ${target.release}` : 'the given URLs';
+  return mode === 'cluster' && target
+    ? `context ${target.context}, namespace ${target.namespace}, release ${target.release}`
+    : 'the given URLs';
 }
 
 function renderHeader(mode: RunStart['mode'], target: CheckTarget | undefined, l: RowLayout): string[] {
-  return [l.c.bold(`Validating ${where(mode, target)}`), l.c.dim(`  ${'  '}${'check'.padEnd(l.idWidth)}  ${'result'.padEnd(l.resultWidth)}  ${'time'.padStart(6)}`)];
+  return [
+    l.c.bold(`Validating ${where(mode, target)}`),
+    l.c.dim(`  ${'  '}${'check'.padEnd(l.idWidth)}  ${'result'.padEnd(l.resultWidth)}  ${'time'.padStart(6)}`),
+  ];
 }
 
 function renderRow(r: CheckResult, l: RowLayout): string {
@@ -62,7 +67,8 @@ function renderTail(report: ValidateReport, c: ReturnType<typeof pc.createColors
   const warned = report.results.filter((r) => r.status === 'warn');
   if (warned.length) {
     lines.push('', c.bold(c.yellow(`${warned.length} warning${warned.length === 1 ? '' : 's'}:`)));
-    for (const r of warned) lines.push(`  ${c.yellow('⚠')} ${r.id}: ${r.detail}`, ...(r.hint ? [`      ${c.yellow('hint:')} ${r.hint}`] : []));
+    for (const r of warned)
+      lines.push(`  ${c.yellow('⚠')} ${r.id}: ${r.detail}`, ...(r.hint ? [`      ${c.yellow('hint:')} ${r.hint}`] : []));
   }
   const n = report.counts;
   const summary = `${n.total} checks: ${n.passed} passed, ${n.failed} failed, ${n.warned} warned, ${n.skipped} skipped in ${formatDuration(report.durationMs)}${report.via ? ` (app reached via ${report.via})` : ''}`;
@@ -73,7 +79,12 @@ function renderTail(report: ValidateReport, c: ReturnType<typeof pc.createColors
 
 /** The whole report at once, rows in check order (the streaming table prints the same rows as they finish). */
 export function renderReport(report: ValidateReport, opts: { color?: boolean; width?: number } = {}): string {
-  const l = layout(report.results.map((r) => r.id), opts.width, Boolean(opts.color), report.results.map(rowDetail));
+  const l = layout(
+    report.results.map((r) => r.id),
+    opts.width,
+    Boolean(opts.color),
+    report.results.map(rowDetail),
+  );
   return `${[...renderHeader(report.mode, report.target, l), ...report.results.map((r) => renderRow(r, l)), ...renderTail(report, l.c)].join('\n')}\n`;
 }
 
@@ -85,7 +96,13 @@ const CLEAR_LINE = '\r\x1b[2K';
  * running checks named and how long the oldest has run, redrawn every second so a hung check shows.
  */
 /** `width` 0 or unset (a pseudo-terminal without a size) means 120 columns for rows, 80 for the counter. */
-export function tableRenderer(opts: { out: NodeJS.WritableStream; live: boolean; color: boolean; width?: number; now?: () => number }): ValidateRenderer {
+export function tableRenderer(opts: {
+  out: NodeJS.WritableStream;
+  live: boolean;
+  color: boolean;
+  width?: number;
+  now?: () => number;
+}): ValidateRenderer {
   const now = opts.now ?? (() => performance.now());
   const write = (text: string) => opts.out.write(redact(text));
   let l = layout([], opts.width, opts.color);

@@ -73,17 +73,35 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
     results.set(r.id, r);
     opts.onResult?.(r, results.size, checks.length);
   };
-  const skipped = (check: Check, detail: string) => record({ id: check.id, group: check.group, title: check.title, status: 'skip', detail, durationMs: 0 });
+  const skipped = (check: Check, detail: string) =>
+    record({ id: check.id, group: check.group, title: check.title, status: 'skip', detail, durationMs: 0 });
   const hintOf = (check: Check) => (typeof check.hint === 'function' ? check.hint(ctx.target) : check.hint);
   const runOne = async (check: Check): Promise<void> => {
     const t0 = performance.now();
     opts.onStart?.(check);
     try {
       const outcome = await Promise.race([check.run(ctx), budgetOver]);
-      record({ id: check.id, group: check.group, title: check.title, status: outcome.status, detail: outcome.detail, hint: outcome.status === 'pass' ? undefined : hintOf(check), durationMs: performance.now() - t0 });
+      record({
+        id: check.id,
+        group: check.group,
+        title: check.title,
+        status: outcome.status,
+        detail: outcome.detail,
+        hint: outcome.status === 'pass' ? undefined : hintOf(check),
+        durationMs: performance.now() - t0,
+      });
     } catch (error) {
       const d = describeError(budget.aborted && budget.reason instanceof Error ? budget.reason : error);
-      record({ id: check.id, group: check.group, title: check.title, status: 'fail', detail: d.detail, hint: d.hint ?? hintOf(check), durationMs: performance.now() - t0, unreachable: d.unreachable });
+      record({
+        id: check.id,
+        group: check.group,
+        title: check.title,
+        status: 'fail',
+        detail: d.detail,
+        hint: d.hint ?? hintOf(check),
+        durationMs: performance.now() - t0,
+        unreachable: d.unreachable,
+      });
     }
   };
 
@@ -121,7 +139,10 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
       if (running.size >= concurrency) break;
       pending.splice(i, 1);
       changed = true;
-      running.set(check.id, runOne(check).finally(() => running.delete(check.id)));
+      running.set(
+        check.id,
+        runOne(check).finally(() => running.delete(check.id)),
+      );
     }
     if (running.size) await Promise.race(running.values());
     else if (!changed && pending.length) {

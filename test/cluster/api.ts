@@ -13,7 +13,12 @@ export interface ApiResponse {
 
 let agent: https.Agent | undefined;
 function adminAgent(): https.Agent {
-  agent ??= new https.Agent({ ca: readFileSync(pem('ca').crt), cert: readFileSync(pem('admin').crt), key: readFileSync(pem('admin').key), keepAlive: true });
+  agent ??= new https.Agent({
+    ca: readFileSync(pem('ca').crt),
+    cert: readFileSync(pem('admin').crt),
+    key: readFileSync(pem('admin').key),
+    keepAlive: true,
+  });
   return agent;
 }
 
@@ -22,7 +27,15 @@ export function api(method: string, pathname: string, body?: unknown, timeoutMs 
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = https.request(
-      { host: '127.0.0.1', port: PORTS.apiserver, method, path: pathname, agent: adminAgent(), timeout: timeoutMs, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
+      {
+        host: '127.0.0.1',
+        port: PORTS.apiserver,
+        method,
+        path: pathname,
+        agent: adminAgent(),
+        timeout: timeoutMs,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -55,7 +68,10 @@ export function insecureGet(port: number, pathname: string, timeoutMs = 3000): P
 export async function registryHas(repository: string, tag: string): Promise<boolean> {
   const res = await fetch(`http://${REGISTRY}/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' },
+    headers: {
+      accept:
+        'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json',
+    },
     signal: AbortSignal.timeout(5000),
   });
   return res.status === 200 && res.headers.get('docker-distribution-api-version') === 'registry/2.0';

@@ -57,14 +57,18 @@ async function main(): Promise<number> {
     }
     const timings = await up({ run, log });
     for (const [phase, ms] of Object.entries(timings.phases)) log(`  ${phase}: ${(ms / 1000).toFixed(1)}s`);
-    log(`${pc.green('✓')} cluster ${describe.CONTEXT} is up in ${(timings.totalMs / 1000).toFixed(1)}s (API ${describe.SERVER}, registry 127.0.0.1:5000)`);
+    log(
+      `${pc.green('✓')} cluster ${describe.CONTEXT} is up in ${(timings.totalMs / 1000).toFixed(1)}s (API ${describe.SERVER}, registry 127.0.0.1:5000)`,
+    );
     log(`  next: npx zx scripts/deploy.ts --context ${describe.CONTEXT} --registry 127.0.0.1:5000`);
     return 0;
   }
   if (command === 'down') {
     const report = await down({ run, log, purge: flags.has('--purge') });
-    log(`${pc.green('✓')} cluster ${describe.CONTEXT} is down: stopped ${report.stopped.join(', ') || 'nothing (none was running)'}; ` +
-      `${report.containers} containers, ${report.chains} iptables chains, ${report.mounts} mounts, ${report.cgroups} cgroups removed`);
+    log(
+      `${pc.green('✓')} cluster ${describe.CONTEXT} is down: stopped ${report.stopped.join(', ') || 'nothing (none was running)'}; ` +
+        `${report.containers} containers, ${report.chains} iptables chains, ${report.mounts} mounts, ${report.cgroups} cgroups removed`,
+    );
     return 0;
   }
   if (command === 'logs') {
@@ -75,7 +79,10 @@ async function main(): Promise<number> {
   const answering = state.components.filter((c) => c.ready).length;
   if (flags.has('--json')) process.stdout.write(`${JSON.stringify({ context: describe.CONTEXT, ...state }, null, 2)}\n`);
   else {
-    for (const c of state.components) process.stdout.write(`${c.ready ? pc.green('✓') : pc.red('✗')} ${c.name.padEnd(24)} ${c.pid ? `pid ${c.pid}` : 'not running'}${c.pid && !c.ready ? ' (not answering)' : ''}\n`);
+    for (const c of state.components)
+      process.stdout.write(
+        `${c.ready ? pc.green('✓') : pc.red('✗')} ${c.name.padEnd(24)} ${c.pid ? `pid ${c.pid}` : 'not running'}${c.pid && !c.ready ? ' (not answering)' : ''}\n`,
+      );
     process.stdout.write(`${state.nodeReady ? pc.green('✓') : pc.red('✗')} node ${state.nodeReady ? 'Ready' : 'not Ready'}\n`);
   }
   return answering === state.components.length && state.nodeReady ? 0 : answering === 0 ? 3 : 1;

@@ -13,7 +13,17 @@ import type { Runner } from '../../lib/exec.ts';
 import { api, insecureGet, registryAnswers } from './api.ts';
 import * as conf from './configs.ts';
 import { logTail, runningPid, startDaemon, stopDaemon, type DaemonSpec } from './daemons.ts';
-import { foreignKubeChains, hasHostRecord, killContainers, killPodProcesses, prepareHost, removeChains, removePodCgroups, restoreHost, unmountAll } from './host.ts';
+import {
+  foreignKubeChains,
+  hasHostRecord,
+  killContainers,
+  killPodProcesses,
+  prepareHost,
+  removeChains,
+  removePodCgroups,
+  restoreHost,
+  unmountAll,
+} from './host.ts';
 import { seedRegistry } from './images.ts';
 import { BIN_DIR, CONTEXT, K8S_VERSION, NET, NODE_NAME, PORTS, REPO_ROOT, RUN_DIR, SERVER, STATE_DIR, paths } from './layout.ts';
 import { ensurePki, pem, writeKubeconfig } from './pki.ts';
@@ -54,27 +64,85 @@ function socketAccepts(file: string): Promise<boolean> {
 const probe = async (fn: () => Promise<boolean>) => fn().catch(() => false);
 
 export const COMPONENTS: Component[] = [
-  { wave: 0, name: 'registry', bin: '/usr/bin/docker-registry', args: ['serve', conffile('registry.yml')], ports: [PORTS.registry], ready: registryAnswers },
   {
-    wave: 0, name: 'etcd', bin: '/usr/bin/etcd', args: conf.etcdArgs(), ports: [PORTS.etcdClient, PORTS.etcdPeer],
+    wave: 0,
+    name: 'registry',
+    bin: '/usr/bin/docker-registry',
+    args: ['serve', conffile('registry.yml')],
+    ports: [PORTS.registry],
+    ready: registryAnswers,
+  },
+  {
+    wave: 0,
+    name: 'etcd',
+    bin: '/usr/bin/etcd',
+    args: conf.etcdArgs(),
+    ports: [PORTS.etcdClient, PORTS.etcdPeer],
     ready: () => httpOk(`http://127.0.0.1:${PORTS.etcdClient}/health`, (b) => /"health":\s*"true"/.test(b)),
   },
-  { wave: 0, name: 'containerd', bin: '/usr/bin/containerd', args: ['--config', conffile('containerd.toml')], ports: [], ready: () => socketAccepts(paths.containerdSock) },
-  { wave: 1, name: 'kube-apiserver', bin: k8s('kube-apiserver'), args: conf.apiserverArgs(), ports: [PORTS.apiserver], ready: () => probe(async () => (await api('GET', '/readyz', undefined, 3000)).status === 200) },
   {
-    wave: 2, name: 'kube-controller-manager', bin: k8s('kube-controller-manager'), args: conf.controllerManagerArgs(), ports: [PORTS.controllerManager],
+    wave: 0,
+    name: 'containerd',
+    bin: '/usr/bin/containerd',
+    args: ['--config', conffile('containerd.toml')],
+    ports: [],
+    ready: () => socketAccepts(paths.containerdSock),
+  },
+  {
+    wave: 1,
+    name: 'kube-apiserver',
+    bin: k8s('kube-apiserver'),
+    args: conf.apiserverArgs(),
+    ports: [PORTS.apiserver],
+    ready: () => probe(async () => (await api('GET', '/readyz', undefined, 3000)).status === 200),
+  },
+  {
+    wave: 2,
+    name: 'kube-controller-manager',
+    bin: k8s('kube-controller-manager'),
+    args: conf.controllerManagerArgs(),
+    ports: [PORTS.controllerManager],
     ready: () => probe(async () => (await insecureGet(PORTS.controllerManager, '/healthz')).status === 200),
   },
-  { wave: 2, name: 'kube-scheduler', bin: k8s('kube-scheduler'), args: conf.schedulerArgs(), ports: [PORTS.scheduler], ready: () => probe(async () => (await insecureGet(PORTS.scheduler, '/healthz')).status === 200) },
-  { wave: 2, name: 'kubelet', bin: k8s('kubelet'), args: conf.kubeletArgs(), ports: [PORTS.kubelet, PORTS.kubeletHealthz], ready: () => httpOk(`http://127.0.0.1:${PORTS.kubeletHealthz}/healthz`) },
   {
-    wave: 2, name: 'kube-proxy', bin: k8s('kube-proxy'), args: [`--config=${conffile('kube-proxy.yaml')}`], ports: [PORTS.proxyHealthz, PORTS.proxyMetrics],
+    wave: 2,
+    name: 'kube-scheduler',
+    bin: k8s('kube-scheduler'),
+    args: conf.schedulerArgs(),
+    ports: [PORTS.scheduler],
+    ready: () => probe(async () => (await insecureGet(PORTS.scheduler, '/healthz')).status === 200),
+  },
+  {
+    wave: 2,
+    name: 'kubelet',
+    bin: k8s('kubelet'),
+    args: conf.kubeletArgs(),
+    ports: [PORTS.kubelet, PORTS.kubeletHealthz],
+    ready: () => httpOk(`http://127.0.0.1:${PORTS.kubeletHealthz}/healthz`),
+  },
+  {
+    wave: 2,
+    name: 'kube-proxy',
+    bin: k8s('kube-proxy'),
+    args: [`--config=${conffile('kube-proxy.yaml')}`],
+    ports: [PORTS.proxyHealthz, PORTS.proxyMetrics],
     ready: () => httpOk(`http://127.0.0.1:${PORTS.proxyHealthz}/healthz`),
   },
-  { wave: 2, name: 'coredns', bin: k8s('coredns'), args: ['-conf', conffile('Corefile')], ports: [PORTS.dnsHealth, PORTS.dnsReady], ready: () => httpOk(`http://127.0.0.1:${PORTS.dnsReady}/ready`) },
   {
-    wave: 2, name: 'provisioner', bin: process.execPath, marker: 'test/cluster/provisioner.ts',
-    args: ['--import', 'tsx', PROVISIONER_SCRIPT], ports: [],
+    wave: 2,
+    name: 'coredns',
+    bin: k8s('coredns'),
+    args: ['-conf', conffile('Corefile')],
+    ports: [PORTS.dnsHealth, PORTS.dnsReady],
+    ready: () => httpOk(`http://127.0.0.1:${PORTS.dnsReady}/ready`),
+  },
+  {
+    wave: 2,
+    name: 'provisioner',
+    bin: process.execPath,
+    marker: 'test/cluster/provisioner.ts',
+    args: ['--import', 'tsx', PROVISIONER_SCRIPT],
+    ports: [],
     // It serves nothing to probe: running is ready.
     ready: async () => Boolean(runningPid({ name: 'provisioner', bin: process.execPath, marker: 'test/cluster/provisioner.ts' })),
   },
@@ -83,7 +151,18 @@ export const COMPONENTS: Component[] = [
 export class ClusterError extends Error {}
 
 function writeConfigs(): void {
-  for (const dir of [paths.conf, paths.cniConf, paths.cniIpam, paths.volumes, paths.registryData, paths.podLogs, paths.kubelet, paths.etcd, RUN_DIR]) mkdirSync(dir, { recursive: true });
+  for (const dir of [
+    paths.conf,
+    paths.cniConf,
+    paths.cniIpam,
+    paths.volumes,
+    paths.registryData,
+    paths.podLogs,
+    paths.kubelet,
+    paths.etcd,
+    RUN_DIR,
+  ])
+    mkdirSync(dir, { recursive: true });
   writeFileSync(conffile('registry.yml'), conf.registryConfig());
   writeFileSync(conffile('containerd.toml'), conf.containerdConfig());
   for (const [host, text] of Object.entries(conf.registryHosts())) {
@@ -117,7 +196,8 @@ async function waitReady(component: Component, timeoutMs: number): Promise<void>
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await component.ready()) return;
-    if (!runningPid(component)) throw new ClusterError(`${component.name} exited while starting; its log ends:\n${logTail(component.name)}`);
+    if (!runningPid(component))
+      throw new ClusterError(`${component.name} exited while starting; its log ends:\n${logTail(component.name)}`);
     await sleep(200);
   }
   throw new ClusterError(`${component.name} did not become ready within ${timeoutMs / 1000}s; its log ends:\n${logTail(component.name)}`);
@@ -128,7 +208,9 @@ export const SEED_OBJECTS: { path: string; body: Record<string, unknown> }[] = [
   {
     path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
     body: {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:coredns' },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'system:coredns' },
       rules: [
         { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
@@ -138,7 +220,9 @@ export const SEED_OBJECTS: { path: string; body: Record<string, unknown> }[] = [
   {
     path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
     body: {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'system:coredns' },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'system:coredns' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:coredns' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:coredns' }],
     },
@@ -146,26 +230,45 @@ export const SEED_OBJECTS: { path: string; body: Record<string, unknown> }[] = [
   {
     path: '/api/v1/namespaces/kube-system/services',
     body: {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
-      spec: { clusterIP: NET.dnsServiceIp, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+      spec: {
+        clusterIP: NET.dnsServiceIp,
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      },
     },
   },
   {
     path: '/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices',
     body: {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-      metadata: { name: 'kube-dns-host', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'todo-local' } },
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'kube-dns-host',
+        namespace: 'kube-system',
+        labels: { 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'todo-local' },
+      },
       addressType: 'IPv4',
       endpoints: [{ addresses: [NET.gateway], conditions: { ready: true } }],
-      ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }],
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      ],
     },
   },
   {
     path: '/apis/storage.k8s.io/v1/storageclasses',
     body: {
-      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
       metadata: { name: STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-      provisioner: PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate',
+      provisioner: PROVISIONER,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
     },
   },
 ];
@@ -176,7 +279,8 @@ async function seedCluster(): Promise<void> {
     const name = (object.body.metadata as { name: string }).name;
     if ((await api('GET', `${object.path}/${encodeURIComponent(name)}`)).status === 200) continue;
     const res = await api('POST', object.path, object.body);
-    if (res.status !== 201 && res.status !== 409) throw new ClusterError(`creating ${String(object.body.kind)} failed (${res.status}): ${res.body.slice(0, 300)}`);
+    if (res.status !== 201 && res.status !== 409)
+      throw new ClusterError(`creating ${String(object.body.kind)} failed (${res.status}): ${res.body.slice(0, 300)}`);
   }
 }
 
@@ -199,8 +303,23 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 /** The user's kubeconfig gets a `todo-local` context (not made current: --context todo-local names it). */
 async function mergeKubeconfig(run: Runner, env: NodeJS.ProcessEnv): Promise<void> {
   const opts = { env: { KUBECONFIG: env.KUBECONFIG } };
-  await run('kubectl', ['config', 'set-cluster', CONTEXT, `--server=${SERVER}`, `--certificate-authority=${pem('ca').crt}`, '--embed-certs=true'], opts);
-  await run('kubectl', ['config', 'set-credentials', `${CONTEXT}-admin`, `--client-certificate=${pem('admin').crt}`, `--client-key=${pem('admin').key}`, '--embed-certs=true'], opts);
+  await run(
+    'kubectl',
+    ['config', 'set-cluster', CONTEXT, `--server=${SERVER}`, `--certificate-authority=${pem('ca').crt}`, '--embed-certs=true'],
+    opts,
+  );
+  await run(
+    'kubectl',
+    [
+      'config',
+      'set-credentials',
+      `${CONTEXT}-admin`,
+      `--client-certificate=${pem('admin').crt}`,
+      `--client-key=${pem('admin').key}`,
+      '--embed-certs=true',
+    ],
+    opts,
+  );
   await run('kubectl', ['config', 'set-context', CONTEXT, `--cluster=${CONTEXT}`, `--user=${CONTEXT}-admin`], opts);
 }
 
@@ -222,10 +341,13 @@ export async function up(opts: UpOptions): Promise<UpTimings> {
   const mark = (phase: string, since: number) => (phases[phase] = Math.round(performance.now() - since));
   const missing = [...new Set(COMPONENTS.map((c) => c.bin))].filter((b) => !existsSync(b));
   if (missing.length) {
-    throw new ClusterError(`missing programs: ${missing.map((m) => path.relative(REPO_ROOT, m).startsWith('..') ? m : path.relative(REPO_ROOT, m)).join(', ')}\n` +
-      `  build the cluster binaries: bash test/cluster/build-binaries.sh; install the Debian parts: bash .ci/install-packages.sh`);
+    throw new ClusterError(
+      `missing programs: ${missing.map((m) => (path.relative(REPO_ROOT, m).startsWith('..') ? m : path.relative(REPO_ROOT, m))).join(', ')}\n` +
+        `  build the cluster binaries: bash test/cluster/build-binaries.sh; install the Debian parts: bash .ci/install-packages.sh`,
+    );
   }
-  if (process.getuid?.() !== 0) throw new ClusterError('the cluster needs root (it runs containerd, the kubelet and kube-proxy, and changes iptables): run as root');
+  if (process.getuid?.() !== 0)
+    throw new ClusterError('the cluster needs root (it runs containerd, the kubelet and kube-proxy, and changes iptables): run as root');
   // State with nothing running: a cluster that crashed or whose machine stopped. Its etcd still
   // lists pods, and its mounts, chains and bridge are still there: clean up first, keep the registry.
   if (!COMPONENTS.some((c) => runningPid(c)) && (existsSync(paths.hostChanges) || existsSync(paths.etcd))) {
@@ -233,10 +355,17 @@ export async function up(opts: UpOptions): Promise<UpTimings> {
     await down(opts);
   }
   const foreign = await foreignKubeChains(run);
-  if (foreign.length) throw new ClusterError(`this host has iptables chains of another Kubernetes or CNI (${foreign.slice(0, 3).join(', ')}…); refusing to share the host with it`);
+  if (foreign.length)
+    throw new ClusterError(
+      `this host has iptables chains of another Kubernetes or CNI (${foreign.slice(0, 3).join(', ')}…); refusing to share the host with it`,
+    );
   for (const c of COMPONENTS) {
     if (runningPid(c)) continue;
-    for (const port of c.ports) if (await portTaken(port)) throw new ClusterError(`port 127.0.0.1:${port} (for ${c.name}) is taken by another process: stop it, or run npm run cluster:down if it is a leftover of this cluster`);
+    for (const port of c.ports)
+      if (await portTaken(port))
+        throw new ClusterError(
+          `port 127.0.0.1:${port} (for ${c.name}) is taken by another process: stop it, or run npm run cluster:down if it is a leftover of this cluster`,
+        );
   }
 
   let t = performance.now();
@@ -259,7 +388,12 @@ export async function up(opts: UpOptions): Promise<UpTimings> {
   }
   t = performance.now();
   await waitFor('the node did not become Ready', nodeReady, 90_000, ['kubelet', 'containerd']);
-  await waitFor('the default ServiceAccount did not appear', async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 60_000, ['kube-controller-manager']);
+  await waitFor(
+    'the default ServiceAccount did not appear',
+    async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+    60_000,
+    ['kube-controller-manager'],
+  );
   mark('node Ready', t);
   await mergeKubeconfig(run, opts.env ?? process.env);
   phases.total = Math.round(performance.now() - started);
@@ -273,7 +407,9 @@ export interface ComponentStatus {
 }
 
 export async function status(): Promise<{ components: ComponentStatus[]; nodeReady: boolean }> {
-  const components = await Promise.all(COMPONENTS.map(async (c) => ({ name: c.name, pid: runningPid(c), ready: await c.ready().catch(() => false) })));
+  const components = await Promise.all(
+    COMPONENTS.map(async (c) => ({ name: c.name, pid: runningPid(c), ready: await c.ready().catch(() => false) })),
+  );
   const apiUp = components.find((c) => c.name === 'kube-apiserver')?.ready;
   return { components, nodeReady: apiUp ? await nodeReady() : false };
 }
@@ -290,7 +426,18 @@ export interface DownReport {
 export async function down(opts: UpOptions & { purge?: boolean }): Promise<DownReport> {
   const { run } = opts;
   const stopped: string[] = [];
-  const order = ['kubelet', 'provisioner', 'coredns', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd', 'registry'];
+  const order = [
+    'kubelet',
+    'provisioner',
+    'coredns',
+    'kube-proxy',
+    'kube-scheduler',
+    'kube-controller-manager',
+    'containerd',
+    'kube-apiserver',
+    'etcd',
+    'registry',
+  ];
   for (const name of order) {
     const c = COMPONENTS.find((x) => x.name === name)!;
     if (name === 'containerd') await killContainers(run);
@@ -308,11 +455,27 @@ export async function down(opts: UpOptions & { purge?: boolean }): Promise<DownR
   const cgroups = ours ? removePodCgroups() : 0;
   await restoreHost(run);
   const kubeconfigEnv = { env: { KUBECONFIG: (opts.env ?? process.env).KUBECONFIG } };
-  for (const args of [['delete-context', CONTEXT], ['delete-cluster', CONTEXT], ['delete-user', `${CONTEXT}-admin`]]) {
+  for (const args of [
+    ['delete-context', CONTEXT],
+    ['delete-cluster', CONTEXT],
+    ['delete-user', `${CONTEXT}-admin`],
+  ]) {
     await run('kubectl', ['config', ...args], { ...kubeconfigEnv, nothrow: true });
   }
   // Everything but the logs of this run and (unless purge) the registry's storage, so the next up pushes nothing again.
-  for (const dir of [paths.etcd, paths.kubelet, paths.podLogs, paths.containerdRoot, paths.cniConf, paths.cniIpam, paths.volumes, paths.registryHosts, paths.pki, paths.conf, RUN_DIR]) {
+  for (const dir of [
+    paths.etcd,
+    paths.kubelet,
+    paths.podLogs,
+    paths.containerdRoot,
+    paths.cniConf,
+    paths.cniIpam,
+    paths.volumes,
+    paths.registryHosts,
+    paths.pki,
+    paths.conf,
+    RUN_DIR,
+  ]) {
     rmSync(dir, { recursive: true, force: true });
   }
   rmSync(paths.hostChanges, { force: true });

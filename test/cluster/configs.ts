@@ -82,7 +82,12 @@ export function cniConfig(): string {
           isGateway: true,
           ipMasq: false,
           hairpinMode: true,
-          ipam: { type: 'host-local', dataDir: paths.cniIpam, ranges: [[{ subnet: NET.podCidr, gateway: NET.gateway }]], routes: [{ dst: '0.0.0.0/0' }] },
+          ipam: {
+            type: 'host-local',
+            dataDir: paths.cniIpam,
+            ranges: [[{ subnet: NET.podCidr, gateway: NET.gateway }]],
+            routes: [{ dst: '0.0.0.0/0' }],
+          },
         },
         { type: 'firewall', backend: 'iptables' },
         { type: 'portmap', capabilities: { portMappings: true } },
@@ -95,16 +100,24 @@ export function cniConfig(): string {
 
 export function etcdArgs(): string[] {
   return [
-    '--name', 'todo-local',
-    '--data-dir', paths.etcd,
-    '--listen-client-urls', `http://127.0.0.1:${PORTS.etcdClient}`,
-    '--advertise-client-urls', `http://127.0.0.1:${PORTS.etcdClient}`,
-    '--listen-peer-urls', `http://127.0.0.1:${PORTS.etcdPeer}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${PORTS.etcdPeer}`,
-    '--initial-cluster', `todo-local=http://127.0.0.1:${PORTS.etcdPeer}`,
+    '--name',
+    'todo-local',
+    '--data-dir',
+    paths.etcd,
+    '--listen-client-urls',
+    `http://127.0.0.1:${PORTS.etcdClient}`,
+    '--advertise-client-urls',
+    `http://127.0.0.1:${PORTS.etcdClient}`,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${PORTS.etcdPeer}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${PORTS.etcdPeer}`,
+    '--initial-cluster',
+    `todo-local=http://127.0.0.1:${PORTS.etcdPeer}`,
     // A throwaway test cluster: durability is not worth the fsync latency.
     '--unsafe-no-fsync',
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
   ];
 }
 
@@ -167,7 +180,10 @@ export function controllerManagerArgs(): string[] {
 }
 
 export function schedulerArgs(): string[] {
-  return [...componentArgs(path.join(paths.conf, 'scheduler.kubeconfig'), PORTS.scheduler), `--requestheader-client-ca-file=${pem('front-proxy-ca').crt}`];
+  return [
+    ...componentArgs(path.join(paths.conf, 'scheduler.kubeconfig'), PORTS.scheduler),
+    `--requestheader-client-ca-file=${pem('front-proxy-ca').crt}`,
+  ];
 }
 
 /** cgroupfs (no systemd here); cgroup v1 is deprecated from 1.35 on, hence failCgroupV1: false. */

@@ -9,11 +9,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { contextName, createTodoChatbotCluster } from '../fakes/kit.ts';
 
-interface Recorded { tool: 'kubectl' | 'helm'; argv: string[]; exitCode: number; stdout: string }
+interface Recorded {
+  tool: 'kubectl' | 'helm';
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+}
 
 const recordFile = process.env.TODO_RECORD;
 if (!recordFile) throw new Error('TODO_RECORD is not set: run this file through npm test -- --only cluster');
-const calls = readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded);
+const calls = readFileSync(recordFile, 'utf8')
+  .trim()
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as Recorded);
 
 /**
  * The fields the toolkit reads, per kind (lib/kubectl.ts, lib/status/, lib/checks/*, lib/access.ts,
@@ -21,21 +30,55 @@ const calls = readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean
  */
 export const READ_FIELDS: Record<string, string[]> = {
   Pod: [
-    'metadata.name', 'metadata.labels', 'metadata.ownerReferences[].kind', 'metadata.ownerReferences[].name', 'status.phase',
-    'status.containerStatuses[].name', 'status.containerStatuses[].image', 'status.containerStatuses[].imageID', 'status.containerStatuses[].ready',
-    'status.containerStatuses[].restartCount', 'status.containerStatuses[].state', 'spec.containers[].name', 'spec.containers[].image',
+    'metadata.name',
+    'metadata.labels',
+    'metadata.ownerReferences[].kind',
+    'metadata.ownerReferences[].name',
+    'status.phase',
+    'status.containerStatuses[].name',
+    'status.containerStatuses[].image',
+    'status.containerStatuses[].imageID',
+    'status.containerStatuses[].ready',
+    'status.containerStatuses[].restartCount',
+    'status.containerStatuses[].state',
+    'spec.containers[].name',
+    'spec.containers[].image',
   ],
   Deployment: [
-    'metadata.name', 'metadata.generation', 'metadata.labels', 'spec.replicas', 'spec.template.spec.containers[].image',
-    'status.replicas', 'status.readyReplicas', 'status.updatedReplicas', 'status.availableReplicas', 'status.observedGeneration',
-    'status.conditions[].type', 'status.conditions[].message',
+    'metadata.name',
+    'metadata.generation',
+    'metadata.labels',
+    'spec.replicas',
+    'spec.template.spec.containers[].image',
+    'status.replicas',
+    'status.readyReplicas',
+    'status.updatedReplicas',
+    'status.availableReplicas',
+    'status.observedGeneration',
+    'status.conditions[].type',
+    'status.conditions[].message',
   ],
   StatefulSet: [
-    'metadata.name', 'metadata.generation', 'spec.replicas', 'status.replicas', 'status.readyReplicas', 'status.updatedReplicas',
-    'status.observedGeneration', 'status.currentRevision', 'status.updateRevision',
+    'metadata.name',
+    'metadata.generation',
+    'spec.replicas',
+    'status.replicas',
+    'status.readyReplicas',
+    'status.updatedReplicas',
+    'status.observedGeneration',
+    'status.currentRevision',
+    'status.updateRevision',
   ],
   Service: ['metadata.name', 'metadata.labels', 'spec.type', 'spec.ports[].name', 'spec.ports[].port', 'spec.ports[].nodePort'],
-  Node: ['metadata.name', 'status.conditions[].type', 'status.conditions[].status', 'status.images[].names', 'status.addresses[].type', 'status.addresses[].address', 'status.nodeInfo.kubeletVersion'],
+  Node: [
+    'metadata.name',
+    'status.conditions[].type',
+    'status.conditions[].status',
+    'status.images[].names',
+    'status.addresses[].type',
+    'status.addresses[].address',
+    'status.nodeInfo.kubeletVersion',
+  ],
   PersistentVolumeClaim: ['metadata.name', 'status.phase', 'status.capacity.storage'],
   Namespace: ['metadata.name', 'status.phase'],
   ConfigMap: ['metadata.name', 'data'],
@@ -53,7 +96,8 @@ export function paths(value: unknown, prefix = ''): Map<string, string> {
   const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   if (prefix) out.set(prefix, type);
   if (Array.isArray(value)) for (const v of value) for (const [k, t] of paths(v, `${prefix}[]`)) out.set(k, t);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) for (const [p, t] of paths(v, prefix ? `${prefix}.${k}` : k)) out.set(p, t);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) for (const [p, t] of paths(v, prefix ? `${prefix}.${k}` : k)) out.set(p, t);
   return out;
 }
 
@@ -81,7 +125,7 @@ export function missingFields(fields: string[], real: unknown[], fake: unknown[]
 /** Calls that only read: the ones whose answers the toolkit parses. */
 function isRead(c: Recorded): boolean {
   const a = c.argv.filter((x) => !x.startsWith('-'));
-  if (c.tool === 'kubectl') return (a.includes('get') && c.argv.includes('json')) || (a[0] === 'version');
+  if (c.tool === 'kubectl') return (a.includes('get') && c.argv.includes('json')) || a[0] === 'version';
   return ['status', 'history'].includes(a[0] ?? '') && c.argv.includes('json');
 }
 
@@ -90,8 +134,12 @@ const reads = calls.filter(isRead);
 // One replay per distinct call (many are repeated polls).
 const distinct = [...new Map(reads.map((c) => [`${c.tool} ${c.argv.join(' ')}`, c])).values()];
 // The namespace the suite deployed into: the fake deploys its release there too.
-const namespaces = distinct.map((c) => c.argv[c.argv.indexOf('--namespace') + 1]).filter((n): n is string => Boolean(n) && !n!.startsWith('-'));
-const namespace = namespaces.sort((a, b) => namespaces.filter((n) => n === b).length - namespaces.filter((n) => n === a).length)[0] ?? `todo-h${process.env.HELM_MAJOR ?? '3'}`;
+const namespaces = distinct
+  .map((c) => c.argv[c.argv.indexOf('--namespace') + 1])
+  .filter((n): n is string => Boolean(n) && !n!.startsWith('-'));
+const namespace =
+  namespaces.sort((a, b) => namespaces.filter((n) => n === b).length - namespaces.filter((n) => n === a).length)[0] ??
+  `todo-h${process.env.HELM_MAJOR ?? '3'}`;
 
 test(`recorded read calls of deploy and validate are there to replay (${reads.length} reads, ${distinct.length} distinct)`, () => {
   assert.ok(distinct.length >= 8, `only ${distinct.length} distinct read calls recorded`);
@@ -107,7 +155,9 @@ test('the fake kit answers each recorded read call with the fields the toolkit r
       const replay = await fake.run(call.tool, argv);
       const shown = `${call.tool} ${call.argv.join(' ')}`;
       if ((replay.code === 0) !== (call.exitCode === 0)) {
-        problems.push(`${shown}: real exit ${call.exitCode}, fake exit ${replay.code}${replay.stderr ? ` (${replay.stderr.trim().split('\n')[0]})` : ''}`);
+        problems.push(
+          `${shown}: real exit ${call.exitCode}, fake exit ${replay.code}${replay.stderr ? ` (${replay.stderr.trim().split('\n')[0]})` : ''}`,
+        );
         continue;
       }
       if (call.exitCode !== 0 || !call.stdout) continue; // a Secret read is recorded without its answer
@@ -146,10 +196,11 @@ const BYTE_FOR_BYTE: { tool: 'kubectl' | 'helm'; args: (ctx: string) => string[]
   { tool: 'helm', args: (ctx) => ['--kube-context', ctx, 'list', '--namespace', 'todo-conformance-empty', '--output', 'json'] },
 ];
 
-test('answers that do not depend on the cluster\'s contents match the real tools byte for byte', async () => {
+test("answers that do not depend on the cluster's contents match the real tools byte for byte", async () => {
   const { spawnSync } = await import('node:child_process');
   const real = { kubectl: process.env.KUBECTL_BIN, helm: process.env.HELM_BIN };
-  if (!real.kubectl || !real.helm || !process.env.KUBECONFIG) throw new Error('KUBECTL_BIN, HELM_BIN and KUBECONFIG are needed: run through npm test -- --only cluster');
+  if (!real.kubectl || !real.helm || !process.env.KUBECONFIG)
+    throw new Error('KUBECTL_BIN, HELM_BIN and KUBECONFIG are needed: run through npm test -- --only cluster');
   const fake = await createTodoChatbotCluster({ provider: 'kind', namespace, helmPersona: major === '4' ? 'v4' : 'v3' });
   const problems: string[] = [];
   try {

@@ -85,7 +85,10 @@ export async function removeChains(run: Runner): Promise<number> {
       const listed = await run(tool, ['-t', table, '-S'], { nothrow: true, timeoutMs: 30_000 });
       if (listed.exitCode !== 0) continue;
       const lines = listed.stdout.split('\n');
-      const chains = lines.filter((l) => l.startsWith('-N ')).map((l) => l.slice(3).trim()).filter(isOurChain);
+      const chains = lines
+        .filter((l) => l.startsWith('-N '))
+        .map((l) => l.slice(3).trim())
+        .filter(isOurChain);
       // Jumps from chains that are not ours (FORWARD, PREROUTING, ...) into ours.
       for (const line of lines) {
         const m = /^-A (\S+) (.*)$/.exec(line);
@@ -202,7 +205,10 @@ export async function killContainers(run: Runner): Promise<number> {
   let killed = 0;
   if (existsSync(paths.runcRoot)) {
     const list = await run('runc', ['--root', paths.runcRoot, 'list', '--quiet'], { nothrow: true });
-    for (const id of list.stdout.split('\n').map((s) => s.trim()).filter(Boolean)) {
+    for (const id of list.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       await run('runc', ['--root', paths.runcRoot, 'kill', id, 'KILL'], { nothrow: true });
       await run('runc', ['--root', paths.runcRoot, 'delete', '--force', id], { nothrow: true });
       killed++;

@@ -14,7 +14,9 @@ import { BIN_DIR, REGISTRY, REPO_ROOT } from './layout.ts';
 
 /** The chart's default PostgreSQL image, as docker.io/library/<repository>:<tag> resolves it. */
 export function chartPostgresImage(): { repository: string; tag: string } {
-  const values = parse(readFileSync(path.join(REPO_ROOT, 'helm-chart/todo-chatbot/values.yaml'), 'utf8')) as { postgresql: { image: { repository: string; tag: string } } };
+  const values = parse(readFileSync(path.join(REPO_ROOT, 'helm-chart/todo-chatbot/values.yaml'), 'utf8')) as {
+    postgresql: { image: { repository: string; tag: string } };
+  };
   const repo = values.postgresql.image.repository;
   return { repository: repo.includes('/') ? repo : `library/${repo}`, tag: String(values.postgresql.image.tag) };
 }
@@ -32,7 +34,9 @@ export async function seedRegistry(opts: { run: Runner; log: (line: string) => v
   if (havePause && havePg) return;
   const docker = new Docker(await resolveDockerCli(run), run);
   if (!(await docker.serverVersion().catch(() => undefined))) {
-    throw new Error('the registry needs the pause and PostgreSQL images, and building them needs a Docker engine: start Docker (dockerd), then run cluster:up again');
+    throw new Error(
+      'the registry needs the pause and PostgreSQL images, and building them needs a Docker engine: start Docker (dockerd), then run cluster:up again',
+    );
   }
   await Promise.all([
     (async () => {
@@ -41,7 +45,18 @@ export async function seedRegistry(opts: { run: Runner; log: (line: string) => v
       try {
         copyFileSync(path.join(BIN_DIR, 'pause'), path.join(dir, 'pause'));
         await run('tar', ['--owner=0', '--group=0', '-C', dir, '-cf', path.join(dir, 'rootfs.tar'), 'pause']);
-        await docker.exec(['import', '--change', 'ENTRYPOINT ["/pause"]', '--message', 'todo-local sandbox image (test/cluster/pause)', path.join(dir, 'rootfs.tar'), SANDBOX_IMAGE], { timeoutMs: 60_000 });
+        await docker.exec(
+          [
+            'import',
+            '--change',
+            'ENTRYPOINT ["/pause"]',
+            '--message',
+            'todo-local sandbox image (test/cluster/pause)',
+            path.join(dir, 'rootfs.tar'),
+            SANDBOX_IMAGE,
+          ],
+          { timeoutMs: 60_000 },
+        );
         await docker.exec(['push', SANDBOX_IMAGE], { timeoutMs: 120_000 });
         log(`registry: pushed ${SANDBOX_IMAGE}`);
       } finally {

@@ -23,7 +23,16 @@ export const CERTS: CertSpec[] = [
     cn: 'kube-apiserver',
     ca: 'ca',
     usage: 'server',
-    sans: ['IP:127.0.0.1', `IP:${NET.apiServiceIp}`, `IP:${NET.gateway}`, 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'],
+    sans: [
+      'IP:127.0.0.1',
+      `IP:${NET.apiServiceIp}`,
+      `IP:${NET.gateway}`,
+      'DNS:localhost',
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+    ],
   },
   { name: 'apiserver-kubelet-client', cn: 'kube-apiserver-kubelet-client', org: 'system:masters', ca: 'ca', usage: 'client' },
   { name: 'admin', cn: 'todo-local-admin', org: 'system:masters', ca: 'ca', usage: 'client' },
@@ -47,8 +56,27 @@ export const pem = (name: string) => ({ crt: path.join(paths.pki, `${name}.crt`)
 async function makeCa(run: Runner, name: string, cn: string): Promise<void> {
   const { crt, key } = pem(name);
   if (existsSync(crt)) return;
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', crt, '-days', '3650', '-subj', `/CN=${cn}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    crt,
+    '-days',
+    '3650',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
 }
 
 async function makeCert(run: Runner, spec: CertSpec): Promise<void> {
@@ -59,8 +87,40 @@ async function makeCert(run: Runner, spec: CertSpec): Promise<void> {
   const subject = `/CN=${spec.cn}${spec.org ? `/O=${spec.org}` : ''}`;
   const ext = ['-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', '-addext', `extendedKeyUsage=${USAGE[spec.usage]}`];
   if (spec.sans?.length) ext.push('-addext', `subjectAltName=${spec.sans.join(',')}`);
-  await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', subject, ...ext]);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.crt, '-CAkey', ca.key, '-set_serial', `0x${randomBytes(12).toString('hex')}`, '-out', crt, '-days', '365', '-copy_extensions', 'copyall']);
+  await run('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    subject,
+    ...ext,
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.crt,
+    '-CAkey',
+    ca.key,
+    '-set_serial',
+    `0x${randomBytes(12).toString('hex')}`,
+    '-out',
+    crt,
+    '-days',
+    '365',
+    '-copy_extensions',
+    'copyall',
+  ]);
 }
 
 /** Makes what is missing (a second up reuses the PKI of the cluster directory). */

@@ -14,9 +14,22 @@ import { paths } from './layout.ts';
 export const PROVISIONER = 'todo.local/hostpath';
 export const STORAGE_CLASS = 'todo-local';
 
-interface Meta { name: string; namespace?: string; uid: string; annotations?: Record<string, string> }
-interface Pvc { metadata: Meta; spec: { storageClassName?: string; volumeName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } }; status?: { phase?: string } }
-interface Pv { metadata: Meta; spec: { hostPath?: { path: string; type?: string }; persistentVolumeReclaimPolicy?: string }; status?: { phase?: string } }
+interface Meta {
+  name: string;
+  namespace?: string;
+  uid: string;
+  annotations?: Record<string, string>;
+}
+interface Pvc {
+  metadata: Meta;
+  spec: { storageClassName?: string; volumeName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } };
+  status?: { phase?: string };
+}
+interface Pv {
+  metadata: Meta;
+  spec: { hostPath?: { path: string; type?: string }; persistentVolumeReclaimPolicy?: string };
+  status?: { phase?: string };
+}
 
 /** The PV that satisfies a claim: same size and modes, bound to it by claimRef. */
 export function volumeFor(pvc: Pvc, root = paths.volumes): Pv & { apiVersion: string; kind: string; spec: Record<string, unknown> } {
@@ -30,14 +43,21 @@ export function volumeFor(pvc: Pvc, root = paths.volumes): Pv & { apiVersion: st
       accessModes: pvc.spec.accessModes ?? ['ReadWriteOnce'],
       persistentVolumeReclaimPolicy: 'Delete',
       storageClassName: STORAGE_CLASS,
-      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid },
+      claimRef: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace: pvc.metadata.namespace,
+        name: pvc.metadata.name,
+        uid: pvc.metadata.uid,
+      },
       hostPath: { path: dir, type: 'DirectoryOrCreate' },
     },
   };
 }
 
 const wantsUs = (pvc: Pvc) =>
-  pvc.status?.phase === 'Pending' && !pvc.spec.volumeName &&
+  pvc.status?.phase === 'Pending' &&
+  !pvc.spec.volumeName &&
   (pvc.spec.storageClassName === STORAGE_CLASS || pvc.metadata.annotations?.['volume.kubernetes.io/storage-provisioner'] === PROVISIONER);
 
 export async function reconcile(log: (line: string) => void): Promise<void> {
@@ -53,7 +73,9 @@ export async function reconcile(log: (line: string) => void): Promise<void> {
     chmodSync(dir, 0o777);
     const { uid: _uid, ...metadata } = pv.metadata;
     const created = await api('POST', '/api/v1/persistentvolumes', { ...pv, metadata });
-    log(`${created.status === 201 ? 'provisioned' : `could not provision (${created.status})`} ${pv.metadata.name} for ${pvc.metadata.namespace}/${pvc.metadata.name} at ${dir}`);
+    log(
+      `${created.status === 201 ? 'provisioned' : `could not provision (${created.status})`} ${pv.metadata.name} for ${pvc.metadata.namespace}/${pvc.metadata.name} at ${dir}`,
+    );
   }
   for (const pv of pvs) {
     if (pv.metadata.annotations?.['pv.kubernetes.io/provisioned-by'] !== PROVISIONER) continue;
@@ -68,7 +90,10 @@ export async function reconcile(log: (line: string) => void): Promise<void> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => { stopping = true; });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.on(signal, () => {
+      stopping = true;
+    });
   log(`provisioner ${PROVISIONER} for StorageClass ${STORAGE_CLASS}, volumes under ${paths.volumes}`);
   while (!stopping) {
     await reconcile(log).catch((error: unknown) => log(`reconcile: ${error instanceof Error ? error.message : String(error)}`));

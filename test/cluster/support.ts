@@ -40,13 +40,16 @@ function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: 
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const events = stdout.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
       resolve({ code, stdout, stderr, events, ms: performance.now() - started });
     });
     child.stdin.end(input ?? '');
@@ -57,22 +60,43 @@ function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: 
  * A harness for one Helm major: helm and kubectl under test are linked first on PATH.
  * `base` carries KUBECONFIG (the cluster's context) and NODE_IMAGE/PYTHON_IMAGE (the stand-ins).
  */
-export function harness(opts: { helmBin: string; kubectlBin: string; namespace: string; base: NodeJS.ProcessEnv; record?: string }): Harness {
+export function harness(opts: {
+  helmBin: string;
+  kubectlBin: string;
+  namespace: string;
+  base: NodeJS.ProcessEnv;
+  record?: string;
+}): Harness {
   const tmp = mkdtempSync(path.join(os.tmpdir(), `cluster-e2e-${opts.namespace}-`));
   const bin = path.join(tmp, 'bin');
   mkdirSync(bin);
-  for (const [tool, real] of [['helm', opts.helmBin], ['kubectl', opts.kubectlBin]] as const) {
+  for (const [tool, real] of [
+    ['helm', opts.helmBin],
+    ['kubectl', opts.kubectlBin],
+  ] as const) {
     if (opts.record) writeRecorder(path.join(bin, tool), tool, real, opts.record);
     else symlinkSync(real, path.join(bin, tool));
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.base, PATH: `${bin}${path.delimiter}${process.env.PATH}`, NAMESPACE: opts.namespace, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...opts.base,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    NAMESPACE: opts.namespace,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
   delete env.NODE_OPTIONS;
   const h: Harness = {
     env,
     namespace: opts.namespace,
     tmp,
     script: (name, args, extraEnv = {}) =>
-      spawnCollect(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', `${name}.ts`), ...args], { ...env, ...extraEnv }, REPO_ROOT),
+      spawnCollect(
+        process.execPath,
+        ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', `${name}.ts`), ...args],
+        { ...env, ...extraEnv },
+        REPO_ROOT,
+      ),
     async kubectl(args, kopts = {}) {
       const r = await spawnCollect(path.join(bin, 'kubectl'), ['--context', 'todo-local', ...args], env, REPO_ROOT, kopts.input);
       if (r.code !== 0 && !kopts.allowFail) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -101,7 +125,8 @@ export function harness(opts: { helmBin: string; kubectlBin: string; namespace: 
  */
 function writeRecorder(file: string, tool: string, real: string, record: string): void {
   // A read of Secrets is recorded without its answer: their data never lands in a file.
-  const append = 'const fs = require("node:fs"); const [out, code, ...argv] = process.argv.slice(1); ' +
+  const append =
+    'const fs = require("node:fs"); const [out, code, ...argv] = process.argv.slice(1); ' +
     'const secret = argv.some((a) => a.split(",").some((k) => k === "secret" || k === "secrets")); ' +
     'fs.appendFileSync(process.env.TODO_RECORD, JSON.stringify({ tool: process.env.TODO_TOOL, argv, exitCode: Number(code), stdout: secret ? "" : fs.readFileSync(out, "utf8") }) + "\\n")';
   const script = [
@@ -145,10 +170,14 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     }
     await sleep(1000);
   }
-  throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+  throw new Error(
+    `${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`,
+  );
 }
 
-export interface KubeList<T> { items: T[] }
+export interface KubeList<T> {
+  items: T[];
+}
 export interface PodLite {
   metadata: { name: string; uid: string; labels?: Record<string, string> };
   spec: { containers: { image: string }[] };

@@ -70,7 +70,13 @@ export interface FakeState {
     'current-context': string;
   };
   clusters: Record<string, FakeClusterState>;
-  docker?: { daemon?: 'up' | 'down'; host?: string; images?: FakeImage[]; client?: Record<string, string>; server?: Record<string, string> };
+  docker?: {
+    daemon?: 'up' | 'down';
+    host?: string;
+    images?: FakeImage[];
+    client?: Record<string, string>;
+    server?: Record<string, string>;
+  };
   registry?: { images?: string[] };
   minikube?: { version?: string; commit?: string; activeProfile?: string; profiles?: Record<string, any>[] };
   kind?: { clusters?: { name: string; running?: boolean }[] };
@@ -116,7 +122,8 @@ export interface FakeCluster {
 }
 
 /** Inherited variables that would make a fake talk to something else. */
-const SCRUBBED = /^(DOCKER_HOST|DOCKER_TLS_VERIFY|DOCKER_CERT_PATH|DOCKER_CONTEXT|MINIKUBE_ACTIVE_DOCKERD|MINIKUBE_PROFILE|HELM_.*|KIND_CLUSTER_NAME|KUBECONFIG)$/;
+const SCRUBBED =
+  /^(DOCKER_HOST|DOCKER_TLS_VERIFY|DOCKER_CERT_PATH|DOCKER_CONTEXT|MINIKUBE_ACTIVE_DOCKERD|MINIKUBE_PROFILE|HELM_.*|KIND_CLUSTER_NAME|KUBECONFIG)$/;
 
 export function emptyState(): FakeState {
   return {
@@ -148,7 +155,7 @@ export function createFakeCluster(opts: { state?: FakeState | ((dir: string) => 
   fs.mkdirSync(path.join(minikubeHome, '.minikube', 'certs'), { recursive: true });
   for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(minikubeHome, '.minikube', 'certs', f), 'fake\n');
   fs.writeFileSync(path.join(minikubeHome, '.minikube', 'ca.crt'), 'fake\n');
-  const initial = typeof opts.state === 'function' ? opts.state(dir) : opts.state ?? emptyState();
+  const initial = typeof opts.state === 'function' ? opts.state(dir) : (opts.state ?? emptyState());
   const write = (s: FakeState) => {
     s.kubeconfigPath = kubeconfigPath;
     const tmp = `${statePath}.${process.pid}.tmp`;
@@ -206,7 +213,10 @@ export function createFakeCluster(opts: { state?: FakeState | ((dir: string) => 
     clearCalls: () => fs.writeFileSync(callsPath, ''),
     run(tool, args, runOpts = {}) {
       return new Promise((resolve, reject) => {
-        const child = spawn(path.join(FAKE_BIN, tool), args, { env: { ...env, ...(runOpts.env ?? {}) }, cwd: runOpts.cwd ?? process.cwd() });
+        const child = spawn(path.join(FAKE_BIN, tool), args, {
+          env: { ...env, ...(runOpts.env ?? {}) },
+          cwd: runOpts.cwd ?? process.cwd(),
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -284,36 +294,135 @@ export function todoChatbotObjects(): FakeObject[] {
   });
   return [
     // ConfigMap keys, Secret keys and env references as the chart's templates set them (frontend/backend configmap.yaml, deployments, postgresql statefulset).
-    { kind: 'ConfigMap', name: '{{ fullname }}-frontend', labels: common('frontend'), data: { BACKEND_URL: 'http://{{ fullname }}-backend:{{ .Values.backend.service.port }}', PORT: '3000', HOSTNAME: '0.0.0.0', NEXT_TELEMETRY_DISABLED: '1' } },
-    { kind: 'ConfigMap', name: '{{ fullname }}-backend', labels: common('backend'), data: { PORT: '8000', WEB_CONCURRENCY: '1', DATA_DIR: '/data', APP_VERSION: '{{ .Chart.AppVersion }}', LOG_LEVEL: '{{ .Values.config.logLevel }}', OPENAI_MODEL: '{{ .Values.config.openaiModel }}', CORS_ORIGINS: '' } },
-    { kind: 'Secret', name: '{{ fullname }}', labels: common('backend'), stringData: { OPENAI_API_KEY: '{{ .Values.secrets.openaiApiKey }}' } },
-    { kind: 'Secret', name: '{{ fullname }}-postgresql', labels: common('postgresql'), stringData: { password: 'fake-generated-password' } },
     {
-      kind: 'Deployment', name: '{{ fullname }}-frontend', labels: common('frontend'), selector: selector('frontend'), replicas: '{{ .Values.frontend.replicaCount }}',
-      containers: [{ name: 'frontend', image: '{{ .Values.frontend.image.repository }}:{{ .Values.frontend.image.tag }}', imagePullPolicy: '{{ .Values.frontend.image.pullPolicy }}', ports: [{ name: 'http', containerPort: 3000 }], envFrom: [{ configMapRef: { name: '{{ fullname }}-frontend' } }] }],
+      kind: 'ConfigMap',
+      name: '{{ fullname }}-frontend',
+      labels: common('frontend'),
+      data: {
+        BACKEND_URL: 'http://{{ fullname }}-backend:{{ .Values.backend.service.port }}',
+        PORT: '3000',
+        HOSTNAME: '0.0.0.0',
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
     },
     {
-      kind: 'Deployment', name: '{{ fullname }}-backend', labels: common('backend'), selector: selector('backend'), replicas: '{{ .Values.backend.replicaCount }}',
-      containers: [{
-        name: 'backend', image: '{{ .Values.backend.image.repository }}:{{ .Values.backend.image.tag }}', imagePullPolicy: '{{ .Values.backend.image.pullPolicy }}', ports: [{ name: 'http', containerPort: 8000 }],
-        envFrom: [{ configMapRef: { name: '{{ fullname }}-backend' } }],
-        env: [
-          { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: '{{ fullname }}-postgresql', key: 'password' } } },
-          { name: 'DATABASE_URL', value: 'postgresql://todo:$(DB_PASSWORD)@{{ fullname }}-postgresql:5432/todo' },
-        ],
-      }],
+      kind: 'ConfigMap',
+      name: '{{ fullname }}-backend',
+      labels: common('backend'),
+      data: {
+        PORT: '8000',
+        WEB_CONCURRENCY: '1',
+        DATA_DIR: '/data',
+        APP_VERSION: '{{ .Chart.AppVersion }}',
+        LOG_LEVEL: '{{ .Values.config.logLevel }}',
+        OPENAI_MODEL: '{{ .Values.config.openaiModel }}',
+        CORS_ORIGINS: '',
+      },
     },
     {
-      kind: 'StatefulSet', name: '{{ fullname }}-postgresql', labels: common('postgresql'), selector: selector('postgresql'), replicas: 1, serviceName: '{{ fullname }}-postgresql',
-      containers: [{
-        name: 'postgresql', image: '{{ .Values.postgresql.image.repository }}:{{ .Values.postgresql.image.tag }}', imagePullPolicy: '{{ .Values.postgresql.image.pullPolicy }}', ports: [{ name: 'postgresql', containerPort: 5432 }],
-        env: [{ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: '{{ fullname }}-postgresql', key: 'password' } } }],
-      }],
+      kind: 'Secret',
+      name: '{{ fullname }}',
+      labels: common('backend'),
+      stringData: { OPENAI_API_KEY: '{{ .Values.secrets.openaiApiKey }}' },
+    },
+    {
+      kind: 'Secret',
+      name: '{{ fullname }}-postgresql',
+      labels: common('postgresql'),
+      stringData: { password: 'fake-generated-password' },
+    },
+    {
+      kind: 'Deployment',
+      name: '{{ fullname }}-frontend',
+      labels: common('frontend'),
+      selector: selector('frontend'),
+      replicas: '{{ .Values.frontend.replicaCount }}',
+      containers: [
+        {
+          name: 'frontend',
+          image: '{{ .Values.frontend.image.repository }}:{{ .Values.frontend.image.tag }}',
+          imagePullPolicy: '{{ .Values.frontend.image.pullPolicy }}',
+          ports: [{ name: 'http', containerPort: 3000 }],
+          envFrom: [{ configMapRef: { name: '{{ fullname }}-frontend' } }],
+        },
+      ],
+    },
+    {
+      kind: 'Deployment',
+      name: '{{ fullname }}-backend',
+      labels: common('backend'),
+      selector: selector('backend'),
+      replicas: '{{ .Values.backend.replicaCount }}',
+      containers: [
+        {
+          name: 'backend',
+          image: '{{ .Values.backend.image.repository }}:{{ .Values.backend.image.tag }}',
+          imagePullPolicy: '{{ .Values.backend.image.pullPolicy }}',
+          ports: [{ name: 'http', containerPort: 8000 }],
+          envFrom: [{ configMapRef: { name: '{{ fullname }}-backend' } }],
+          env: [
+            { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: '{{ fullname }}-postgresql', key: 'password' } } },
+            { name: 'DATABASE_URL', value: 'postgresql://todo:$(DB_PASSWORD)@{{ fullname }}-postgresql:5432/todo' },
+          ],
+        },
+      ],
+    },
+    {
+      kind: 'StatefulSet',
+      name: '{{ fullname }}-postgresql',
+      labels: common('postgresql'),
+      selector: selector('postgresql'),
+      replicas: 1,
+      serviceName: '{{ fullname }}-postgresql',
+      containers: [
+        {
+          name: 'postgresql',
+          image: '{{ .Values.postgresql.image.repository }}:{{ .Values.postgresql.image.tag }}',
+          imagePullPolicy: '{{ .Values.postgresql.image.pullPolicy }}',
+          ports: [{ name: 'postgresql', containerPort: 5432 }],
+          env: [{ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: '{{ fullname }}-postgresql', key: 'password' } } }],
+        },
+      ],
       volumeClaimTemplates: [{ name: 'data', storage: '{{ .Values.postgresql.persistence.size }}' }],
     },
-    { kind: 'Service', name: '{{ fullname }}-frontend', labels: common('frontend'), type: '{{ .Values.frontend.service.type }}', selector: selector('frontend'), ports: [{ name: 'http', port: '{{ .Values.frontend.service.port }}', targetPort: 'http', nodePort: '{{ .Values.frontend.service.nodePort }}' }] },
-    { kind: 'Service', name: '{{ fullname }}-backend', labels: common('backend'), type: '{{ .Values.backend.service.type }}', selector: selector('backend'), ports: [{ name: 'http', port: '{{ .Values.backend.service.port }}', targetPort: 'http', nodePort: '{{ .Values.backend.service.nodePort }}' }] },
-    { kind: 'Service', name: '{{ fullname }}-postgresql', labels: common('postgresql'), type: 'ClusterIP', selector: selector('postgresql'), ports: [{ name: 'postgresql', port: 5432, targetPort: 'postgresql' }] },
+    {
+      kind: 'Service',
+      name: '{{ fullname }}-frontend',
+      labels: common('frontend'),
+      type: '{{ .Values.frontend.service.type }}',
+      selector: selector('frontend'),
+      ports: [
+        {
+          name: 'http',
+          port: '{{ .Values.frontend.service.port }}',
+          targetPort: 'http',
+          nodePort: '{{ .Values.frontend.service.nodePort }}',
+        },
+      ],
+    },
+    {
+      kind: 'Service',
+      name: '{{ fullname }}-backend',
+      labels: common('backend'),
+      type: '{{ .Values.backend.service.type }}',
+      selector: selector('backend'),
+      ports: [
+        {
+          name: 'http',
+          port: '{{ .Values.backend.service.port }}',
+          targetPort: 'http',
+          nodePort: '{{ .Values.backend.service.nodePort }}',
+        },
+      ],
+    },
+    {
+      kind: 'Service',
+      name: '{{ fullname }}-postgresql',
+      labels: common('postgresql'),
+      type: 'ClusterIP',
+      selector: selector('postgresql'),
+      ports: [{ name: 'postgresql', port: 5432, targetPort: 'postgresql' }],
+    },
   ];
 }
 
@@ -333,36 +442,101 @@ function providerState(dir: string, provider: Provider, name: string): FakeState
     server = 'https://127.0.0.1:32773';
     clusterExtra = {
       'certificate-authority': path.join(mkHome, 'ca.crt'),
-      extensions: [{ name: 'cluster_info', extension: { 'last-update': 'Wed, 01 Jan 2025 00:00:00 UTC', provider: 'minikube.sigs.k8s.io', version: 'v1.35.0' } }],
+      extensions: [
+        {
+          name: 'cluster_info',
+          extension: { 'last-update': 'Wed, 01 Jan 2025 00:00:00 UTC', provider: 'minikube.sigs.k8s.io', version: 'v1.35.0' },
+        },
+      ],
     };
-    user = { 'client-certificate': path.join(mkHome, 'profiles', name, 'client.crt'), 'client-key': path.join(mkHome, 'profiles', name, 'client.key') };
+    user = {
+      'client-certificate': path.join(mkHome, 'profiles', name, 'client.crt'),
+      'client-key': path.join(mkHome, 'profiles', name, 'client.key'),
+    };
     s.minikube = {
-      version: 'v1.35.0', profiles: [{
-        name, driver: 'docker', containerRuntime: 'docker', kubernetesVersion: K8S, ip: '192.168.49.2', apiServerPort: 8443, dockerPort: 32772,
-        status: { Host: 'Running', Kubelet: 'Running', APIServer: 'Running', Kubeconfig: 'Configured' },
-      }],
+      version: 'v1.35.0',
+      profiles: [
+        {
+          name,
+          driver: 'docker',
+          containerRuntime: 'docker',
+          kubernetesVersion: K8S,
+          ip: '192.168.49.2',
+          apiServerPort: 8443,
+          dockerPort: 32772,
+          status: { Host: 'Running', Kubelet: 'Running', APIServer: 'Running', Kubeconfig: 'Configured' },
+        },
+      ],
     };
-    s.clusters[ctx] = { provider, providerName: name, serverVersion: K8S, nodes: [node(name, { internalIP: '192.168.49.2' })], objects: namespaces, images: systemImages, logs: {} };
+    s.clusters[ctx] = {
+      provider,
+      providerName: name,
+      serverVersion: K8S,
+      nodes: [node(name, { internalIP: '192.168.49.2' })],
+      objects: namespaces,
+      images: systemImages,
+      logs: {},
+    };
   } else if (provider === 'kind') {
     ctx = `kind-${name}`;
     server = 'https://127.0.0.1:41235';
     clusterExtra = { 'certificate-authority-data': Buffer.from('fake kind CA\n').toString('base64') };
-    user = { 'client-certificate-data': Buffer.from('fake cert\n').toString('base64'), 'client-key-data': Buffer.from('fake key\n').toString('base64') };
+    user = {
+      'client-certificate-data': Buffer.from('fake cert\n').toString('base64'),
+      'client-key-data': Buffer.from('fake key\n').toString('base64'),
+    };
     s.kind = { clusters: [{ name, running: true }] };
-    s.clusters[ctx] = { provider, providerName: name, serverVersion: K8S, nodes: [node(`${name}-control-plane`, { internalIP: '172.18.0.2', containerRuntimeVersion: 'containerd://1.7.24' })], objects: namespaces, images: systemImages, logs: {} };
+    s.clusters[ctx] = {
+      provider,
+      providerName: name,
+      serverVersion: K8S,
+      nodes: [node(`${name}-control-plane`, { internalIP: '172.18.0.2', containerRuntimeVersion: 'containerd://1.7.24' })],
+      objects: namespaces,
+      images: systemImages,
+      logs: {},
+    };
   } else if (provider === 'k3d') {
     ctx = `k3d-${name}`;
     server = 'https://0.0.0.0:6550';
     clusterExtra = { 'certificate-authority-data': Buffer.from('fake k3d CA\n').toString('base64') };
-    user = { 'client-certificate-data': Buffer.from('fake cert\n').toString('base64'), 'client-key-data': Buffer.from('fake key\n').toString('base64') };
+    user = {
+      'client-certificate-data': Buffer.from('fake cert\n').toString('base64'),
+      'client-key-data': Buffer.from('fake key\n').toString('base64'),
+    };
     s.k3d = { clusters: [{ name, running: true, servers: 1, agents: 0, apiPort: 6550 }] };
-    s.clusters[ctx] = { provider, providerName: name, serverVersion: 'v1.31.5+k3s1', nodes: [node(`k3d-${name}-server-0`, { internalIP: '172.18.0.3', containerRuntimeVersion: 'containerd://1.7.23-k3s2', kubeletVersion: 'v1.31.5+k3s1' })], objects: namespaces, images: systemImages, logs: {} };
+    s.clusters[ctx] = {
+      provider,
+      providerName: name,
+      serverVersion: 'v1.31.5+k3s1',
+      nodes: [
+        node(`k3d-${name}-server-0`, {
+          internalIP: '172.18.0.3',
+          containerRuntimeVersion: 'containerd://1.7.23-k3s2',
+          kubeletVersion: 'v1.31.5+k3s1',
+        }),
+      ],
+      objects: namespaces,
+      images: systemImages,
+      logs: {},
+    };
   } else {
     ctx = 'docker-desktop';
     server = 'https://kubernetes.docker.internal:6443';
     clusterExtra = { 'certificate-authority-data': Buffer.from('fake docker desktop CA\n').toString('base64') };
-    user = { 'client-certificate-data': Buffer.from('fake cert\n').toString('base64'), 'client-key-data': Buffer.from('fake key\n').toString('base64') };
-    s.clusters[ctx] = { provider, providerName: 'docker-desktop', apiServer: 'Running', serverVersion: K8S, nodes: [node('docker-desktop', { internalIP: '192.168.65.3' })], objects: namespaces, imageStore: 'host', logs: {} };
+    user = {
+      'client-certificate-data': Buffer.from('fake cert\n').toString('base64'),
+      'client-key-data': Buffer.from('fake key\n').toString('base64'),
+    };
+    s.clusters[ctx] = {
+      provider,
+      providerName: 'docker-desktop',
+      apiServer: 'Running',
+      serverVersion: K8S,
+      nodes: [node('docker-desktop', { internalIP: '192.168.65.3' })],
+      objects: namespaces,
+      imageStore: 'host',
+      logs: {},
+    };
     s.docker!.images!.push(...systemImages);
   }
   s.kubeconfig.clusters.push({ name: ctx, cluster: { server, ...clusterExtra } });
@@ -402,7 +576,8 @@ export async function createTodoChatbotCluster(opts: TodoChatbotOptions = {}): P
       s.docker!.images!.push(...appImages);
       s.registry = { images: ['postgres:17.5-alpine'] };
       const ctx = contextName(provider, clusterName);
-      if ((opts.imagesLoaded ?? true) && provider !== 'docker-desktop') s.clusters[ctx]!.images!.push(...appImages.map((i) => structuredClone(i)));
+      if ((opts.imagesLoaded ?? true) && provider !== 'docker-desktop')
+        s.clusters[ctx]!.images!.push(...appImages.map((i) => structuredClone(i)));
       s.helm = { persona: opts.helmPersona ?? 'v3', releases: [], onUpgrade: [{ release, namespace, objects: todoChatbotObjects() }] };
       if (!fs.existsSync(path.join(CHART_DIR, 'Chart.yaml'))) {
         s.helm.charts = { [CHART_DIR]: { name: 'todo-chatbot', version: '0.1.0', appVersion: '0.1.0', values: defaultChartValues() } };
@@ -413,8 +588,21 @@ export async function createTodoChatbotCluster(opts: TodoChatbotOptions = {}): P
   if (opts.deploy ?? true) {
     // --wait only when the pods can become ready (images on the node), as a real deploy would succeed
     const canWait = (opts.imagesLoaded ?? true) || provider === 'docker-desktop';
-    const args = ['upgrade', '--install', release, CHART_DIR, '--namespace', namespace, '--create-namespace', ...(canWait ? ['--wait'] : []),
-      '--set', `frontend.image.tag=${frontendTag}`, '--set', `backend.image.tag=${backendTag}`, ...(opts.helmArgs ?? [])];
+    const args = [
+      'upgrade',
+      '--install',
+      release,
+      CHART_DIR,
+      '--namespace',
+      namespace,
+      '--create-namespace',
+      ...(canWait ? ['--wait'] : []),
+      '--set',
+      `frontend.image.tag=${frontendTag}`,
+      '--set',
+      `backend.image.tag=${backendTag}`,
+      ...(opts.helmArgs ?? []),
+    ];
     const r = spawnSync(path.join(FAKE_BIN, 'helm'), args, { env: fake.env, encoding: 'utf8' });
     if (r.status !== 0) {
       fake.cleanup();
@@ -428,7 +616,9 @@ export async function createTodoChatbotCluster(opts: TodoChatbotOptions = {}): P
 /** Values the builder's templates need when the chart folder is absent. */
 function defaultChartValues(): Record<string, unknown> {
   const comp = (repository: string, port: number, nodePort: number, replicaCount: number) => ({
-    image: { repository, tag: '0.1.0', pullPolicy: 'IfNotPresent' }, replicaCount, service: { type: 'NodePort', port, nodePort },
+    image: { repository, tag: '0.1.0', pullPolicy: 'IfNotPresent' },
+    replicaCount,
+    service: { type: 'NodePort', port, nodePort },
   });
   return {
     frontend: comp('todo-frontend', 3000, 30080, 2),

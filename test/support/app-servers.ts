@@ -49,7 +49,9 @@ async function waitHttp(server: Background, url: string, timeoutMs: number): Pro
       const ended = await Promise.race([server.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 150))]);
       if (ended || Date.now() > deadline) {
         await server.stop();
-        throw new Error(`${server.command} did not answer ${url}${ended ? ' (it exited)' : ''}:\n${server.stderr().slice(-2000)}\n${server.stdout().slice(-1000)}`);
+        throw new Error(
+          `${server.command} did not answer ${url}${ended ? ' (it exited)' : ''}:\n${server.stderr().slice(-2000)}\n${server.stdout().slice(-1000)}`,
+        );
       }
     }
   }
@@ -67,16 +69,26 @@ export async function ensureBackendVenv(): Promise<void> {
 export async function ensureFrontendBuild(): Promise<void> {
   const run = createRunner();
   if (!existsSync(path.join(STANDALONE, 'server.js'))) {
-    if (!existsSync(path.join(FRONTEND_DIR, 'node_modules', 'next'))) await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: FRONTEND_DIR, timeoutMs: 10 * 60_000 });
+    if (!existsSync(path.join(FRONTEND_DIR, 'node_modules', 'next')))
+      await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: FRONTEND_DIR, timeoutMs: 10 * 60_000 });
     await run('npm', ['run', 'build'], { cwd: FRONTEND_DIR, timeoutMs: 10 * 60_000, env: { NEXT_TELEMETRY_DISABLED: '1' } });
   }
-  if (!existsSync(path.join(STANDALONE, '.next', 'static'))) await run('node', ['scripts/copy-standalone-assets.mjs'], { cwd: FRONTEND_DIR });
+  if (!existsSync(path.join(STANDALONE, '.next', 'static')))
+    await run('node', ['scripts/copy-standalone-assets.mjs'], { cwd: FRONTEND_DIR });
 }
 
-const APP_ENV_CLEARED = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, OPENAI_MODEL: undefined, CORS_ORIGINS: undefined, DATABASE_URL: undefined };
+const APP_ENV_CLEARED = {
+  OPENAI_API_KEY: undefined,
+  OPENAI_BASE_URL: undefined,
+  OPENAI_MODEL: undefined,
+  CORS_ORIGINS: undefined,
+  DATABASE_URL: undefined,
+};
 
 /** The real backend (SQLite in a temp folder, offline agent unless env says otherwise). */
-export async function startBackend(opts: { port?: number; env?: Record<string, string | undefined>; waitPath?: string } = {}): Promise<AppServer & { dataDir: string }> {
+export async function startBackend(
+  opts: { port?: number; env?: Record<string, string | undefined>; waitPath?: string } = {},
+): Promise<AppServer & { dataDir: string }> {
   await ensureBackendVenv();
   const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'validate-backend-'));
@@ -87,7 +99,10 @@ export async function startBackend(opts: { port?: number; env?: Record<string, s
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(proc, `${url}${opts.waitPath ?? '/health'}`, 60_000);
   return {
-    url, port, process: proc, dataDir,
+    url,
+    port,
+    process: proc,
+    dataDir,
     async stop() {
       await proc.stop();
       rmSync(dataDir, { recursive: true, force: true });

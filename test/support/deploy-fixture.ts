@@ -21,7 +21,11 @@ export interface DeployFixture extends FakeCluster {
   tmp: string;
   envFile: string;
   leftovers(): string[];
-  script(name: 'deploy' | 'teardown' | 'status' | 'logs' | 'open', args: string[], opts?: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  script(
+    name: 'deploy' | 'teardown' | 'status' | 'logs' | 'open',
+    args: string[],
+    opts?: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void },
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 /**
@@ -57,11 +61,15 @@ export async function deployFixture(opts: TodoChatbotOptions & { built?: boolean
     },
     script(name, args, runOpts = {}) {
       return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', `${name}.ts`), '--dotenv', envFile, ...args], {
-          cwd: REPO_ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: tmp, ...opts.env, ...runOpts.env },
-        });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', `${name}.ts`), '--dotenv', envFile, ...args],
+          {
+            cwd: REPO_ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: tmp, ...opts.env, ...runOpts.env },
+          },
+        );
         runOpts.onSpawn?.(child.pid!);
         let stdout = '';
         let stderr = '';

@@ -51,7 +51,8 @@ export async function ensureDocker(opts: { log?: (line: string) => void } = {}):
   const noop = async () => undefined;
   if (await answers(docker)) return { ok: true, docker, startedDaemon: false, stop: noop };
 
-  if (process.env.DOCKER_HOST) return { ok: false, reason: `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer; not starting a local daemon for it` };
+  if (process.env.DOCKER_HOST)
+    return { ok: false, reason: `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer; not starting a local daemon for it` };
   const dockerd = findExecutable('dockerd', ['/usr/sbin', '/usr/bin']);
   if (!dockerd) return { ok: false, reason: 'no Docker daemon answers and dockerd is not installed (CI: apt-get install -y docker.io)' };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'no Docker daemon answers and starting dockerd needs root' };
@@ -59,9 +60,13 @@ export async function ensureDocker(opts: { log?: (line: string) => void } = {}):
   const logFile = path.join(os.tmpdir(), `todo-dockerd-${process.pid}.log`);
   log(`starting dockerd (log: ${logFile})`);
   // sh only redirects the log; exec makes dockerd the process that stop() signals.
-  const daemon = startBackground('sh', ['-c', 'exec "$0" --ip 127.0.0.1 >>"$DOCKERD_LOG" 2>&1', dockerd], { env: { DOCKERD_LOG: logFile } });
+  const daemon = startBackground('sh', ['-c', 'exec "$0" --ip 127.0.0.1 >>"$DOCKERD_LOG" 2>&1', dockerd], {
+    env: { DOCKERD_LOG: logFile },
+  });
   let exited = false;
-  void daemon.exited.then(() => { exited = true; });
+  void daemon.exited.then(() => {
+    exited = true;
+  });
   const stop = async () => {
     await daemon.stop();
   };
@@ -81,7 +86,10 @@ export async function ensureDocker(opts: { log?: (line: string) => void } = {}):
   } catch {
     // no log written
   }
-  return { ok: false, reason: `dockerd did not answer within ${START_TIMEOUT_MS / 1000}s${exited ? ' (it exited)' : ''}; last log lines:\n${lastLines}` };
+  return {
+    ok: false,
+    reason: `dockerd did not answer within ${START_TIMEOUT_MS / 1000}s${exited ? ' (it exited)' : ''}; last log lines:\n${lastLines}`,
+  };
 }
 
 /**
@@ -90,7 +98,11 @@ export async function ensureDocker(opts: { log?: (line: string) => void } = {}):
  */
 export function engineTest<T>(test: Test<T>, setup: DockerSetup): (name: string, fn: Callback<T>) => void {
   if (setup.ok) return (name, fn) => test(name, fn);
-  if (process.env.CI) return (name) => test(name, () => { throw new Error(`no Docker engine: ${setup.reason}`); });
+  if (process.env.CI)
+    return (name) =>
+      test(name, () => {
+        throw new Error(`no Docker engine: ${setup.reason}`);
+      });
   console.log(`skipping the Docker engine tests: ${setup.reason}`);
   return (name, fn) => test.skip(name, fn);
 }
@@ -105,7 +117,11 @@ export interface ScriptRun {
 }
 
 /** Runs scripts/build-images.ts as a user would, with `env` on top of this process's environment. */
-export async function runBuildImages(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 40 * 60_000): Promise<ScriptRun> {
+export async function runBuildImages(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 40 * 60_000,
+): Promise<ScriptRun> {
   const run = createRunner();
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
   const result = await run('node', ['--import', 'tsx', 'scripts/build-images.ts', ...args], { cwd: root, env, nothrow: true, timeoutMs });

@@ -109,7 +109,9 @@ export async function validateObjects(
     try {
       report = JSON.parse(result.stdout) as typeof report;
     } catch {
-      throw new Error(`kubectl-validate gave no JSON report (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.slice(0, 500)}`);
+      throw new Error(
+        `kubectl-validate gave no JSON report (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.slice(0, 500)}`,
+      );
     }
     const failures: ValidationFailure[] = [];
     for (const [file, entry] of Object.entries(report)) {

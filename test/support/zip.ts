@@ -15,7 +15,10 @@ export function readZip(zip: Buffer): ZipEntry[] {
   let eocd = -1;
   // The end record sits in the last 22 bytes plus an optional comment of up to 64 KiB.
   for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === EOCD) { eocd = i; break; }
+    if (zip.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('not a ZIP file: no end-of-central-directory record');
   const count = zip.readUInt16LE(eocd + 10);

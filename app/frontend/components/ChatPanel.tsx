@@ -1,19 +1,19 @@
-"use client";
+'use client';
 
-import { useEffect, useRef, useState, type FormEvent } from "react";
-import { api, ApiError, errorMessage } from "@/lib/api";
-import type { ChatMessage, ChatReply, ToolCall } from "@/lib/types";
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError, errorMessage } from '@/lib/api';
+import type { ChatMessage, ChatReply, ToolCall } from '@/lib/types';
 
 // Tools whose call means the task list on screen is stale.
-const TASK_CHANGING_TOOLS = new Set(["add_task", "complete_task", "update_task", "delete_task"]);
+const TASK_CHANGING_TOOLS = new Set(['add_task', 'complete_task', 'update_task', 'delete_task']);
 const MAX_MESSAGE = 2000;
-const EXAMPLES = ["add buy milk", "show my tasks", "complete task 1", "rename task 1 to call mom"];
+const EXAMPLES = ['add buy milk', 'show my tasks', 'complete task 1', 'rename task 1 to call mom'];
 
 const conversationKey = (user: string) => `todo-chatbot:conversation:${user}`;
 
 function toolCallFailed(call: ToolCall): boolean {
   const r = call.result as { error?: unknown; ok?: unknown } | null;
-  return !!r && typeof r === "object" && (r.error !== undefined || r.ok === false);
+  return !!r && typeof r === 'object' && (r.error !== undefined || r.ok === false);
 }
 
 interface Props {
@@ -25,7 +25,7 @@ interface Props {
 export function ChatPanel({ user, onTasksChanged, onError }: Props) {
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [conversationId, setConversationId] = useState<number | null>(null);
-  const [input, setInput] = useState("");
+  const [input, setInput] = useState('');
   const [sending, setSending] = useState(false);
   const [chatError, setChatError] = useState<string | null>(null);
   const endRef = useRef<HTMLDivElement>(null);
@@ -58,7 +58,7 @@ export function ChatPanel({ user, onTasksChanged, onError }: Props) {
   }, [user]);
 
   useEffect(() => {
-    endRef.current?.scrollIntoView?.({ block: "nearest" });
+    endRef.current?.scrollIntoView?.({ block: 'nearest' });
   }, [messages, sending]);
 
   async function send(e: FormEvent) {
@@ -69,20 +69,17 @@ export function ChatPanel({ user, onTasksChanged, onError }: Props) {
       setChatError(`Message is ${text.length} characters; the limit is ${MAX_MESSAGE}.`);
       return;
     }
-    const pending: ChatMessage = { id: `local-${Date.now()}`, role: "user", content: text };
+    const pending: ChatMessage = { id: `local-${Date.now()}`, role: 'user', content: text };
     setMessages((m) => [...m, pending]);
-    setInput("");
+    setInput('');
     setSending(true);
     setChatError(null);
     try {
       const body = conversationId ? { message: text, conversation_id: conversationId } : { message: text };
-      const reply = await api<ChatReply>("/api/chat", { method: "POST", body });
+      const reply = await api<ChatReply>('/api/chat', { method: 'POST', body });
       setConversationId(reply.conversation_id);
       window.localStorage.setItem(conversationKey(user), String(reply.conversation_id));
-      setMessages((m) => [
-        ...m,
-        { id: `reply-${Date.now()}`, role: "assistant", content: reply.response, tool_calls: reply.tool_calls },
-      ]);
+      setMessages((m) => [...m, { id: `reply-${Date.now()}`, role: 'assistant', content: reply.response, tool_calls: reply.tool_calls }]);
       onError(null);
       if (reply.tool_calls?.some((c) => TASK_CHANGING_TOOLS.has(c.name))) onTasksChanged();
     } catch (err) {
@@ -92,7 +89,7 @@ export function ChatPanel({ user, onTasksChanged, onError }: Props) {
       if (err instanceof ApiError && err.status === 404 && conversationId) {
         window.localStorage.removeItem(conversationKey(user));
         setConversationId(null);
-        setChatError("That conversation no longer exists; a new one will start with your next message.");
+        setChatError('That conversation no longer exists; a new one will start with your next message.');
       } else {
         setChatError(errorMessage(err));
         if (err instanceof ApiError && err.unavailable) onError(errorMessage(err));
@@ -140,7 +137,7 @@ export function ChatPanel({ user, onTasksChanged, onError }: Props) {
                 {m.tool_calls.map((c, i) => (
                   <span
                     key={i}
-                    className={toolCallFailed(c) ? "tool failed" : "tool"}
+                    className={toolCallFailed(c) ? 'tool failed' : 'tool'}
                     data-testid="chat-tool-call"
                     title={JSON.stringify(c.arguments)}
                   >
@@ -172,7 +169,7 @@ export function ChatPanel({ user, onTasksChanged, onError }: Props) {
           maxLength={MAX_MESSAGE}
           onChange={(e) => setInput(e.target.value)}
         />
-        <button type="submit" data-testid="chat-send" disabled={sending || input.trim() === ""}>
+        <button type="submit" data-testid="chat-send" disabled={sending || input.trim() === ''}>
           Send
         </button>
       </form>

@@ -1,11 +1,11 @@
-"use client";
+'use client';
 
-import { useState, type FormEvent } from "react";
-import { api, errorMessage } from "@/lib/api";
-import { USER_ID_RULE, userNameError } from "@/lib/user";
+import { useState, type FormEvent } from 'react';
+import { api, errorMessage } from '@/lib/api';
+import { USER_ID_RULE, userNameError } from '@/lib/user';
 
 export function LoginForm({ onLogin }: { onLogin: (user: string) => void }) {
-  const [name, setName] = useState("");
+  const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -20,7 +20,7 @@ export function LoginForm({ onLogin }: { onLogin: (user: string) => void }) {
     setBusy(true);
     setError(null);
     try {
-      const res = await api<{ user: string }>("/api/session", { method: "POST", body: { name: trimmed } });
+      const res = await api<{ user: string }>('/api/session', { method: 'POST', body: { name: trimmed } });
       onLogin(res.user);
     } catch (err) {
       setError(errorMessage(err));
@@ -32,9 +32,7 @@ export function LoginForm({ onLogin }: { onLogin: (user: string) => void }) {
   return (
     <section className="card login" data-testid="login">
       <h2>Who are you?</h2>
-      <p className="muted">
-        Pick a name to keep your own task list. It is stored in a cookie on this browser only ({USER_ID_RULE}).
-      </p>
+      <p className="muted">Pick a name to keep your own task list. It is stored in a cookie on this browser only ({USER_ID_RULE}).</p>
       <form onSubmit={submit} className="row">
         <input
           data-testid="user-name-input"

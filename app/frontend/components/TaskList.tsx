@@ -1,18 +1,18 @@
-"use client";
+'use client';
 
-import { useState, type FormEvent } from "react";
-import type { Task, TaskFilter } from "@/lib/types";
+import { useState, type FormEvent } from 'react';
+import type { Task, TaskFilter } from '@/lib/types';
 
 const FILTERS: { value: TaskFilter; label: string }[] = [
-  { value: "all", label: "All" },
-  { value: "pending", label: "Pending" },
-  { value: "completed", label: "Done" },
+  { value: 'all', label: 'All' },
+  { value: 'pending', label: 'Pending' },
+  { value: 'completed', label: 'Done' },
 ];
 
 const MAX_TITLE = 200;
 
 export function titleError(title: string): string | null {
-  if (title.trim().length === 0) return "Title must not be empty.";
+  if (title.trim().length === 0) return 'Title must not be empty.';
   if (title.trim().length > MAX_TITLE) return `Title is ${title.trim().length} characters; the limit is ${MAX_TITLE}.`;
   return null;
 }
@@ -32,7 +32,7 @@ interface Props {
 
 export function TaskList(props: Props) {
   const { tasks, loadError, filter, loading } = props;
-  const [title, setTitle] = useState("");
+  const [title, setTitle] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
 
   async function add(e: FormEvent) {
@@ -40,7 +40,7 @@ export function TaskList(props: Props) {
     const problem = titleError(title);
     setFormError(problem);
     if (problem) return;
-    if (await props.onAdd(title.trim())) setTitle("");
+    if (await props.onAdd(title.trim())) setTitle('');
   }
 
   return (
@@ -52,7 +52,7 @@ export function TaskList(props: Props) {
             <button
               key={f.value}
               type="button"
-              className={f.value === filter ? "chip active" : "chip"}
+              className={f.value === filter ? 'chip active' : 'chip'}
               data-testid={`filter-${f.value}`}
               aria-pressed={f.value === filter}
               onClick={() => props.onFilter(f.value)}
@@ -98,7 +98,7 @@ export function TaskList(props: Props) {
         <p className="empty muted">Loading…</p>
       ) : tasks.length === 0 ? (
         <p className="empty muted" data-testid="tasks-empty">
-          {filter === "all" ? "No tasks yet. Add one above or ask the assistant." : `No ${filter} tasks.`}
+          {filter === 'all' ? 'No tasks yet. Add one above or ask the assistant.' : `No ${filter} tasks.`}
         </p>
       ) : (
         <ul className="task-list" data-testid="task-list">
@@ -131,15 +131,15 @@ function TaskRow({ task, onToggle, onRename, onDelete }: { task: Task } & Props)
 
   return (
     <li
-      className={task.completed ? "task done" : "task"}
+      className={task.completed ? 'task done' : 'task'}
       data-testid="task-item"
       data-task-id={task.id}
-      data-completed={task.completed ? "true" : "false"}
+      data-completed={task.completed ? 'true' : 'false'}
     >
       <input
         type="checkbox"
         data-testid="task-toggle"
-        aria-label={`Mark "${task.title}" as ${task.completed ? "not done" : "done"}`}
+        aria-label={`Mark "${task.title}" as ${task.completed ? 'not done' : 'done'}`}
         checked={task.completed}
         onChange={() => onToggle(task)}
       />
@@ -152,7 +152,7 @@ function TaskRow({ task, onToggle, onRename, onDelete }: { task: Task } & Props)
             maxLength={MAX_TITLE}
             autoFocus
             onChange={(e) => setDraft(e.target.value)}
-            onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
+            onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
           />
           <button type="submit" data-testid="task-save">
             Save

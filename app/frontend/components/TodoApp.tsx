@@ -1,16 +1,16 @@
-"use client";
+'use client';
 
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, ApiError, errorMessage } from "@/lib/api";
-import type { Task, TaskFilter } from "@/lib/types";
-import { ChatPanel } from "./ChatPanel";
-import { LoginForm } from "./LoginForm";
-import { TaskList } from "./TaskList";
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, errorMessage } from '@/lib/api';
+import type { Task, TaskFilter } from '@/lib/types';
+import { ChatPanel } from './ChatPanel';
+import { LoginForm } from './LoginForm';
+import { TaskList } from './TaskList';
 
 export function TodoApp({ initialUser }: { initialUser: string | null }) {
   const [user, setUser] = useState<string | null>(initialUser);
   const [tasks, setTasks] = useState<Task[] | null>(null);
-  const [filter, setFilter] = useState<TaskFilter>("all");
+  const [filter, setFilter] = useState<TaskFilter>('all');
   const [loading, setLoading] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [banner, setBanner] = useState<string | null>(null);
@@ -63,7 +63,7 @@ export function TodoApp({ initialUser }: { initialUser: string | null }) {
 
   async function switchUser() {
     try {
-      await api("/api/session", { method: "DELETE" });
+      await api('/api/session', { method: 'DELETE' });
     } catch (err) {
       setBanner(errorMessage(err));
       return;
@@ -124,14 +124,12 @@ export function TodoApp({ initialUser }: { initialUser: string | null }) {
             loading={loading}
             onFilter={setFilter}
             onReload={() => void reload()}
-            onAdd={(title) => mutate(() => api<Task>("/api/tasks", { method: "POST", body: { title } }))}
+            onAdd={(title) => mutate(() => api<Task>('/api/tasks', { method: 'POST', body: { title } }))}
             onToggle={(t) =>
-              void mutate(() =>
-                api<Task>(`/api/tasks/${t.id}/complete`, { method: "PATCH", body: { completed: !t.completed } }),
-              )
+              void mutate(() => api<Task>(`/api/tasks/${t.id}/complete`, { method: 'PATCH', body: { completed: !t.completed } }))
             }
-            onRename={(t, title) => mutate(() => api<Task>(`/api/tasks/${t.id}`, { method: "PUT", body: { title } }))}
-            onDelete={(t) => void mutate(() => api(`/api/tasks/${t.id}`, { method: "DELETE" }))}
+            onRename={(t, title) => mutate(() => api<Task>(`/api/tasks/${t.id}`, { method: 'PUT', body: { title } }))}
+            onDelete={(t) => void mutate(() => api(`/api/tasks/${t.id}`, { method: 'DELETE' }))}
           />
           <ChatPanel key={user} user={user} onTasksChanged={() => void reload()} onError={setBanner} />
         </main>

@@ -5,7 +5,7 @@ export class ApiError extends Error {
     readonly status: number,
   ) {
     super(message);
-    this.name = "ApiError";
+    this.name = 'ApiError';
   }
   /** True when the backend (or the frontend server itself) could not be reached. */
   get unavailable(): boolean {
@@ -16,14 +16,14 @@ export class ApiError extends Error {
 type FastApiDetail = string | { loc?: unknown[]; msg?: string }[] | undefined;
 
 function describe(detail: FastApiDetail, status: number): string {
-  if (typeof detail === "string" && detail) return detail;
+  if (typeof detail === 'string' && detail) return detail;
   if (Array.isArray(detail) && detail.length > 0) {
     return detail
       .map((d) => {
-        const field = Array.isArray(d.loc) ? d.loc.filter((p) => p !== "body").join(".") : "";
-        return field ? `${field}: ${d.msg ?? "invalid"}` : (d.msg ?? "invalid input");
+        const field = Array.isArray(d.loc) ? d.loc.filter((p) => p !== 'body').join('.') : '';
+        return field ? `${field}: ${d.msg ?? 'invalid'}` : (d.msg ?? 'invalid input');
       })
-      .join("; ");
+      .join('; ');
   }
   return `Request failed with status ${status}`;
 }
@@ -32,14 +32,14 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   let res: Response;
   try {
     res = await fetch(path, {
-      method: init.method ?? "GET",
-      headers: init.body === undefined ? undefined : { "content-type": "application/json" },
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      cache: "no-store",
-      credentials: "same-origin",
+      cache: 'no-store',
+      credentials: 'same-origin',
     });
   } catch {
-    throw new ApiError("Cannot reach the Todo Chatbot server: check your connection and retry.", 0);
+    throw new ApiError('Cannot reach the Todo Chatbot server: check your connection and retry.', 0);
   }
   if (res.status === 204) return undefined as T;
   let data: unknown = undefined;

@@ -23,10 +23,10 @@ export interface ChatReply {
 
 export interface ChatMessage {
   id: number | string;
-  role: "user" | "assistant";
+  role: 'user' | 'assistant';
   content: string;
   created_at?: string;
   tool_calls?: ToolCall[];
 }
 
-export type TaskFilter = "all" | "pending" | "completed";
+export type TaskFilter = 'all' | 'pending' | 'completed';

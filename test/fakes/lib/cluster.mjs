@@ -62,7 +62,8 @@ export function apiServerUp(state, clusterName) {
 /** Find the kube cluster that backs a provider's cluster ('minikube', 'kind', 'k3d'). */
 export function clusterFor(state, provider, providerName) {
   for (const [name, c] of Object.entries(state.clusters ?? {})) {
-    if (/** @type {any} */ (c).provider === provider && (/** @type {any} */ (c).providerName ?? name) === providerName) return { name, cluster: /** @type {any} */ (c) };
+    if (/** @type {any} */ (c).provider === provider && /** @type {any} */ (c.providerName ?? name) === providerName)
+      return { name, cluster: /** @type {any} */ (c) };
   }
   return undefined;
 }

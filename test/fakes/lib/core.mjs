@@ -27,10 +27,18 @@ export class Io {
     /** @type {string[]} */ this.outParts = [];
     /** @type {string[]} */ this.errParts = [];
   }
-  /** @param {string} s */ out(s) { this.outParts.push(s); }
-  /** @param {string} s */ err(s) { this.errParts.push(s); }
-  get stdout() { return this.outParts.join(''); }
-  get stderr() { return this.errParts.join(''); }
+  /** @param {string} s */ out(s) {
+    this.outParts.push(s);
+  }
+  /** @param {string} s */ err(s) {
+    this.errParts.push(s);
+  }
+  get stdout() {
+    return this.outParts.join('');
+  }
+  get stderr() {
+    return this.errParts.join('');
+  }
 }
 
 /** @param {string} tool @param {string[]} argv */
@@ -62,12 +70,16 @@ export function readState(file, tool) {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`fake ${tool}: cannot read FAKE_STATE file ${file}: ${/** @type {Error} */ (e).message}. Create it with createFakeCluster() or write a state JSON there.`);
+    throw new ConfigError(
+      `fake ${tool}: cannot read FAKE_STATE file ${file}: ${/** @type {Error} */ (e).message}. Create it with createFakeCluster() or write a state JSON there.`,
+    );
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`fake ${tool}: FAKE_STATE file ${file} is not valid JSON (${/** @type {Error} */ (e).message}); fix or recreate it.`);
+    throw new ConfigError(
+      `fake ${tool}: FAKE_STATE file ${file} is not valid JSON (${/** @type {Error} */ (e).message}); fix or recreate it.`,
+    );
   }
 }
 
@@ -119,7 +131,8 @@ export function withLockedState(file, tool, fn) {
       } catch {
         /* removed meanwhile */
       }
-      if (Date.now() > deadline) throw new ConfigError(`fake ${tool}: state lock ${lock} held for more than 20 s; remove it if no fake is running`);
+      if (Date.now() > deadline)
+        throw new ConfigError(`fake ${tool}: state lock ${lock} held for more than 20 s; remove it if no fake is running`);
       sleepSync(2 + Math.floor(Math.random() * 8));
     }
   }

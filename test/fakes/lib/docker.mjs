@@ -5,19 +5,46 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  goJson, parseFlags, unsupported, sha256, nowNano, normalizeImageRef, humanSize, humanDuration, goTimeString, rfc3339,
+  goJson,
+  parseFlags,
+  unsupported,
+  sha256,
+  nowNano,
+  normalizeImageRef,
+  humanSize,
+  humanDuration,
+  goTimeString,
+  rfc3339,
   rfc3339Nano as goRfc3339Nano,
 } from './core.mjs';
 import { clusterFor } from './cluster.mjs';
 
 const DEFAULT_CLIENT = {
-  Version: '28.2.2', ApiVersion: '1.50', DefaultAPIVersion: '1.50', GitCommit: 'e6534b4', GoVersion: 'go1.24.3',
-  Os: 'linux', Arch: 'amd64', BuildTime: 'Fri May 30 12:07:14 2025', Context: 'default',
+  Version: '28.2.2',
+  ApiVersion: '1.50',
+  DefaultAPIVersion: '1.50',
+  GitCommit: 'e6534b4',
+  GoVersion: 'go1.24.3',
+  Os: 'linux',
+  Arch: 'amd64',
+  BuildTime: 'Fri May 30 12:07:14 2025',
+  Context: 'default',
 };
 const DEFAULT_SERVER = {
-  version: '28.2.2', apiVersion: '1.50', minAPIVersion: '1.24', gitCommit: '45873be', goVersion: 'go1.24.3', os: 'linux', arch: 'amd64',
-  kernelVersion: '6.8.0-generic', buildTime: '2025-05-30T12:07:14.000000000+00:00', platform: 'Docker Engine - Community',
-  containerd: '1.7.27', containerdCommit: '05044ec0a9a75232cad458027ca83437aae3f4da', runc: '1.2.5', runcCommit: 'v1.2.5-0-g59923ef',
+  version: '28.2.2',
+  apiVersion: '1.50',
+  minAPIVersion: '1.24',
+  gitCommit: '45873be',
+  goVersion: 'go1.24.3',
+  os: 'linux',
+  arch: 'amd64',
+  kernelVersion: '6.8.0-generic',
+  buildTime: '2025-05-30T12:07:14.000000000+00:00',
+  platform: 'Docker Engine - Community',
+  containerd: '1.7.27',
+  containerdCommit: '05044ec0a9a75232cad458027ca83437aae3f4da',
+  runc: '1.2.5',
+  runcCommit: 'v1.2.5-0-g59923ef',
 };
 
 /** Commands whose injected failures the handler models itself (none for docker: failures are plain). */
@@ -45,13 +72,20 @@ export async function handle(ctx) {
       if (rest[0] === 'build' && rest.includes('--load')) return build(c, rest.slice(1));
       break;
     }
-    case 'version': return version(c, rest);
-    case 'info': return info(c, rest);
-    case 'build': return build(c, rest);
-    case 'tag': return tag(c, rest);
-    case 'rmi': return rmi(c, rest);
-    case 'images': return images(c, rest);
-    case 'push': return push(c, rest);
+    case 'version':
+      return version(c, rest);
+    case 'info':
+      return info(c, rest);
+    case 'build':
+      return build(c, rest);
+    case 'tag':
+      return tag(c, rest);
+    case 'rmi':
+      return rmi(c, rest);
+    case 'images':
+      return images(c, rest);
+    case 'push':
+      return push(c, rest);
     case 'image': {
       const [verb, ...r] = rest;
       if (verb === 'inspect') return inspect(c, r);
@@ -77,24 +111,45 @@ function daemon(c) {
   const env = c.env;
   const s = c.state;
   const certPath = env.DOCKER_CERT_PATH;
-  if (env.DOCKER_HOST && env.DOCKER_TLS_VERIFY && env.DOCKER_TLS_VERIFY !== '0' && certPath && !fs.existsSync(path.join(certPath, 'ca.pem'))) {
-    return { ok: false, host: env.DOCKER_HOST, initError: `Failed to initialize: unable to resolve docker endpoint: open ${path.join(certPath, 'ca.pem')}: no such file or directory\n` };
+  if (
+    env.DOCKER_HOST &&
+    env.DOCKER_TLS_VERIFY &&
+    env.DOCKER_TLS_VERIFY !== '0' &&
+    certPath &&
+    !fs.existsSync(path.join(certPath, 'ca.pem'))
+  ) {
+    return {
+      ok: false,
+      host: env.DOCKER_HOST,
+      initError: `Failed to initialize: unable to resolve docker endpoint: open ${path.join(certPath, 'ca.pem')}: no such file or directory\n`,
+    };
   }
   if (env.DOCKER_HOST && env.DOCKER_HOST !== (s.docker?.host ?? 'unix:///var/run/docker.sock')) {
     // A minikube node daemon (docker-env): find the profile serving this endpoint.
-    const profile = (s.minikube?.profiles ?? []).find((/** @type {any} */ p) => dockerEndpoint(p) === env.DOCKER_HOST && (!env.MINIKUBE_ACTIVE_DOCKERD || env.MINIKUBE_ACTIVE_DOCKERD === p.name));
+    const profile = (s.minikube?.profiles ?? []).find(
+      (/** @type {any} */ p) =>
+        dockerEndpoint(p) === env.DOCKER_HOST && (!env.MINIKUBE_ACTIVE_DOCKERD || env.MINIKUBE_ACTIVE_DOCKERD === p.name),
+    );
     if (!profile || (profile.status?.Host ?? 'Running') !== 'Running') return { ok: false, host: env.DOCKER_HOST };
     const backing = clusterFor(s, 'minikube', profile.name);
     if (!backing) return { ok: false, host: env.DOCKER_HOST };
     return {
-      ok: true, host: env.DOCKER_HOST, store: backing.cluster.images ?? [],
+      ok: true,
+      host: env.DOCKER_HOST,
+      store: backing.cluster.images ?? [],
       where: (/** @type {any} */ st) => (st.clusters[backing.name].images ??= []),
       persona: { ...DEFAULT_SERVER, ...(profile.dockerServer ?? {}) },
     };
   }
   const host = s.docker?.host ?? 'unix:///var/run/docker.sock';
   if ((s.docker?.daemon ?? 'up') !== 'up') return { ok: false, host };
-  return { ok: true, host, store: s.docker?.images ?? [], where: (/** @type {any} */ st) => ((st.docker ??= {}).images ??= []), persona: { ...DEFAULT_SERVER, ...(s.docker?.server ?? {}) } };
+  return {
+    ok: true,
+    host,
+    store: s.docker?.images ?? [],
+    where: (/** @type {any} */ st) => ((st.docker ??= {}).images ??= []),
+    persona: { ...DEFAULT_SERVER, ...(s.docker?.server ?? {}) },
+  };
 }
 
 /** DOCKER_HOST that `minikube docker-env` prints for a profile. @param {any} p */
@@ -129,7 +184,10 @@ export function goTemplate(tmpl, data, htmlEscape = false) {
     if (!m) throw new TemplateUnsupported(expr);
     let cur = data;
     for (const part of (m[2] ?? '.').split('.').filter(Boolean)) {
-      if (cur === null || cur === undefined) { cur = undefined; break; }
+      if (cur === null || cur === undefined) {
+        cur = undefined;
+        break;
+      }
       const key = part in cur ? part : Object.keys(cur).find((k) => k.toLowerCase() === part.toLowerCase());
       cur = key === undefined ? undefined : cur[key];
     }
@@ -168,13 +226,34 @@ function version(c, rest) {
   const server = {
     Platform: { Name: p.platform },
     Components: [
-      { Name: 'Engine', Version: p.version, Details: { ApiVersion: p.apiVersion, Arch: p.arch, BuildTime: p.buildTime, Experimental: 'false', GitCommit: p.gitCommit, GoVersion: p.goVersion, KernelVersion: p.kernelVersion, MinAPIVersion: p.minAPIVersion, Os: p.os } },
+      {
+        Name: 'Engine',
+        Version: p.version,
+        Details: {
+          ApiVersion: p.apiVersion,
+          Arch: p.arch,
+          BuildTime: p.buildTime,
+          Experimental: 'false',
+          GitCommit: p.gitCommit,
+          GoVersion: p.goVersion,
+          KernelVersion: p.kernelVersion,
+          MinAPIVersion: p.minAPIVersion,
+          Os: p.os,
+        },
+      },
       { Name: 'containerd', Version: p.containerd, Details: { GitCommit: p.containerdCommit } },
       { Name: 'runc', Version: p.runc, Details: { GitCommit: p.runcCommit } },
       { Name: 'docker-init', Version: '0.19.0', Details: { GitCommit: 'de40ad0' } },
     ],
-    Version: p.version, ApiVersion: p.apiVersion, MinAPIVersion: p.minAPIVersion, GitCommit: p.gitCommit, GoVersion: p.goVersion,
-    Os: p.os, Arch: p.arch, KernelVersion: p.kernelVersion, BuildTime: p.buildTime,
+    Version: p.version,
+    ApiVersion: p.apiVersion,
+    MinAPIVersion: p.minAPIVersion,
+    GitCommit: p.gitCommit,
+    GoVersion: p.goVersion,
+    Os: p.os,
+    Arch: p.arch,
+    KernelVersion: p.kernelVersion,
+    BuildTime: p.buildTime,
   };
   // The client negotiates down to the daemon's API version.
   const negotiated = Number(p.apiVersion) < Number(client.ApiVersion) ? p.apiVersion : client.ApiVersion;
@@ -185,15 +264,61 @@ function version(c, rest) {
 /** `docker info` with the daemon down prints zero values (recorded from docker CLI 28.2.2). */
 function zeroInfo(client) {
   return {
-    ID: '', Containers: 0, ContainersRunning: 0, ContainersPaused: 0, ContainersStopped: 0, Images: 0, Driver: '', DriverStatus: null,
-    Plugins: { Volume: null, Network: null, Authorization: null, Log: null }, MemoryLimit: false, SwapLimit: false, CpuCfsPeriod: false, CpuCfsQuota: false,
-    CPUShares: false, CPUSet: false, PidsLimit: false, IPv4Forwarding: false, Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: '',
-    LoggingDriver: '', CgroupDriver: '', NEventsListener: 0, KernelVersion: '', OperatingSystem: '', OSVersion: '', OSType: '', Architecture: '',
-    IndexServerAddress: '', RegistryConfig: null, NCPU: 0, MemTotal: 0, GenericResources: null, DockerRootDir: '', HttpProxy: '', HttpsProxy: '', NoProxy: '',
-    Name: '', Labels: null, ExperimentalBuild: false, ServerVersion: '', Runtimes: null, DefaultRuntime: '',
+    ID: '',
+    Containers: 0,
+    ContainersRunning: 0,
+    ContainersPaused: 0,
+    ContainersStopped: 0,
+    Images: 0,
+    Driver: '',
+    DriverStatus: null,
+    Plugins: { Volume: null, Network: null, Authorization: null, Log: null },
+    MemoryLimit: false,
+    SwapLimit: false,
+    CpuCfsPeriod: false,
+    CpuCfsQuota: false,
+    CPUShares: false,
+    CPUSet: false,
+    PidsLimit: false,
+    IPv4Forwarding: false,
+    Debug: false,
+    NFd: 0,
+    OomKillDisable: false,
+    NGoroutines: 0,
+    SystemTime: '',
+    LoggingDriver: '',
+    CgroupDriver: '',
+    NEventsListener: 0,
+    KernelVersion: '',
+    OperatingSystem: '',
+    OSVersion: '',
+    OSType: '',
+    Architecture: '',
+    IndexServerAddress: '',
+    RegistryConfig: null,
+    NCPU: 0,
+    MemTotal: 0,
+    GenericResources: null,
+    DockerRootDir: '',
+    HttpProxy: '',
+    HttpsProxy: '',
+    NoProxy: '',
+    Name: '',
+    Labels: null,
+    ExperimentalBuild: false,
+    ServerVersion: '',
+    Runtimes: null,
+    DefaultRuntime: '',
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: '', ControlAvailable: false, Error: '', RemoteManagers: null },
-    LiveRestoreEnabled: false, Isolation: '', InitBinary: '', ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
-    SecurityOptions: null, CDISpecDirs: null, Warnings: null,
+    LiveRestoreEnabled: false,
+    Isolation: '',
+    InitBinary: '',
+    ContainerdCommit: { ID: '' },
+    RuncCommit: { ID: '' },
+    InitCommit: { ID: '' },
+    SecurityOptions: null,
+    CDISpecDirs: null,
+    Warnings: null,
     ClientInfo: clientInfoBlock(client),
   };
 }
@@ -215,11 +340,31 @@ function info(c, rest) {
   const p = d.persona;
   const data = {
     ...zeroInfo(client),
-    ID: sha256(d.host).slice(0, 36).toUpperCase().replace(/(.{4})(?=.)/g, '$1:'),
-    Images: d.store.length, Driver: 'overlay2', Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null', 'overlay'], Authorization: null, Log: ['json-file', 'local'] },
-    KernelVersion: p.kernelVersion, OperatingSystem: p.operatingSystem ?? 'Ubuntu 24.04.2 LTS', OSType: 'linux', Architecture: 'x86_64',
-    NCPU: p.ncpu ?? 2, MemTotal: p.memTotal ?? 8217280512, DockerRootDir: '/var/lib/docker', Name: p.name ?? 'fake-docker', ServerVersion: p.version,
-    CgroupDriver: 'systemd', LoggingDriver: 'json-file', DefaultRuntime: 'runc', IndexServerAddress: 'https://index.docker.io/v1/',
+    ID: sha256(d.host)
+      .slice(0, 36)
+      .toUpperCase()
+      .replace(/(.{4})(?=.)/g, '$1:'),
+    Images: d.store.length,
+    Driver: 'overlay2',
+    Plugins: {
+      Volume: ['local'],
+      Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null', 'overlay'],
+      Authorization: null,
+      Log: ['json-file', 'local'],
+    },
+    KernelVersion: p.kernelVersion,
+    OperatingSystem: p.operatingSystem ?? 'Ubuntu 24.04.2 LTS',
+    OSType: 'linux',
+    Architecture: 'x86_64',
+    NCPU: p.ncpu ?? 2,
+    MemTotal: p.memTotal ?? 8217280512,
+    DockerRootDir: '/var/lib/docker',
+    Name: p.name ?? 'fake-docker',
+    ServerVersion: p.version,
+    CgroupDriver: 'systemd',
+    LoggingDriver: 'json-file',
+    DefaultRuntime: 'runc',
+    IndexServerAddress: 'https://index.docker.io/v1/',
   };
   c.io.out(format(c, flags.format, data) + '\n');
   return 0;
@@ -232,7 +377,11 @@ function info(c, rest) {
 function findImage(store, ref) {
   const want = normalizeImageRef(ref);
   const bare = ref.replace(/^sha256:/, '');
-  return store.find((img) => (img.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === want) || (bare.length >= 12 && /^[0-9a-f]+$/.test(bare) && img.id.replace(/^sha256:/, '').startsWith(bare)));
+  return store.find(
+    (img) =>
+      (img.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === want) ||
+      (bare.length >= 12 && /^[0-9a-f]+$/.test(bare) && img.id.replace(/^sha256:/, '').startsWith(bare)),
+  );
 }
 
 /** Docker Engine ImageInspect (api/types/image) for an image record. */
@@ -248,17 +397,36 @@ function inspectJson(img) {
     DockerVersion: '',
     Author: '',
     Config: {
-      Hostname: '', Domainname: '', User: img.user ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
+      Hostname: '',
+      Domainname: '',
+      User: img.user ?? '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
       ...(img.exposedPorts ? { ExposedPorts: Object.fromEntries(img.exposedPorts.map((/** @type {string} */ p) => [p, {}])) } : {}),
-      Tty: false, OpenStdin: false, StdinOnce: false,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
       Env: img.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-      Cmd: img.cmd ?? null, Image: '', Volumes: null, WorkingDir: img.workingDir ?? '', Entrypoint: img.entrypoint ?? null, OnBuild: null,
+      Cmd: img.cmd ?? null,
+      Image: '',
+      Volumes: null,
+      WorkingDir: img.workingDir ?? '',
+      Entrypoint: img.entrypoint ?? null,
+      OnBuild: null,
       Labels: img.labels ?? null,
     },
     Architecture: 'amd64',
     Os: 'linux',
     Size: img.size ?? 0,
-    GraphDriver: { Data: { MergedDir: `/var/lib/docker/overlay2/${img.id.slice(7, 32)}/merged`, UpperDir: `/var/lib/docker/overlay2/${img.id.slice(7, 32)}/diff`, WorkDir: `/var/lib/docker/overlay2/${img.id.slice(7, 32)}/work` }, Name: 'overlay2' },
+    GraphDriver: {
+      Data: {
+        MergedDir: `/var/lib/docker/overlay2/${img.id.slice(7, 32)}/merged`,
+        UpperDir: `/var/lib/docker/overlay2/${img.id.slice(7, 32)}/diff`,
+        WorkDir: `/var/lib/docker/overlay2/${img.id.slice(7, 32)}/work`,
+      },
+      Name: 'overlay2',
+    },
     RootFS: { Type: 'layers', Layers: img.layers ?? [img.id] },
     Metadata: { LastTagTime: img.lastTagTime ? rfc3339Nano(img.lastTagTime) : '0001-01-01T00:00:00Z' },
   };
@@ -300,7 +468,13 @@ function inspect(c, rest) {
 
 /** Rows of `docker images`: one per tag, newest first (cli/command/formatter/image.go). */
 function images(c, rest) {
-  const { flags, args, unknown } = parseFlags(rest, { format: 'string', 'no-trunc': 'bool', all: 'bool', a: ['bool', 'all'], filter: 'list' });
+  const { flags, args, unknown } = parseFlags(rest, {
+    format: 'string',
+    'no-trunc': 'bool',
+    all: 'bool',
+    a: ['bool', 'all'],
+    filter: 'list',
+  });
   if (unknown.length || flags.format === undefined || flags.filter || args.length > 1) throw unsupported('docker', c.argv);
   const d = daemon(c);
   if (!d.ok) return down(c, d);
@@ -339,8 +513,21 @@ function images(c, rest) {
 
 function build(c, rest) {
   const { flags, args, unknown } = parseFlags(rest, {
-    tag: 'list', t: ['list', 'tag'], file: 'string', f: ['string', 'file'], 'build-arg': 'list', target: 'string', platform: 'string',
-    label: 'list', 'no-cache': 'bool', pull: 'bool', quiet: 'bool', q: ['bool', 'quiet'], progress: 'string', load: 'bool', secret: 'list',
+    tag: 'list',
+    t: ['list', 'tag'],
+    file: 'string',
+    f: ['string', 'file'],
+    'build-arg': 'list',
+    target: 'string',
+    platform: 'string',
+    label: 'list',
+    'no-cache': 'bool',
+    pull: 'bool',
+    quiet: 'bool',
+    q: ['bool', 'quiet'],
+    progress: 'string',
+    load: 'bool',
+    secret: 'list',
   });
   if (unknown.length || args.length !== 1) throw unsupported('docker', c.argv);
   const d = daemon(c);
@@ -356,7 +543,13 @@ function build(c, rest) {
   }
   if (!d.ok) return down(c, d);
   // The image id is a hash of everything that went in: Dockerfile, context files, args.
-  const h = [fs.readFileSync(dockerfile, 'utf8'), ...(flags['build-arg'] ?? []).map((/** @type {string} */ a) => a.split('=')[0] ?? ''), flags.target ?? '', flags.platform ?? '', ...(flags.label ?? [])];
+  const h = [
+    fs.readFileSync(dockerfile, 'utf8'),
+    ...(flags['build-arg'] ?? []).map((/** @type {string} */ a) => a.split('=')[0] ?? ''),
+    flags.target ?? '',
+    flags.platform ?? '',
+    ...(flags.label ?? []),
+  ];
   for (const f of listContext(ctxDir)) h.push(f, sha256(fs.readFileSync(path.join(ctxDir, f)).toString('latin1')));
   const id = `sha256:${sha256(h.join('\0'))}`;
   const tags = (flags.tag ?? []).map(normalizeImageRef);
@@ -374,7 +567,9 @@ function build(c, rest) {
   else {
     c.io.err('#0 building with "default" instance using docker driver\n\n');
     c.io.err(`#1 [internal] load build definition from ${path.basename(dockerfile)}\n#1 DONE 0.0s\n\n`);
-    c.io.err(`#2 exporting to image\n#2 writing image ${id} done\n${tags.map((t) => `#2 naming to docker.io/${t.includes('/') ? t : `library/${t}`} done`).join('\n')}\n#2 DONE 0.1s\n`);
+    c.io.err(
+      `#2 exporting to image\n#2 writing image ${id} done\n${tags.map((t) => `#2 naming to docker.io/${t.includes('/') ? t : `library/${t}`} done`).join('\n')}\n#2 DONE 0.1s\n`,
+    );
   }
   return 0;
 }
@@ -460,7 +655,8 @@ function push(c, rest) {
   if (!d.ok) return down(c, d);
   const norm = normalizeImageRef(ref);
   const repo = norm.slice(0, norm.lastIndexOf(':'));
-  const qualified = repo.includes('/') && /[.:]/.test(repo.split('/')[0] ?? '') ? repo : `docker.io/${repo.includes('/') ? repo : `library/${repo}`}`;
+  const qualified =
+    repo.includes('/') && /[.:]/.test(repo.split('/')[0] ?? '') ? repo : `docker.io/${repo.includes('/') ? repo : `library/${repo}`}`;
   if (!ref.includes(':') || ref.lastIndexOf(':') < ref.lastIndexOf('/')) c.io.out('Using default tag: latest\n');
   c.io.out(`The push refers to repository [${qualified}]\n`);
   const img = findImage(d.store, ref);

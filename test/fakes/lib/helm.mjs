@@ -6,16 +6,20 @@
 // pkg/strvals/parser.go (--set), pkg/cli/output (EncodeJSON: compact + "\n").
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  Exit, goJson, parseFlags, unsupported, nowNano, rfc3339Nano, goTimeString, ansic, deepMerge, isPlainObject,
-} from './core.mjs';
+import { Exit, goJson, parseFlags, unsupported, nowNano, rfc3339Nano, goTimeString, ansic, deepMerge, isPlainObject } from './core.mjs';
 import { resolveContext, hostPort, apiServerUp } from './cluster.mjs';
 import { renderTemplate, podsFor, expandCluster, idOf, annotationsOf, labelsOf, isCompact, KINDS } from './objects.mjs';
 import { goTemplate } from './docker.mjs';
 
 const PERSONAS = {
   v3: { Version: 'v3.17.0', GitCommit: '301108edc7ac2a8ba79e4ebf5701b0b6ce6a31e4', GitTreeState: 'clean', GoVersion: 'go1.23.4' },
-  v4: { Version: 'v4.1.1', GitCommit: '5caf0044d4ef3d62a955440272999e139aafbbed', GitTreeState: 'clean', GoVersion: 'go1.25.7', KubeClientVersion: 'v1.35' },
+  v4: {
+    Version: 'v4.1.1',
+    GitCommit: '5caf0044d4ef3d62a955440272999e139aafbbed',
+    GitTreeState: 'clean',
+    GoVersion: 'go1.25.7',
+    KubeClientVersion: 'v1.35',
+  },
 };
 
 /** upgrade/install failures are modelled: a failed revision is recorded, --atomic rolls back. */
@@ -23,19 +27,64 @@ export function handlesFailure(argv) {
   return argv.includes('upgrade') || argv.includes('install');
 }
 
-const GLOBAL = { namespace: 'string', n: ['string', 'namespace'], 'kube-context': 'string', kubeconfig: 'string', debug: 'bool', 'burst-limit': 'string', qps: 'string' };
+const GLOBAL = {
+  namespace: 'string',
+  n: ['string', 'namespace'],
+  'kube-context': 'string',
+  kubeconfig: 'string',
+  debug: 'bool',
+  'burst-limit': 'string',
+  qps: 'string',
+};
 const OUTPUT = { output: 'string', o: ['string', 'output'] };
 const INSTALL_FLAGS = {
-  ...OUTPUT, install: 'bool', i: ['bool', 'install'], 'create-namespace': 'bool', values: 'list', f: ['list', 'values'], set: 'list', 'set-string': 'list',
-  'set-json': 'list', wait: 'optstring', 'wait-for-jobs': 'bool', timeout: 'string', atomic: 'bool', 'rollback-on-failure': 'bool', 'reuse-values': 'bool',
-  'reset-values': 'bool', version: 'string', description: 'string', 'history-max': 'string', 'cleanup-on-fail': 'bool', 'hide-notes': 'bool',
-  'dependency-update': 'bool', 'skip-crds': 'bool', 'no-hooks': 'bool', force: 'bool', 'server-side': 'string',
+  ...OUTPUT,
+  install: 'bool',
+  i: ['bool', 'install'],
+  'create-namespace': 'bool',
+  values: 'list',
+  f: ['list', 'values'],
+  set: 'list',
+  'set-string': 'list',
+  'set-json': 'list',
+  wait: 'optstring',
+  'wait-for-jobs': 'bool',
+  timeout: 'string',
+  atomic: 'bool',
+  'rollback-on-failure': 'bool',
+  'reuse-values': 'bool',
+  'reset-values': 'bool',
+  version: 'string',
+  description: 'string',
+  'history-max': 'string',
+  'cleanup-on-fail': 'bool',
+  'hide-notes': 'bool',
+  'dependency-update': 'bool',
+  'skip-crds': 'bool',
+  'no-hooks': 'bool',
+  force: 'bool',
+  'server-side': 'string',
 };
 const SUBS = {
   version: { short: 'bool', template: 'string', client: 'bool', c: ['bool', 'client'] },
   list: {
-    ...OUTPUT, 'all-namespaces': 'bool', A: ['bool', 'all-namespaces'], all: 'bool', a: ['bool', 'all'], short: 'bool', q: ['bool', 'short'], deployed: 'bool', failed: 'bool',
-    pending: 'bool', superseded: 'bool', uninstalled: 'bool', uninstalling: 'bool', 'no-headers': 'bool', filter: 'string', max: 'string', m: ['string', 'max'],
+    ...OUTPUT,
+    'all-namespaces': 'bool',
+    A: ['bool', 'all-namespaces'],
+    all: 'bool',
+    a: ['bool', 'all'],
+    short: 'bool',
+    q: ['bool', 'short'],
+    deployed: 'bool',
+    failed: 'bool',
+    pending: 'bool',
+    superseded: 'bool',
+    uninstalled: 'bool',
+    uninstalling: 'bool',
+    'no-headers': 'bool',
+    filter: 'string',
+    max: 'string',
+    m: ['string', 'max'],
   },
   status: { ...OUTPUT, revision: 'string', 'show-desc': 'bool', 'show-resources': 'bool' },
   history: { ...OUTPUT, max: 'string' },
@@ -43,14 +92,33 @@ const SUBS = {
   upgrade: INSTALL_FLAGS,
   install: INSTALL_FLAGS,
   template: { values: 'list', f: ['list', 'values'], set: 'list', 'set-string': 'list', 'set-json': 'list', 'skip-tests': 'bool' },
-  rollback: { wait: 'optstring', timeout: 'string', 'cleanup-on-fail': 'bool', force: 'bool', 'history-max': 'string', 'no-hooks': 'bool', 'recreate-pods': 'bool', 'wait-for-jobs': 'bool' },
-  uninstall: { wait: 'optstring', timeout: 'string', 'keep-history': 'bool', 'ignore-not-found': 'bool', 'no-hooks': 'bool', description: 'string', cascade: 'string' },
+  rollback: {
+    wait: 'optstring',
+    timeout: 'string',
+    'cleanup-on-fail': 'bool',
+    force: 'bool',
+    'history-max': 'string',
+    'no-hooks': 'bool',
+    'recreate-pods': 'bool',
+    'wait-for-jobs': 'bool',
+  },
+  uninstall: {
+    wait: 'optstring',
+    timeout: 'string',
+    'keep-history': 'bool',
+    'ignore-not-found': 'bool',
+    'no-hooks': 'bool',
+    description: 'string',
+    cascade: 'string',
+  },
 };
 const ALIASES = { ls: 'list', hist: 'history', delete: 'uninstall', del: 'uninstall', un: 'uninstall' };
 
 /** @param {import('./main.mjs').Ctx} ctx */
 export async function handle(ctx) {
-  const idx = ctx.argv.findIndex((a, i) => !a.startsWith('-') && !['-n', '--namespace', '--kube-context', '--kubeconfig'].includes(ctx.argv[i - 1] ?? ''));
+  const idx = ctx.argv.findIndex(
+    (a, i) => !a.startsWith('-') && !['-n', '--namespace', '--kube-context', '--kubeconfig'].includes(ctx.argv[i - 1] ?? ''),
+  );
   const raw = idx >= 0 ? /** @type {string} */ (ctx.argv[idx]) : '';
   const sub = /** @type {keyof typeof SUBS} */ (ALIASES[/** @type {keyof typeof ALIASES} */ (raw)] ?? raw);
   if (!(sub in SUBS)) throw unsupported('helm', ctx.argv);
@@ -66,23 +134,33 @@ export async function handle(ctx) {
     }
     throw unsupported('helm', ctx.argv);
   }
-  if (persona === 'v3' && (flags['rollback-on-failure'] !== undefined)) {
+  if (persona === 'v3' && flags['rollback-on-failure'] !== undefined) {
     ctx.io.err('Error: unknown flag: --rollback-on-failure\n');
     return 1;
   }
   if (typeof flags.wait === 'string' && persona === 'v3' && !['true', 'false'].includes(flags.wait)) throw unsupported('helm', ctx.argv);
   const c = { ...ctx, flags, args, sub, persona };
   switch (sub) {
-    case 'version': return version(c);
-    case 'list': return list(c);
-    case 'status': return status(c);
-    case 'history': return history(c);
-    case 'get': return getValues(c);
-    case 'upgrade': return upgrade(c, false);
-    case 'install': return upgrade(c, true);
-    case 'template': return template(c);
-    case 'rollback': return rollback(c);
-    case 'uninstall': return uninstall(c);
+    case 'version':
+      return version(c);
+    case 'list':
+      return list(c);
+    case 'status':
+      return status(c);
+    case 'history':
+      return history(c);
+    case 'get':
+      return getValues(c);
+    case 'upgrade':
+      return upgrade(c, false);
+    case 'install':
+      return upgrade(c, true);
+    case 'template':
+      return template(c);
+    case 'rollback':
+      return rollback(c);
+    case 'uninstall':
+      return uninstall(c);
   }
   throw unsupported('helm', ctx.argv);
 }
@@ -100,7 +178,9 @@ function target(c) {
   const server = r.ok ? r.server : 'http://localhost:8080';
   if (!r.ok || !apiServerUp(c.state, r.clusterName)) {
     const hp = hostPort(server).replace(/^localhost:/, '127.0.0.1:');
-    c.io.err(`Error: Kubernetes cluster unreachable: Get "${server.replace(/\/+$/, '')}/version": dial tcp ${hp}: connect: connection refused\n`);
+    c.io.err(
+      `Error: Kubernetes cluster unreachable: Get "${server.replace(/\/+$/, '')}/version": dial tcp ${hp}: connect: connection refused\n`,
+    );
     throw new Exit(1);
   }
   const namespace = c.flags.namespace ?? c.env.HELM_NAMESPACE ?? r.namespace;
@@ -109,7 +189,9 @@ function target(c) {
 
 /** @param {any} s @param {string} cluster @param {string} ns @param {string} name */
 function findRelease(s, cluster, ns, name) {
-  return (s.helm?.releases ?? []).find((/** @type {any} */ r) => r.name === name && r.namespace === ns && (r.cluster ?? cluster) === cluster);
+  return (s.helm?.releases ?? []).find(
+    (/** @type {any} */ r) => r.name === name && r.namespace === ns && (r.cluster ?? cluster) === cluster,
+  );
 }
 /** @param {any} rel */
 function latest(rel) {
@@ -141,7 +223,9 @@ function version(c) {
     return 0;
   }
   // fmt.Sprintf("%#v", version.BuildInfo{...})
-  const fields = Object.entries(v).map(([k, x]) => `${k}:${JSON.stringify(x)}`).join(', ');
+  const fields = Object.entries(v)
+    .map(([k, x]) => `${k}:${JSON.stringify(x)}`)
+    .join(', ');
   c.io.out(`version.BuildInfo{${fields}}\n`);
   return 0;
 }
@@ -173,15 +257,28 @@ function releaseJson(c, rel, rev) {
 /** @param {any} h */
 function hookJson(h) {
   return {
-    name: h.name, kind: h.kind ?? 'Pod', path: h.path, manifest: h.manifest, events: h.events ?? ['test'],
-    last_run: { started_at: h.lastRun?.startedAt ? rfc3339Nano(h.lastRun.startedAt) : '', completed_at: h.lastRun?.completedAt ? rfc3339Nano(h.lastRun.completedAt) : '', phase: h.lastRun?.phase ?? '' },
+    name: h.name,
+    kind: h.kind ?? 'Pod',
+    path: h.path,
+    manifest: h.manifest,
+    events: h.events ?? ['test'],
+    last_run: {
+      started_at: h.lastRun?.startedAt ? rfc3339Nano(h.lastRun.startedAt) : '',
+      completed_at: h.lastRun?.completedAt ? rfc3339Nano(h.lastRun.completedAt) : '',
+      phase: h.lastRun?.phase ?? '',
+    },
     ...(h.deletePolicies ? { delete_policies: h.deletePolicies } : {}),
   };
 }
 /** @param {any} v @returns {any} */
 function sortKeys(v) {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  if (isPlainObject(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys(v[k])]),
+    );
   return v;
 }
 
@@ -222,9 +319,14 @@ function list(c) {
   const states = ['deployed', 'failed', 'pending', 'superseded', 'uninstalled', 'uninstalling'].filter((x) => c.flags[x]);
   const mask = c.flags.all ? null : states.length ? states : ['deployed', 'failed'];
   const rels = (c.state.helm?.releases ?? [])
-    .filter((/** @type {any} */ r) => (r.cluster ?? t.clusterName) === t.clusterName && (c.flags['all-namespaces'] || r.namespace === t.namespace))
+    .filter(
+      (/** @type {any} */ r) =>
+        (r.cluster ?? t.clusterName) === t.clusterName && (c.flags['all-namespaces'] || r.namespace === t.namespace),
+    )
     .map((/** @type {any} */ r) => ({ rel: r, rev: latest(r) }))
-    .filter((/** @type {any} */ x) => !mask || mask.some((m) => (m === 'pending' ? x.rev.status.startsWith('pending-') : x.rev.status === m)))
+    .filter(
+      (/** @type {any} */ x) => !mask || mask.some((m) => (m === 'pending' ? x.rev.status.startsWith('pending-') : x.rev.status === m)),
+    )
     .sort((/** @type {any} */ a, /** @type {any} */ b) => (a.rel.name < b.rel.name ? -1 : a.rel.name > b.rel.name ? 1 : 0));
   if (c.flags.short) {
     if (out === 'json') c.io.out(goJson(rels.map((/** @type {any} */ x) => x.rel.name)) + '\n');
@@ -232,8 +334,13 @@ function list(c) {
     return 0;
   }
   const elements = rels.map((/** @type {any} */ x) => ({
-    name: x.rel.name, namespace: x.rel.namespace, revision: String(x.rev.revision), updated: goTimeString(x.rev.updated), status: x.rev.status,
-    chart: `${x.rev.chart.name}-${x.rev.chart.version}`, app_version: x.rev.chart.appVersion ?? '',
+    name: x.rel.name,
+    namespace: x.rel.namespace,
+    revision: String(x.rev.revision),
+    updated: goTimeString(x.rev.updated),
+    status: x.rev.status,
+    chart: `${x.rev.chart.name}-${x.rev.chart.version}`,
+    app_version: x.rev.chart.appVersion ?? '',
   }));
   if (out === 'json') c.io.out(goJson(elements) + '\n');
   else {
@@ -266,12 +373,18 @@ function history(c) {
   const max = Number(c.flags.max ?? 256);
   const revs = [...rel.revisions].sort((a, b) => a.revision - b.revision).slice(-max);
   const items = revs.map((r) => ({
-    revision: r.revision, updated: rfc3339Nano(r.updated), status: r.status, chart: `${r.chart.name}-${r.chart.version}`, app_version: r.chart.appVersion ?? '', description: r.description ?? '',
+    revision: r.revision,
+    updated: rfc3339Nano(r.updated),
+    status: r.status,
+    chart: `${r.chart.name}-${r.chart.version}`,
+    app_version: r.chart.appVersion ?? '',
+    description: r.description ?? '',
   }));
   if (out === 'json') c.io.out(goJson(items) + '\n');
   else {
     const rows = [['REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION', 'DESCRIPTION']];
-    for (const [i, it] of items.entries()) rows.push([String(it.revision), ansic(/** @type {any} */ (revs[i]).updated), it.status, it.chart, it.app_version, it.description]);
+    for (const [i, it] of items.entries())
+      rows.push([String(it.revision), ansic(/** @type {any} */ (revs[i]).updated), it.status, it.chart, it.app_version, it.description]);
     c.io.out(uitable(rows));
   }
   return 0;
@@ -286,7 +399,11 @@ function getValues(c) {
   const rev = c.flags.revision ? revisionOf(rel, Number(c.flags.revision)) : latest(rel);
   if (!rev) return notFound(c);
   // An install without values stores no config: it reads back as nil -> "null".
-  const vals = c.flags.all ? deepMerge(rev.chartValues ?? {}, rev.values ?? {}) : rev.values && Object.keys(rev.values).length ? rev.values : null;
+  const vals = c.flags.all
+    ? deepMerge(rev.chartValues ?? {}, rev.values ?? {})
+    : rev.values && Object.keys(rev.values).length
+      ? rev.values
+      : null;
   c.io.out(goJson(vals === null ? null : sortKeys(vals)) + '\n');
   return 0;
 }
@@ -336,7 +453,10 @@ export function applySet(vals, arg, asString) {
     const key = /** @type {string} */ (eq[0]);
     const rawVal = eq.slice(1).join('=');
     let value;
-    if (!asString && rawVal.startsWith('{') && rawVal.endsWith('}')) value = splitUnescaped(rawVal.slice(1, -1), ',').filter((x) => x !== '').map((x) => typedVal(unescape(x)));
+    if (!asString && rawVal.startsWith('{') && rawVal.endsWith('}'))
+      value = splitUnescaped(rawVal.slice(1, -1), ',')
+        .filter((x) => x !== '')
+        .map((x) => typedVal(unescape(x)));
     else value = asString ? unescape(rawVal) : typedVal(unescape(rawVal));
     /** @type {any} */ let cur = vals;
     const segs = splitUnescaped(key, '.').map(unescape);
@@ -391,7 +511,9 @@ async function mergeValues(c) {
       throw new Exit(1);
     }
     if (!isPlainObject(doc)) {
-      c.io.err(`Error: failed to parse ${f}: error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}\n`);
+      c.io.err(
+        `Error: failed to parse ${f}: error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}\n`,
+      );
       throw new Exit(1);
     }
     vals = deepMerge(vals, doc);
@@ -425,10 +547,21 @@ async function loadChart(c, ref) {
     const YAML = await import('yaml');
     const meta = YAML.parse(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) ?? {};
     const valuesFile = path.join(dir, 'values.yaml');
-    const values = fs.existsSync(valuesFile) ? YAML.parse(fs.readFileSync(valuesFile, 'utf8')) ?? {} : {};
+    const values = fs.existsSync(valuesFile) ? (YAML.parse(fs.readFileSync(valuesFile, 'utf8')) ?? {}) : {};
     const testsDir = path.join(dir, 'templates', 'tests');
-    const tests = fs.existsSync(testsDir) ? fs.readdirSync(testsDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
-    return { name: String(meta.name), version: String(meta.version), appVersion: meta.appVersion === undefined ? '' : String(meta.appVersion), values, tests };
+    const tests = fs.existsSync(testsDir)
+      ? fs
+          .readdirSync(testsDir)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+      : [];
+    return {
+      name: String(meta.name),
+      version: String(meta.version),
+      appVersion: meta.appVersion === undefined ? '' : String(meta.appVersion),
+      values,
+      tests,
+    };
   }
   const known = c.state.helm?.charts?.[ref];
   if (known) return { tests: [], values: {}, appVersion: '', ...known };
@@ -458,19 +591,38 @@ async function template(c) {
   const namespace = c.flags.namespace ?? c.env.HELM_NAMESPACE ?? 'default';
   const chart = await loadChart(c, chartRef);
   const merged = deepMerge(chart.values ?? {}, await mergeValues(c));
-  const spec = (c.state.helm?.onUpgrade ?? []).find((/** @type {any} */ u) => (u.release ?? name) === name && (u.namespace ?? namespace) === namespace);
+  const spec = (c.state.helm?.onUpgrade ?? []).find(
+    (/** @type {any} */ u) => (u.release ?? name) === name && (u.namespace ?? namespace) === namespace,
+  );
   const scope = {
-    Values: merged, Release: { Name: name, Namespace: namespace, Revision: 1, Service: 'Helm' },
-    Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion }, fullname: fullname(chart, name, merged),
+    Values: merged,
+    Release: { Name: name, Namespace: namespace, Revision: 1, Service: 'Helm' },
+    Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
+    fullname: fullname(chart, name, merged),
   };
-  const rendered = spec ? renderTemplate(spec.objects ?? [], scope).map((/** @type {any} */ o) => ({ ...o, namespace: KINDS[/** @type {keyof typeof KINDS} */ (o.kind)]?.namespaced === false ? undefined : o.namespace ?? namespace })) : [];
+  const rendered = spec
+    ? renderTemplate(spec.objects ?? [], scope).map((/** @type {any} */ o) => ({
+        ...o,
+        namespace: KINDS[/** @type {keyof typeof KINDS} */ (o.kind)]?.namespaced === false ? undefined : (o.namespace ?? namespace),
+      }))
+    : [];
   const kinds = new Set(rendered.map((/** @type {any} */ o) => o.kind));
   const objects = expandCluster({ objects: rendered, nodes: [] }, c.state).filter((o) => kinds.has(o.kind) && o.kind !== 'Pod');
   const YAML = await import('yaml');
   for (const o of objects) {
     delete o.status;
     // Fields the API server fills in, which a rendered manifest does not have.
-    if (o.kind === 'Service') for (const k of ['clusterIP', 'clusterIPs', 'internalTrafficPolicy', 'ipFamilies', 'ipFamilyPolicy', 'sessionAffinity', 'externalTrafficPolicy']) delete o.spec[k];
+    if (o.kind === 'Service')
+      for (const k of [
+        'clusterIP',
+        'clusterIPs',
+        'internalTrafficPolicy',
+        'ipFamilies',
+        'ipFamilyPolicy',
+        'sessionAffinity',
+        'externalTrafficPolicy',
+      ])
+        delete o.spec[k];
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete o.metadata[k];
     c.io.out(`---\n# Source: ${chart.name}/templates/${o.kind.toLowerCase()}.yaml\n${YAML.stringify(o)}`);
   }
@@ -482,7 +634,9 @@ async function template(c) {
 
 async function upgrade(c, installOnly) {
   if (c.args.length !== 2) {
-    c.io.err(`Error: "helm ${installOnly ? 'install' : 'upgrade'}" requires 2 arguments\n\nUsage:  helm ${installOnly ? 'install [NAME] [CHART]' : 'upgrade [RELEASE] [CHART]'} [flags]\n`);
+    c.io.err(
+      `Error: "helm ${installOnly ? 'install' : 'upgrade'}" requires 2 arguments\n\nUsage:  helm ${installOnly ? 'install [NAME] [CHART]' : 'upgrade [RELEASE] [CHART]'} [flags]\n`,
+    );
     return 1;
   }
   if (c.flags.output && c.flags.output !== 'table') throw unsupported('helm', c.argv);
@@ -516,14 +670,18 @@ async function upgrade(c, installOnly) {
     if (c.flags['reuse-values']) userVals = deepMerge(current.values ?? {}, userVals);
     else if (!c.flags['reset-values'] && !Object.keys(userVals).length) userVals = structuredClone(current.values ?? {});
   }
-  const nsExists = (c.state.clusters[t.clusterName].objects ?? []).some((/** @type {any} */ o) => idOf(o).kind === 'Namespace' && idOf(o).name === t.namespace);
+  const nsExists = (c.state.clusters[t.clusterName].objects ?? []).some(
+    (/** @type {any} */ o) => idOf(o).kind === 'Namespace' && idOf(o).name === t.namespace,
+  );
   if (install && !nsExists && !c.flags['create-namespace']) {
     c.io.err(`Error: ${prefix}: create: failed to create: namespaces "${t.namespace}" not found\n`);
     return 1;
   }
   const merged = deepMerge(chart.values ?? {}, userVals);
   const now = nowNano();
-  const spec = (c.state.helm?.onUpgrade ?? []).find((/** @type {any} */ u) => (u.release ?? name) === name && (u.namespace ?? t.namespace) === t.namespace);
+  const spec = (c.state.helm?.onUpgrade ?? []).find(
+    (/** @type {any} */ u) => (u.release ?? name) === name && (u.namespace ?? t.namespace) === t.namespace,
+  );
 
   /** @type {{status: string, error?: string, revision: number}} */
   const result = c.mutate((s) => {
@@ -541,24 +699,47 @@ async function upgrade(c, installOnly) {
     }
     const revision = rel.revisions.length ? latest(rel).revision + 1 : 1;
     const scope = {
-      Values: merged, Release: { Name: name, Namespace: t.namespace, Revision: revision, Service: 'Helm' },
-      Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion }, fullname: fullname(chart, name, merged),
+      Values: merged,
+      Release: { Name: name, Namespace: t.namespace, Revision: revision, Service: 'Helm' },
+      Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
+      fullname: fullname(chart, name, merged),
     };
-    const rendered = spec ? renderTemplate(spec.objects ?? [], scope).map((/** @type {any} */ o) => ({ ...o, namespace: KINDS[/** @type {keyof typeof KINDS} */ (o.kind)]?.namespaced === false ? undefined : o.namespace ?? t.namespace })) : undefined;
+    const rendered = spec
+      ? renderTemplate(spec.objects ?? [], scope).map((/** @type {any} */ o) => ({
+          ...o,
+          namespace: KINDS[/** @type {keyof typeof KINDS} */ (o.kind)]?.namespaced === false ? undefined : (o.namespace ?? t.namespace),
+        }))
+      : undefined;
     /** @type {any} */
     const rev = {
-      revision, status: 'deployed', chart: { name: chart.name, version: chart.version, appVersion: chart.appVersion }, values: userVals, chartValues: chart.values ?? {},
-      description: c.flags.description ?? (install ? 'Install complete' : 'Upgrade complete'), updated: now,
-      firstDeployed: install ? now : latest(rel)?.firstDeployed ?? rel.revisions[0]?.updated ?? now,
+      revision,
+      status: 'deployed',
+      chart: { name: chart.name, version: chart.version, appVersion: chart.appVersion },
+      values: userVals,
+      chartValues: chart.values ?? {},
+      description: c.flags.description ?? (install ? 'Install complete' : 'Upgrade complete'),
+      updated: now,
+      firstDeployed: install ? now : (latest(rel)?.firstDeployed ?? rel.revisions[0]?.updated ?? now),
       notes: spec?.notes ? renderTemplate(spec.notes, scope) : undefined,
-      hooks: (chart.tests ?? []).map((/** @type {string} */ f) => ({ name: `${scope.fullname}-${f.replace(/\.ya?ml$/, '')}`, kind: 'Pod', path: `${chart.name}/templates/tests/${f}`, manifest: '', events: ['test'], deletePolicies: ['before-hook-creation', 'hook-succeeded'] })),
-      manifest: rendered ? rendered.map((/** @type {any} */ o) => `---\n# Source: ${chart.name}/templates/${o.kind.toLowerCase()}.yaml\n${JSON.stringify(o)}`).join('\n') : '',
+      hooks: (chart.tests ?? []).map((/** @type {string} */ f) => ({
+        name: `${scope.fullname}-${f.replace(/\.ya?ml$/, '')}`,
+        kind: 'Pod',
+        path: `${chart.name}/templates/tests/${f}`,
+        manifest: '',
+        events: ['test'],
+        deletePolicies: ['before-hook-creation', 'hook-succeeded'],
+      })),
+      manifest: rendered
+        ? rendered
+            .map((/** @type {any} */ o) => `---\n# Source: ${chart.name}/templates/${o.kind.toLowerCase()}.yaml\n${JSON.stringify(o)}`)
+            .join('\n')
+        : '',
       objects: rendered,
       ...(v4 ? { applyMethod: 'ssa' } : {}),
     };
     const previousDeployed = rel.revisions.filter((/** @type {any} */ r) => r.status === 'deployed');
     if (rendered) applyObjects(s, t.clusterName, t.namespace, name, rendered, now);
-    let error = c.rule ? c.rule.error ?? 'context deadline exceeded' : undefined;
+    let error = c.rule ? (c.rule.error ?? 'context deadline exceeded') : undefined;
     if (!error && wait && rendered && !releaseReady(s, t.clusterName, t.namespace, rendered)) error = 'context deadline exceeded';
     if (!error) {
       for (const r of previousDeployed) r.status = 'superseded';
@@ -573,12 +754,22 @@ async function upgrade(c, installOnly) {
       // atomic install: uninstall what was created and purge the release
       removeReleaseObjects(s, t.clusterName, t.namespace, name);
       s.helm.releases.splice(s.helm.releases.indexOf(rel), 1);
-      return { status: 'failed', error: `release ${name} failed, and has been uninstalled due to ${v4 ? 'rollback-on-failure' : 'atomic'} being set: ${error}`, revision };
+      return {
+        status: 'failed',
+        error: `release ${name} failed, and has been uninstalled due to ${v4 ? 'rollback-on-failure' : 'atomic'} being set: ${error}`,
+        revision,
+      };
     }
-    const good = previousDeployed[previousDeployed.length - 1] ?? [...rel.revisions].reverse().find((/** @type {any} */ r) => r.status === 'superseded');
+    const good =
+      previousDeployed[previousDeployed.length - 1] ??
+      [...rel.revisions].reverse().find((/** @type {any} */ r) => r.status === 'superseded');
     if (!good) return { status: 'failed', error, revision };
     rollbackTo(s, t.clusterName, rel, good, nowNano());
-    return { status: 'failed', error: `release ${name} failed, and has been rolled back due to ${v4 ? 'rollback-on-failure' : 'atomic'} being set: ${error}`, revision };
+    return {
+      status: 'failed',
+      error: `release ${name} failed, and has been rolled back due to ${v4 ? 'rollback-on-failure' : 'atomic'} being set: ${error}`,
+      revision,
+    };
   });
 
   if (result.status !== 'deployed') {
@@ -605,9 +796,10 @@ function isReleaseObject(o, ns, name) {
 
 /** Workload selector of a compact or full object. */
 function selectorOf(o) {
-  return isCompact(o) ? o.selector ?? o.labels ?? { app: o.name } : o.spec?.selector?.matchLabels ?? {};
+  return isCompact(o) ? (o.selector ?? o.labels ?? { app: o.name }) : (o.spec?.selector?.matchLabels ?? {});
 }
-const podOf = (/** @type {any} */ sel, /** @type {any} */ p, /** @type {string} */ ns) => idOf(p).kind === 'Pod' && idOf(p).namespace === ns && Object.entries(sel).every(([k, v]) => labelsOf(p)[k] === v);
+const podOf = (/** @type {any} */ sel, /** @type {any} */ p, /** @type {string} */ ns) =>
+  idOf(p).kind === 'Pod' && idOf(p).namespace === ns && Object.entries(sel).every(([k, v]) => labelsOf(p)[k] === v);
 
 /** Remove a release's objects and the pods of its workloads (PVCs of StatefulSets stay, as in a real cluster). */
 function removeReleaseObjects(s, clusterName, ns, name) {
@@ -627,7 +819,8 @@ function applyObjects(s, clusterName, ns, name, rendered, now) {
   cl.objects ??= [];
   const old = cl.objects.filter((/** @type {any} */ o) => isReleaseObject(o, ns, name));
   const key = (/** @type {any} */ o) => `${idOf(o).kind}/${idOf(o).name}`;
-  const sameWorkload = (/** @type {any} */ a, /** @type {any} */ b) => a && b && JSON.stringify([a.containers, a.replicas, a.selector]) === JSON.stringify([b.containers, b.replicas, b.selector]);
+  const sameWorkload = (/** @type {any} */ a, /** @type {any} */ b) =>
+    a && b && JSON.stringify([a.containers, a.replicas, a.selector]) === JSON.stringify([b.containers, b.replicas, b.selector]);
   const oldByKey = new Map(old.map((/** @type {any} */ o) => [key(o), o]));
   /** @type {any[]} */ const keepPodsOf = [];
   for (const o of old) {
@@ -637,7 +830,10 @@ function applyObjects(s, clusterName, ns, name, rendered, now) {
     }
   }
   const oldSels = old.filter((/** @type {any} */ o) => ['Deployment', 'StatefulSet'].includes(idOf(o).kind)).map(selectorOf);
-  cl.objects = cl.objects.filter((/** @type {any} */ o) => !old.includes(o) && !(oldSels.some((sel) => podOf(sel, o, ns)) && !keepPodsOf.some((sel) => podOf(sel, o, ns))));
+  cl.objects = cl.objects.filter(
+    (/** @type {any} */ o) =>
+      !old.includes(o) && !(oldSels.some((sel) => podOf(sel, o, ns)) && !keepPodsOf.some((sel) => podOf(sel, o, ns))),
+  );
   for (const r of rendered) {
     const o = structuredClone(r);
     if (idOf(o).kind === 'Pod') {
@@ -648,8 +844,9 @@ function applyObjects(s, clusterName, ns, name, rendered, now) {
     o.labels = { ...(o.labels ?? {}), 'app.kubernetes.io/managed-by': 'Helm' };
     const prev = oldByKey.get(key(o));
     o.createdAt = prev?.createdAt ?? now;
-    if (o.kind === 'Deployment') o.revision = prev ? (sameWorkload(prev, o) ? prev.revision ?? 1 : (prev.revision ?? 1) + 1) : 1;
-    if (['Deployment', 'StatefulSet'].includes(o.kind)) o.generation = prev ? (sameWorkload(prev, o) ? prev.generation ?? 1 : (prev.generation ?? 1) + 1) : 1;
+    if (o.kind === 'Deployment') o.revision = prev ? (sameWorkload(prev, o) ? (prev.revision ?? 1) : (prev.revision ?? 1) + 1) : 1;
+    if (['Deployment', 'StatefulSet'].includes(o.kind))
+      o.generation = prev ? (sameWorkload(prev, o) ? (prev.generation ?? 1) : (prev.generation ?? 1) + 1) : 1;
     cl.objects.push(o);
     if (['Deployment', 'StatefulSet'].includes(o.kind)) {
       const sel = selectorOf(o);
@@ -660,8 +857,19 @@ function applyObjects(s, clusterName, ns, name, rendered, now) {
         for (const v of o.volumeClaimTemplates ?? []) {
           for (let i = 0; i < (o.replicas ?? 1); i++) {
             const pvc = `${v.name}-${o.name}-${i}`;
-            if (!cl.objects.some((/** @type {any} */ x) => idOf(x).kind === 'PersistentVolumeClaim' && idOf(x).namespace === ns && idOf(x).name === pvc)) {
-              cl.objects.push({ kind: 'PersistentVolumeClaim', name: pvc, namespace: ns, labels: { ...sel }, storage: v.storage ?? '1Gi', createdAt: now });
+            if (
+              !cl.objects.some(
+                (/** @type {any} */ x) => idOf(x).kind === 'PersistentVolumeClaim' && idOf(x).namespace === ns && idOf(x).name === pvc,
+              )
+            ) {
+              cl.objects.push({
+                kind: 'PersistentVolumeClaim',
+                name: pvc,
+                namespace: ns,
+                labels: { ...sel },
+                storage: v.storage ?? '1Gi',
+                createdAt: now,
+              });
             }
           }
         }
@@ -685,7 +893,13 @@ function releaseReady(s, clusterName, ns, rendered) {
 function rollbackTo(s, clusterName, rel, targetRev, now) {
   const revision = latest(rel).revision + 1;
   for (const r of rel.revisions) if (r.status === 'deployed') r.status = 'superseded';
-  const rev = { ...structuredClone(targetRev), revision, status: 'deployed', description: `Rollback to ${targetRev.revision}`, updated: now };
+  const rev = {
+    ...structuredClone(targetRev),
+    revision,
+    status: 'deployed',
+    description: `Rollback to ${targetRev.revision}`,
+    updated: now,
+  };
   rel.revisions.push(rev);
   if (targetRev.objects) applyObjects(s, clusterName, rel.namespace, rel.name, targetRev.objects, now);
   return rev;

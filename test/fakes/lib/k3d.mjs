@@ -20,7 +20,19 @@ function log(ctx, level, msg) {
 /** @param {import('./main.mjs').Ctx} ctx */
 export async function handle(ctx) {
   const [noun, verb, ...rest] = ctx.argv;
-  const { flags, args, unknown } = parseFlags(rest, { output: 'string', o: ['string', 'output'], 'no-headers': 'bool', cluster: 'list', c: ['list', 'cluster'], mode: 'string', m: ['string', 'mode'], 'keep-tarball': 'bool', 'keep-tools': 'bool', all: 'bool', a: ['bool', 'all'] });
+  const { flags, args, unknown } = parseFlags(rest, {
+    output: 'string',
+    o: ['string', 'output'],
+    'no-headers': 'bool',
+    cluster: 'list',
+    c: ['list', 'cluster'],
+    mode: 'string',
+    m: ['string', 'mode'],
+    'keep-tarball': 'bool',
+    'keep-tools': 'bool',
+    all: 'bool',
+    a: ['bool', 'all'],
+  });
   if (unknown.length) throw unsupported('k3d', ctx.argv);
   const clusters = ctx.state.k3d?.clusters ?? [];
   if (noun === 'cluster' && (verb === 'list' || verb === 'ls' || verb === 'get') && flags.output === 'json') {
@@ -45,7 +57,12 @@ export async function handle(ctx) {
       const c = clusters.find((x) => x.name === name);
       const backing = clusterFor(ctx.state, 'k3d', name);
       const hostImages = ctx.state.docker?.images ?? [];
-      const imgs = args.map((ref) => ({ ref, img: hostImages.find((/** @type {any} */ i) => (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(ref))) }));
+      const imgs = args.map((ref) => ({
+        ref,
+        img: hostImages.find((/** @type {any} */ i) =>
+          (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(ref)),
+        ),
+      }));
       const missing = imgs.find((i) => !i.img);
       let err;
       if (!c || !backing) err = `failed to get cluster: No nodes found for given cluster`;
@@ -58,7 +75,8 @@ export async function handle(ctx) {
         continue;
       }
       log(ctx, 'INFO', `Importing images into nodes...`);
-      for (const i of imgs) log(ctx, 'INFO', `Importing images from tarball '/k3d/images/k3d-${name}-images.tar' into node 'k3d-${name}-server-0'...`);
+      for (const i of imgs)
+        log(ctx, 'INFO', `Importing images from tarball '/k3d/images/k3d-${name}-images.tar' into node 'k3d-${name}-server-0'...`);
       log(ctx, 'INFO', `Removing the tarball(s) from image volume...`);
       log(ctx, 'INFO', `Successfully imported image(s)`);
       ctx.mutate((s) => {
@@ -101,12 +119,29 @@ function clusterJson(c) {
   const agents = c.agents ?? 0;
   const image = c.image ?? 'rancher/k3s:v1.31.5-k3s1';
   const node = (/** @type {string} */ role, /** @type {number} */ i) => ({
-    name: `k3d-${c.name}-${role}-${i}`, role, image, volumes: [`k3d-${c.name}-images:/k3d/images`], env: [`K3S_TOKEN=${sha256(c.name).slice(0, 20)}`],
-    Cmd: [], created: c.created ?? '2025-01-01T00:00:00Z', runtimeLabels: { 'k3d.cluster': c.name, 'k3d.role': role },
-    Networks: [`k3d-${c.name}`], ExtraHosts: [], serverOpts: role === 'server' ? { kubeAPI: { Binding: { HostIp: '0.0.0.0', HostPort: String(c.apiPort ?? 6550) } } } : { kubeAPI: null },
-    agentOpts: {}, GPURequest: '', Memory: '', State: { Running: running, Status: running ? 'running' : 'exited', Started: '' }, IP: { IP: `172.18.0.${i + 2}`, Static: false }, K3dEntrypoint: true,
+    name: `k3d-${c.name}-${role}-${i}`,
+    role,
+    image,
+    volumes: [`k3d-${c.name}-images:/k3d/images`],
+    env: [`K3S_TOKEN=${sha256(c.name).slice(0, 20)}`],
+    Cmd: [],
+    created: c.created ?? '2025-01-01T00:00:00Z',
+    runtimeLabels: { 'k3d.cluster': c.name, 'k3d.role': role },
+    Networks: [`k3d-${c.name}`],
+    ExtraHosts: [],
+    serverOpts:
+      role === 'server' ? { kubeAPI: { Binding: { HostIp: '0.0.0.0', HostPort: String(c.apiPort ?? 6550) } } } : { kubeAPI: null },
+    agentOpts: {},
+    GPURequest: '',
+    Memory: '',
+    State: { Running: running, Status: running ? 'running' : 'exited', Started: '' },
+    IP: { IP: `172.18.0.${i + 2}`, Static: false },
+    K3dEntrypoint: true,
   });
-  const nodes = [...Array.from({ length: servers }, (_, i) => node('server', i)), ...Array.from({ length: agents }, (_, i) => node('agent', i))];
+  const nodes = [
+    ...Array.from({ length: servers }, (_, i) => node('server', i)),
+    ...Array.from({ length: agents }, (_, i) => node('agent', i)),
+  ];
   return {
     name: c.name,
     network: { name: `k3d-${c.name}`, id: sha256(`net/${c.name}`), ipam: { ipPrefix: '172.18.0.0/16', ipsUsed: null }, Members: null },

@@ -23,8 +23,13 @@ export async function handle(ctx) {
     return 0;
   }
   if (verb === 'load' && what === 'docker-image' && args.length && !flags.nodes) {
-    const hostImages = (ctx.state.docker?.images ?? []);
-    const found = args.map((ref) => ({ ref, img: hostImages.find((/** @type {any} */ i) => (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(ref))) }));
+    const hostImages = ctx.state.docker?.images ?? [];
+    const found = args.map((ref) => ({
+      ref,
+      img: hostImages.find((/** @type {any} */ i) =>
+        (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(ref)),
+      ),
+    }));
     const missing = found.find((f) => !f.img || (ctx.state.docker?.daemon ?? 'up') !== 'up');
     if (missing) {
       ctx.io.err(`ERROR: image: "${missing.ref}" not present locally\n`);
@@ -37,11 +42,20 @@ export async function handle(ctx) {
       return 1;
     }
     const node = `${name}-control-plane`;
-    const toLoad = found.filter((f) => !(backing.cluster.images ?? []).some((/** @type {any} */ i) => i.id === f.img.id && (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(f.ref))));
+    const toLoad = found.filter(
+      (f) =>
+        !(backing.cluster.images ?? []).some(
+          (/** @type {any} */ i) =>
+            i.id === f.img.id && (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(f.ref)),
+        ),
+    );
     for (const f of toLoad) ctx.io.err(`Image: "${f.ref}" with ID "${f.img.id}" not yet present on node "${node}", loading...\n`);
     if (ctx.rule && toLoad.length) {
       if (ctx.rule.stdout) ctx.io.out(ctx.rule.stdout);
-      ctx.io.err(ctx.rule.stderr ?? `ERROR: failed to load image: command "docker exec --privileged -i ${node} ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter=overlayfs -" failed with error: exit status 1\n`);
+      ctx.io.err(
+        ctx.rule.stderr ??
+          `ERROR: failed to load image: command "docker exec --privileged -i ${node} ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter=overlayfs -" failed with error: exit status 1\n`,
+      );
       return ctx.rule.exitCode ?? 1;
     }
     ctx.mutate((s) => {

@@ -2,42 +2,83 @@
 // Output formats: cli-runtime JSON printer (4-space indent, keys sorted as for
 // unstructured objects, trailing newline), kubectl's version command (2-space
 // indent), API error texts "Error from server (<Reason>): ...".
-import {
-  Exit, goJson, parseFlags, unsupported, klogHeader, sha256, nowNano,
-} from './core.mjs';
+import { Exit, goJson, parseFlags, unsupported, klogHeader, sha256, nowNano } from './core.mjs';
 import { resolveContext, hostPort, apiServerUp } from './cluster.mjs';
 import {
-  KINDS, kindFromResource, qualifiedResource, expandCluster, parseSelector, SelectorError,
-  idOf, isCompact, labelsOf,
+  KINDS,
+  kindFromResource,
+  qualifiedResource,
+  expandCluster,
+  parseSelector,
+  SelectorError,
+  idOf,
+  isCompact,
+  labelsOf,
 } from './objects.mjs';
 import fs from 'node:fs';
 import net from 'node:net';
 import { ConfigError, readState, sleep } from './core.mjs';
 
 const DEFAULT_CLIENT = {
-  major: '1', minor: '32', gitVersion: 'v1.32.4', gitCommit: '59526cd4867447956156ae3a602fcbac5a2c6f60', gitTreeState: 'clean',
-  buildDate: '2025-04-22T16:03:59Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64',
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4',
+  gitCommit: '59526cd4867447956156ae3a602fcbac5a2c6f60',
+  gitTreeState: 'clean',
+  buildDate: '2025-04-22T16:03:59Z',
+  goVersion: 'go1.23.6',
+  compiler: 'gc',
+  platform: 'linux/amd64',
 };
 
 const GLOBAL_FLAGS = {
-  context: 'string', namespace: 'string', n: ['string', 'namespace'], kubeconfig: 'string', 'request-timeout': 'string',
-  v: 'string', 'v=': 'string',
+  context: 'string',
+  namespace: 'string',
+  n: ['string', 'namespace'],
+  kubeconfig: 'string',
+  'request-timeout': 'string',
+  v: 'string',
+  'v=': 'string',
 };
 /** Flags each subcommand accepts on top of the global ones. */
 const SUB_FLAGS = {
   version: { client: 'bool', output: 'string', o: ['string', 'output'] },
   get: {
-    output: 'string', o: ['string', 'output'], selector: 'string', l: ['string', 'selector'], 'all-namespaces': 'bool', A: ['bool', 'all-namespaces'],
-    'ignore-not-found': 'bool', 'field-selector': 'string', 'show-managed-fields': 'bool', 'chunk-size': 'string',
+    output: 'string',
+    o: ['string', 'output'],
+    selector: 'string',
+    l: ['string', 'selector'],
+    'all-namespaces': 'bool',
+    A: ['bool', 'all-namespaces'],
+    'ignore-not-found': 'bool',
+    'field-selector': 'string',
+    'show-managed-fields': 'bool',
+    'chunk-size': 'string',
   },
   logs: {
-    container: 'string', c: ['string', 'container'], previous: 'bool', p: ['bool', 'previous'], tail: 'string', timestamps: 'bool', 'all-containers': 'bool',
-    follow: 'bool', f: ['bool', 'follow'], since: 'string',
+    container: 'string',
+    c: ['string', 'container'],
+    previous: 'bool',
+    p: ['bool', 'previous'],
+    tail: 'string',
+    timestamps: 'bool',
+    'all-containers': 'bool',
+    follow: 'bool',
+    f: ['bool', 'follow'],
+    since: 'string',
   },
   create: {},
   delete: {
-    selector: 'string', l: ['string', 'selector'], 'ignore-not-found': 'bool', wait: 'bool', 'grace-period': 'string', force: 'bool',
-    timeout: 'string', all: 'bool', now: 'bool', cascade: 'string',
+    selector: 'string',
+    l: ['string', 'selector'],
+    'ignore-not-found': 'bool',
+    wait: 'bool',
+    'grace-period': 'string',
+    force: 'bool',
+    timeout: 'string',
+    all: 'bool',
+    now: 'bool',
+    cascade: 'string',
   },
   config: { minify: 'bool', raw: 'bool', flatten: 'bool', output: 'string', o: ['string', 'output'] },
   'port-forward': { address: 'string', 'pod-running-timeout': 'string' },
@@ -53,13 +94,20 @@ export async function handle(ctx) {
   if (unknown.length) throw unsupported('kubectl', ctx.argv);
   const c = { ...ctx, flags, args, sub };
   switch (sub) {
-    case 'version': return version(c);
-    case 'config': return config(c);
-    case 'get': return get(c);
-    case 'logs': return logs(c);
-    case 'create': return create(c);
-    case 'delete': return del(c);
-    case 'port-forward': return portForward(c);
+    case 'version':
+      return version(c);
+    case 'config':
+      return config(c);
+    case 'get':
+      return get(c);
+    case 'logs':
+      return logs(c);
+    case 'create':
+      return create(c);
+    case 'delete':
+      return del(c);
+    case 'port-forward':
+      return portForward(c);
   }
   throw unsupported('kubectl', ctx.argv);
 }
@@ -68,7 +116,27 @@ export async function handle(ctx) {
 function isFlagValue(argv, i) {
   const prev = argv[i - 1];
   if (!prev || !prev.startsWith('-') || prev.includes('=')) return false;
-  return ['--context', '-n', '--namespace', '--kubeconfig', '--request-timeout', '-o', '--output', '-l', '--selector', '-c', '--container', '--tail', '--field-selector', '--grace-period', '--timeout', '--cascade', '--chunk-size', '--address', '--pod-running-timeout'].includes(prev);
+  return [
+    '--context',
+    '-n',
+    '--namespace',
+    '--kubeconfig',
+    '--request-timeout',
+    '-o',
+    '--output',
+    '-l',
+    '--selector',
+    '-c',
+    '--container',
+    '--tail',
+    '--field-selector',
+    '--grace-period',
+    '--timeout',
+    '--cascade',
+    '--chunk-size',
+    '--address',
+    '--pod-running-timeout',
+  ].includes(prev);
 }
 
 /** @param {any} c */
@@ -82,8 +150,15 @@ export function serverVersionInfo(cluster) {
   if (typeof v !== 'string') return v;
   const m = /^v(\d+)\.(\d+)\.(\d+)/.exec(v);
   return {
-    major: m?.[1] ?? '1', minor: m?.[2] ?? '32', gitVersion: v, gitCommit: sha256(v).slice(0, 40), gitTreeState: 'clean',
-    buildDate: '2024-12-11T17:57:02Z', goVersion: 'go1.23.3', compiler: 'gc', platform: 'linux/amd64',
+    major: m?.[1] ?? '1',
+    minor: m?.[2] ?? '32',
+    gitVersion: v,
+    gitCommit: sha256(v).slice(0, 40),
+    gitTreeState: 'clean',
+    buildDate: '2024-12-11T17:57:02Z',
+    goVersion: 'go1.23.3',
+    compiler: 'gc',
+    platform: 'linux/amd64',
   };
 }
 
@@ -114,7 +189,9 @@ function refused(c, server, n) {
   // the dial error names the resolved address
   const dial = hp.replace(/^localhost:/, '127.0.0.1:');
   for (let i = 0; i < n; i++) {
-    c.io.err(`${klogHeader('E')}memcache.go:265] "Unhandled Error" err="couldn't get current server API group list: Get \\"${base}/api?timeout=32s\\": dial tcp ${dial}: connect: connection refused"\n`);
+    c.io.err(
+      `${klogHeader('E')}memcache.go:265] "Unhandled Error" err="couldn't get current server API group list: Get \\"${base}/api?timeout=32s\\": dial tcp ${dial}: connect: connection refused"\n`,
+    );
   }
   c.io.err(`The connection to the server ${hp} was refused - did you specify the right host or port?\n`);
 }
@@ -154,7 +231,9 @@ function version(c) {
   print();
   const skew = Math.abs(parseInt(client.minor, 10) - parseInt(v.serverVersion.minor, 10));
   if (skew > 1) {
-    c.io.err(`WARNING: version difference between client (${client.major}.${parseInt(client.minor, 10)}) and server (${v.serverVersion.major}.${parseInt(v.serverVersion.minor, 10)}) exceeds the supported minor version skew of +/-1\n`);
+    c.io.err(
+      `WARNING: version difference between client (${client.major}.${parseInt(client.minor, 10)}) and server (${v.serverVersion.major}.${parseInt(v.serverVersion.minor, 10)}) exceeds the supported minor version skew of +/-1\n`,
+    );
   }
   return 0;
 }
@@ -174,7 +253,10 @@ function config(c) {
     return 0;
   }
   if (verb === 'get-contexts' && c.flags.output === 'name') {
-    const names = (kc.contexts ?? []).map((/** @type {any} */ x) => x.name).filter((/** @type {string} */ n) => rest.length === 0 || rest.includes(n)).sort();
+    const names = (kc.contexts ?? [])
+      .map((/** @type {any} */ x) => x.name)
+      .filter((/** @type {string} */ n) => rest.length === 0 || rest.includes(n))
+      .sort();
     for (const n of names) c.io.out(`${n}\n`);
     const missing = rest.filter((n) => !names.includes(n));
     if (missing.length) {
@@ -189,7 +271,9 @@ function config(c) {
       c.io.err(`error: no context exists with the name: "${name}"\n`);
       return 1;
     }
-    c.mutate((/** @type {any} */ s) => { s.kubeconfig['current-context'] = name; });
+    c.mutate((/** @type {any} */ s) => {
+      s.kubeconfig['current-context'] = name;
+    });
     c.io.out(`Switched to context "${name}".\n`);
     return 0;
   }
@@ -216,10 +300,43 @@ export function viewConfig(kc, minify, raw, contextOverride) {
     clusters = clusters.filter((x) => x.name === ctx?.context?.cluster);
     users = users.filter((x) => x.name === ctx?.context?.user);
   }
-  const cl = (/** @type {any} */ x) => pick(x ?? {}, ['server', 'tls-server-name', 'insecure-skip-tls-verify', 'certificate-authority', 'certificate-authority-data', 'proxy-url', 'disable-compression', 'extensions'],
-    raw ? {} : { 'certificate-authority-data': 'DATA+OMITTED' });
-  const us = (/** @type {any} */ x) => pick(x ?? {}, ['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile', 'as', 'as-uid', 'as-groups', 'as-user-extra', 'username', 'password', 'auth-provider', 'exec', 'extensions'],
-    raw ? {} : { 'client-certificate-data': 'DATA+OMITTED', 'client-key-data': 'DATA+OMITTED', token: 'REDACTED' });
+  const cl = (/** @type {any} */ x) =>
+    pick(
+      x ?? {},
+      [
+        'server',
+        'tls-server-name',
+        'insecure-skip-tls-verify',
+        'certificate-authority',
+        'certificate-authority-data',
+        'proxy-url',
+        'disable-compression',
+        'extensions',
+      ],
+      raw ? {} : { 'certificate-authority-data': 'DATA+OMITTED' },
+    );
+  const us = (/** @type {any} */ x) =>
+    pick(
+      x ?? {},
+      [
+        'client-certificate',
+        'client-certificate-data',
+        'client-key',
+        'client-key-data',
+        'token',
+        'tokenFile',
+        'as',
+        'as-uid',
+        'as-groups',
+        'as-user-extra',
+        'username',
+        'password',
+        'auth-provider',
+        'exec',
+        'extensions',
+      ],
+      raw ? {} : { 'client-certificate-data': 'DATA+OMITTED', 'client-key-data': 'DATA+OMITTED', token: 'REDACTED' },
+    );
   const cx = (/** @type {any} */ x) => pick(x ?? {}, ['cluster', 'user', 'namespace', 'extensions'], {});
   return {
     kind: 'Config',
@@ -251,7 +368,9 @@ function parseTargets(c) {
   const args = c.args;
   if (!args.length) {
     c.io.err('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\n');
-    c.io.err('error: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples\n');
+    c.io.err(
+      'error: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples\n',
+    );
     throw new Exit(1);
   }
   const kindOf = (/** @type {string} */ w) => {
@@ -261,7 +380,9 @@ function parseTargets(c) {
   };
   if (args.some((a) => a.includes('/'))) {
     if (!args.every((a) => a.includes('/'))) {
-      c.io.err(`error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n`);
+      c.io.err(
+        `error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n`,
+      );
       throw new Exit(1);
     }
     const targets = args.map((a) => {
@@ -287,17 +408,21 @@ function notFound(kind, name) {
 
 /** Field selector: "a.b=v", "a.b!=v", comma-joined. */
 function parseFieldSelector(sel) {
-  const reqs = sel.split(',').filter(Boolean).map((p) => {
-    const m = /^([\w.]+)\s*(!=|==|=)\s*(.*)$/.exec(p.trim());
-    if (!m) throw new SelectorError(`invalid field selector: ${p}`);
-    return { path: /** @type {string} */ (m[1]), neq: m[2] === '!=', value: m[3] };
-  });
-  return (/** @type {any} */ o) => reqs.every((r) => {
-    let cur = o;
-    for (const part of r.path.split('.')) cur = cur?.[part];
-    const v = cur === undefined ? '' : String(cur);
-    return r.neq ? v !== r.value : v === r.value;
-  });
+  const reqs = sel
+    .split(',')
+    .filter(Boolean)
+    .map((p) => {
+      const m = /^([\w.]+)\s*(!=|==|=)\s*(.*)$/.exec(p.trim());
+      if (!m) throw new SelectorError(`invalid field selector: ${p}`);
+      return { path: /** @type {string} */ (m[1]), neq: m[2] === '!=', value: m[3] };
+    });
+  return (/** @type {any} */ o) =>
+    reqs.every((r) => {
+      let cur = o;
+      for (const part of r.path.split('.')) cur = cur?.[part];
+      const v = cur === undefined ? '' : String(cur);
+      return r.neq ? v !== r.value : v === r.value;
+    });
 }
 
 function get(c) {
@@ -370,7 +495,9 @@ function logs(c) {
   // --since is a Go duration flag: pflag rejects a bad one before any request (kubectl's usage error, exit 1).
   const sinceMs = c.flags.since === undefined ? undefined : goDuration(c.flags.since);
   if (c.flags.since !== undefined && sinceMs === undefined) {
-    c.io.err(`error: invalid argument "${c.flags.since}" for "--since" flag: time: invalid duration "${c.flags.since}"\nSee 'kubectl logs --help' for usage.\n`);
+    c.io.err(
+      `error: invalid argument "${c.flags.since}" for "--since" flag: time: invalid duration "${c.flags.since}"\nSee 'kubectl logs --help' for usage.\n`,
+    );
     return 1;
   }
   const conn = connect(c, 4);
@@ -390,7 +517,9 @@ function logs(c) {
         return 1;
       }
       const sel = w.spec.selector.matchLabels;
-      const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => o.metadata.labels?.[k] === v));
+      const pods = objects.filter(
+        (o) => o.kind === 'Pod' && o.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => o.metadata.labels?.[k] === v),
+      );
       pods.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
       if (!pods.length) {
         c.io.err(`error: timed out waiting for the condition\n`);
@@ -439,13 +568,21 @@ function logs(c) {
     return badRequest(`${where} is waiting to start: ${reason}`);
   } else return badRequest(`${where} is waiting to start - no logs yet`);
   // kubelet keeps a time per line; the fake's lines all date from the container's start (state.running.startedAt).
-  const startedAt = Date.parse(st.state?.running?.startedAt ?? st.state?.terminated?.startedAt ?? st.lastState?.terminated?.startedAt ?? '');
+  const startedAt = Date.parse(
+    st.state?.running?.startedAt ?? st.state?.terminated?.startedAt ?? st.lastState?.terminated?.startedAt ?? '',
+  );
   if (sinceMs !== undefined && startedAt < Date.now() - sinceMs) body = '';
   if (c.flags.tail !== undefined && Number(c.flags.tail) >= 0) {
     const n = Number(c.flags.tail);
     const lines = body.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    body = n === 0 ? '' : lines.slice(-n).map((l) => `${l}\n`).join('');
+    body =
+      n === 0
+        ? ''
+        : lines
+            .slice(-n)
+            .map((l) => `${l}\n`)
+            .join('');
   }
   // --follow of a running container streams; of one that is not running, prints what there is and ends (like kubelet).
   if (!c.flags.follow || !st.state?.running) {
@@ -462,7 +599,15 @@ function logs(c) {
  * goes, or the fake cluster's state file does (no orphan outlives it). kubectl
  * sets no signal handler here: SIGINT/SIGTERM kill it (recorded as 130/143).
  */
-async function follow(/** @type {any} */ c, /** @type {any} */ conn, /** @type {any} */ pod, /** @type {string} */ container, /** @type {string} */ containerID, /** @type {string} */ body, /** @type {number} */ printed) {
+async function follow(
+  /** @type {any} */ c,
+  /** @type {any} */ conn,
+  /** @type {any} */ pod,
+  /** @type {string} */ container,
+  /** @type {string} */ containerID,
+  /** @type {string} */ body,
+  /** @type {number} */ printed,
+) {
   process.stdout.write(body);
   const ns = pod.metadata.namespace;
   /** @type {(code: number) => void} */ let finish = () => undefined;
@@ -573,7 +718,10 @@ function del(c) {
     return 1;
   }
   const force = c.flags.force && c.flags['grace-period'] === '0';
-  if (force) c.io.err('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
+  if (force)
+    c.io.err(
+      'Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n',
+    );
   /** @type {string[]} */ const deleted = [];
   /** @type {string[]} */ const missing = [];
   c.mutate((/** @type {any} */ s) => {
@@ -582,7 +730,12 @@ function del(c) {
       const namespaced = KINDS[/** @type {keyof typeof KINDS} */ (t.kind)].namespaced;
       const matches = (/** @type {any} */ o) => {
         const id = idOf(o);
-        return id.kind === t.kind && (!namespaced || id.namespace === conn.namespace) && (t.name ? id.name === t.name : true) && (!sel || sel(labelsOf(o)));
+        return (
+          id.kind === t.kind &&
+          (!namespaced || id.namespace === conn.namespace) &&
+          (t.name ? id.name === t.name : true) &&
+          (!sel || sel(labelsOf(o)))
+        );
       };
       const found = (cl.objects ?? []).filter(matches);
       if (!found.length && t.name) {
@@ -615,20 +768,38 @@ export function removeObject(s, clusterName, o) {
   if (id.kind === 'Namespace') {
     cl.objects = cl.objects.filter((/** @type {any} */ x) => idOf(x).namespace !== id.name);
     for (const key of Object.keys(cl.logs ?? {})) if (key.startsWith(`${id.name}/`)) delete cl.logs[key];
-    if (s.helm?.releases) s.helm.releases = s.helm.releases.filter((/** @type {any} */ r) => !(r.namespace === id.name && (r.cluster ?? clusterName) === clusterName));
+    if (s.helm?.releases)
+      s.helm.releases = s.helm.releases.filter(
+        (/** @type {any} */ r) => !(r.namespace === id.name && (r.cluster ?? clusterName) === clusterName),
+      );
     return;
   }
   if (id.kind === 'Deployment' || id.kind === 'StatefulSet') {
-    const sel = isCompact(o) ? (o.selector ?? o.labels ?? { app: o.name }) : o.spec?.selector?.matchLabels ?? {};
-    cl.objects = cl.objects.filter((/** @type {any} */ x) => !(idOf(x).kind === 'Pod' && idOf(x).namespace === id.namespace && Object.entries(sel).every(([k, v]) => labelsOf(x)[k] === v)));
+    const sel = isCompact(o) ? (o.selector ?? o.labels ?? { app: o.name }) : (o.spec?.selector?.matchLabels ?? {});
+    cl.objects = cl.objects.filter(
+      (/** @type {any} */ x) =>
+        !(idOf(x).kind === 'Pod' && idOf(x).namespace === id.namespace && Object.entries(sel).every(([k, v]) => labelsOf(x)[k] === v)),
+    );
     return;
   }
   if (id.kind === 'Pod' && isCompact(o) && o.ownerKind) {
     const ownerKind = o.ownerKind === 'ReplicaSet' ? 'Deployment' : o.ownerKind;
-    const owner = cl.objects.find((/** @type {any} */ x) => idOf(x).kind === ownerKind && idOf(x).namespace === id.namespace && Object.entries(isCompact(x) ? (x.selector ?? x.labels ?? {}) : x.spec?.selector?.matchLabels ?? {}).every(([k, v]) => labelsOf(o)[k] === v));
+    const owner = cl.objects.find(
+      (/** @type {any} */ x) =>
+        idOf(x).kind === ownerKind &&
+        idOf(x).namespace === id.namespace &&
+        Object.entries(isCompact(x) ? (x.selector ?? x.labels ?? {}) : (x.spec?.selector?.matchLabels ?? {})).every(
+          ([k, v]) => labelsOf(o)[k] === v,
+        ),
+    );
     if (owner) {
       const createdAt = nowNano();
-      const name = o.ownerKind === 'StatefulSet' ? o.name : `${o.ownerName}-${sha256(`${o.name}/${createdAt}`).slice(0, 5).replace(/[aeiou]/g, 'x')}`;
+      const name =
+        o.ownerKind === 'StatefulSet'
+          ? o.name
+          : `${o.ownerName}-${sha256(`${o.name}/${createdAt}`)
+              .slice(0, 5)
+              .replace(/[aeiou]/g, 'x')}`;
       const containers = (o.containers ?? []).map((/** @type {any} */ k) => {
         const { restartCount, lastState, startedAt, ...rest } = k;
         return rest;
@@ -652,17 +823,28 @@ const LOOPBACK_UPSTREAM = /^127\.0\.0\.1:(\d{1,5})$/;
 function goDuration(s) {
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) return undefined;
   const unit = /** @type {Record<string, number>} */ ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 });
-  const total = [...s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((sum, m) => sum + Number(m[1]) * /** @type {number} */ (unit[/** @type {string} */ (m[2])]), 0);
+  const total = [...s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce(
+    (sum, m) => sum + Number(m[1]) * /** @type {number} */ (unit[/** @type {string} */ (m[2])]),
+    0,
+  );
   return total > 0 ? total : undefined;
 }
 
 /** sort.Reverse(podutils.ActivePods): assigned, Running, Ready, fewer restarts, older first. */
 function mostActiveFirst(/** @type {any} */ a, /** @type {any} */ b) {
   const phase = (/** @type {any} */ p) => ({ Pending: 0, Unknown: 1, Running: 2 })[/** @type {'Pending'} */ (p.status?.phase)] ?? 0;
-  const ready = (/** @type {any} */ p) => ((p.status?.conditions ?? []).some((/** @type {any} */ x) => x.type === 'Ready' && x.status === 'True') ? 1 : 0);
-  const restarts = (/** @type {any} */ p) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((/** @type {any} */ s) => s.restartCount ?? 0));
-  return (b.spec?.nodeName ? 1 : 0) - (a.spec?.nodeName ? 1 : 0) || phase(b) - phase(a) || ready(b) - ready(a) || restarts(a) - restarts(b)
-    || cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || cmp(a.metadata.name, b.metadata.name);
+  const ready = (/** @type {any} */ p) =>
+    (p.status?.conditions ?? []).some((/** @type {any} */ x) => x.type === 'Ready' && x.status === 'True') ? 1 : 0;
+  const restarts = (/** @type {any} */ p) =>
+    Math.max(0, ...(p.status?.containerStatuses ?? []).map((/** @type {any} */ s) => s.restartCount ?? 0));
+  return (
+    (b.spec?.nodeName ? 1 : 0) - (a.spec?.nodeName ? 1 : 0) ||
+    phase(b) - phase(a) ||
+    ready(b) - ready(a) ||
+    restarts(a) - restarts(b) ||
+    cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
+    cmp(a.metadata.name, b.metadata.name)
+  );
 }
 
 /** An error kubectl prints as "error: <message>". */
@@ -712,19 +894,32 @@ function upstreamFor(/** @type {any} */ state, /** @type {string} */ clusterName
   const ns = pod.metadata.namespace;
   let value = map[`${ns}/${pod.metadata.name}:${remote}`];
   if (value === undefined) {
-    const owners = expandCluster(cluster, state, clusterName).filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.namespace === ns
-      && Object.entries(o.spec.selector?.matchLabels ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v));
+    const owners = expandCluster(cluster, state, clusterName).filter(
+      (o) =>
+        (o.kind === 'Deployment' || o.kind === 'StatefulSet') &&
+        o.metadata.namespace === ns &&
+        Object.entries(o.spec.selector?.matchLabels ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v),
+    );
     value = owners.map((w) => map[`${ns}/${w.metadata.name}:${remote}`]).find((v) => v !== undefined);
   }
   if (value === undefined) return undefined;
   const m = LOOPBACK_UPSTREAM.exec(String(value));
-  if (!m) throw new ConfigError(`fake kubectl: clusters.${clusterName}.podPorts value ${JSON.stringify(value)} for ${pod.metadata.name}:${remote} must be "127.0.0.1:<port>" (the fake dials nothing else)`);
+  if (!m)
+    throw new ConfigError(
+      `fake kubectl: clusters.${clusterName}.podPorts value ${JSON.stringify(value)} for ${pod.metadata.name}:${remote} must be "127.0.0.1:<port>" (the fake dials nothing else)`,
+    );
   return Number(m[1]);
 }
 
 /** Go's net.OpError text for a failed listen. @param {string} address @param {number} port @param {any} e */
 function listenError(address, port, e) {
-  const why = { EADDRINUSE: 'address already in use', EADDRNOTAVAIL: 'cannot assign requested address', EACCES: 'permission denied', EAFNOSUPPORT: 'address family not supported by protocol' }[/** @type {'EADDRINUSE'} */ (e.code)] ?? e.message;
+  const why =
+    {
+      EADDRINUSE: 'address already in use',
+      EADDRNOTAVAIL: 'cannot assign requested address',
+      EACCES: 'permission denied',
+      EAFNOSUPPORT: 'address family not supported by protocol',
+    }[/** @type {'EADDRINUSE'} */ (e.code)] ?? e.message;
   const host = address.includes(':') ? `[${address}]` : address;
   return `unable to create listener: Error listen ${address.includes(':') ? 'tcp6' : 'tcp4'} ${host}:${port}: bind: ${why}`;
 }
@@ -752,7 +947,10 @@ async function portForward(/** @type {any} */ c) {
   // parseAddresses: localhost = 127.0.0.1 and ::1 where one success is enough ("all"); an explicit IP must work ("any"); sorted.
   /** @type {Map<string, 'all' | 'any'>} */ const modes = new Map();
   for (const a of String(c.flags.address ?? 'localhost').split(',')) {
-    if (a === 'localhost') for (const ip of ['127.0.0.1', '::1']) { if (!modes.has(ip)) modes.set(ip, 'all'); }
+    if (a === 'localhost')
+      for (const ip of ['127.0.0.1', '::1']) {
+        if (!modes.has(ip)) modes.set(ip, 'all');
+      }
     else modes.set(a, 'any');
   }
   const addresses = [...modes.keys()].sort();
@@ -784,7 +982,9 @@ async function portForward(/** @type {any} */ c) {
     // GetFirstPod: the most active pod the selector matches; none yet: watch for one until --pod-running-timeout.
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => o.metadata.labels?.[k] === v));
+      const pods = objects.filter(
+        (o) => o.kind === 'Pod' && o.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => o.metadata.labels?.[k] === v),
+      );
       if (pods.length) {
         pod = pods.sort(mostActiveFirst)[0];
         break;
@@ -891,14 +1091,18 @@ async function portForward(/** @type {any} */ c) {
       // Nothing listens on the pod's port: kubelet reports it on the error stream and kubectl gives up (shape of containerd's message).
       const refused = () => {
         sock.destroy();
-        lost(`${klogHeader('E')}portforward.go:424] "Unhandled Error" err="an error occurred forwarding ${port} -> ${remote}: error forwarding port ${remote} to pod ${sha256(pod.metadata.uid ?? pod.metadata.name)}, uid : failed to execute portforward in network namespace \\"/var/run/netns/cni-${pod.metadata.uid ?? ''}\\": failed to connect to localhost:${remote} inside namespace \\"${pod.metadata.name}\\", IPv4: dial tcp4 127.0.0.1:${remote}: connect: connection refused "\n`);
+        lost(
+          `${klogHeader('E')}portforward.go:424] "Unhandled Error" err="an error occurred forwarding ${port} -> ${remote}: error forwarding port ${remote} to pod ${sha256(pod.metadata.uid ?? pod.metadata.name)}, uid : failed to execute portforward in network namespace \\"/var/run/netns/cni-${pod.metadata.uid ?? ''}\\": failed to connect to localhost:${remote} inside namespace \\"${pod.metadata.name}\\", IPv4: dial tcp4 127.0.0.1:${remote}: connect: connection refused "\n`,
+        );
       };
       if (upstream === undefined) return refused();
       const up = net.connect({ host: '127.0.0.1', port: upstream });
       sockets.add(up);
       up.on('close', () => sockets.delete(up));
       let connected = false;
-      up.on('connect', () => { connected = true; });
+      up.on('connect', () => {
+        connected = true;
+      });
       up.on('error', () => (connected ? sock.destroy() : refused()));
       sock.on('error', () => up.destroy());
       sock.pipe(up).pipe(sock);

@@ -3,8 +3,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Io, Exit, UnsupportedError, ConfigError, EXIT_UNSUPPORTED, EXIT_CONFIG,
-  statePathFrom, readState, withLockedState, sleep, argvMatches,
+  Io,
+  Exit,
+  UnsupportedError,
+  ConfigError,
+  EXIT_UNSUPPORTED,
+  EXIT_CONFIG,
+  statePathFrom,
+  readState,
+  withLockedState,
+  sleep,
+  argvMatches,
 } from './core.mjs';
 
 /** Handlers are loaded lazily so a kubectl call never parses the helm module. */
@@ -18,7 +27,8 @@ const HANDLERS = {
 };
 
 /** Environment variables worth recording with each call (never the whole env: it may hold secrets). */
-const RECORDED_ENV = /^(KUBECONFIG|DOCKER_HOST|DOCKER_TLS_VERIFY|DOCKER_CERT_PATH|DOCKER_CONTEXT|MINIKUBE_ACTIVE_DOCKERD|MINIKUBE_HOME|MINIKUBE_PROFILE|HELM_NAMESPACE|HELM_KUBECONTEXT|HELM_DRIVER|KIND_CLUSTER_NAME|NO_COLOR)$/;
+const RECORDED_ENV =
+  /^(KUBECONFIG|DOCKER_HOST|DOCKER_TLS_VERIFY|DOCKER_CERT_PATH|DOCKER_CONTEXT|MINIKUBE_ACTIVE_DOCKERD|MINIKUBE_HOME|MINIKUBE_PROFILE|HELM_NAMESPACE|HELM_KUBECONTEXT|HELM_DRIVER|KIND_CLUSTER_NAME|NO_COLOR)$/;
 
 /**
  * @typedef {object} Ctx
@@ -66,7 +76,14 @@ export async function run(tool) {
       if (rule?.delayMs) await sleep(rule.delayMs);
       /** @type {Ctx} */
       const ctx = {
-        tool, argv, env, cwd, statePath: sp, io, state, rule: hooked ? rule : undefined,
+        tool,
+        argv,
+        env,
+        cwd,
+        statePath: sp,
+        io,
+        state,
+        rule: hooked ? rule : undefined,
         mutate: (fn) => withLockedState(sp, tool, fn),
       };
       code = (await mod.handle(ctx)) ?? 0;
@@ -117,7 +134,16 @@ function recordCall(statePath, tool, argv, cwd, env, exitCode, started) {
   const file = env.FAKE_CALLS || path.join(path.dirname(statePath), 'calls.jsonl');
   /** @type {Record<string, string>} */ const envSubset = {};
   for (const [k, v] of Object.entries(env)) if (RECORDED_ENV.test(k) && v !== undefined) envSubset[k] = v;
-  const line = JSON.stringify({ tool, argv, cwd, env: envSubset, exitCode, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started }) + '\n';
+  const line =
+    JSON.stringify({
+      tool,
+      argv,
+      cwd,
+      env: envSubset,
+      exitCode,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+    }) + '\n';
   try {
     fs.appendFileSync(file, line);
   } catch {

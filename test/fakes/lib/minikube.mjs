@@ -23,7 +23,14 @@ export function handlesFailure(argv) {
   return argv.includes('image') && argv.includes('load');
 }
 
-const COMMON = { profile: 'string', p: ['string', 'profile'], output: 'string', o: ['string', 'output'], alsologtostderr: 'bool', v: 'string' };
+const COMMON = {
+  profile: 'string',
+  p: ['string', 'profile'],
+  output: 'string',
+  o: ['string', 'output'],
+  alsologtostderr: 'bool',
+  v: 'string',
+};
 
 /** @param {import('./main.mjs').Ctx} ctx */
 export async function handle(ctx) {
@@ -40,9 +47,25 @@ export async function handle(ctx) {
     ip: { node: 'string', n: ['string', 'node'] },
     'docker-env': { shell: 'string', unset: 'bool', u: ['bool', 'unset'], 'no-proxy': 'bool' },
     start: {
-      driver: 'string', d: ['string', 'driver'], 'container-runtime': 'string', 'kubernetes-version': 'string', memory: 'string', cpus: 'string',
-      'disk-size': 'string', wait: 'string', 'wait-timeout': 'string', addons: 'list', 'embed-certs': 'bool', 'keep-context': 'bool', 'install-addons': 'bool',
-      'force-systemd': 'bool', 'listen-address': 'string', ports: 'list', nodes: 'string', 'delete-on-failure': 'bool', interactive: 'bool',
+      driver: 'string',
+      d: ['string', 'driver'],
+      'container-runtime': 'string',
+      'kubernetes-version': 'string',
+      memory: 'string',
+      cpus: 'string',
+      'disk-size': 'string',
+      wait: 'string',
+      'wait-timeout': 'string',
+      addons: 'list',
+      'embed-certs': 'bool',
+      'keep-context': 'bool',
+      'install-addons': 'bool',
+      'force-systemd': 'bool',
+      'listen-address': 'string',
+      ports: 'list',
+      nodes: 'string',
+      'delete-on-failure': 'bool',
+      interactive: 'bool',
     },
     stop: { all: 'bool', 'keep-context-active': 'bool' },
     delete: { all: 'bool', purge: 'bool' },
@@ -55,15 +78,24 @@ export async function handle(ctx) {
   const name = flags.profile ?? c.state.minikube?.activeProfile ?? 'minikube';
   const x = { ...c, flags, args, name };
   switch (sub) {
-    case 'version': return version(x);
-    case 'status': return status(x);
-    case 'ip': return ip(x);
-    case 'docker-env': return dockerEnv(x);
-    case 'start': return start(x);
-    case 'stop': return stop(x);
-    case 'delete': return del(x);
-    case 'image': return image(x);
-    case 'profile': return profile(x);
+    case 'version':
+      return version(x);
+    case 'status':
+      return status(x);
+    case 'ip':
+      return ip(x);
+    case 'docker-env':
+      return dockerEnv(x);
+    case 'start':
+      return start(x);
+    case 'stop':
+      return stop(x);
+    case 'delete':
+      return del(x);
+    case 'image':
+      return image(x);
+    case 'profile':
+      return profile(x);
   }
   throw unsupported('minikube', ctx.argv);
 }
@@ -72,18 +104,35 @@ export async function handle(ctx) {
 // Styled output (pkg/minikube/out): emoji on a terminal, "* " / "  - " otherwise
 
 const STYLE = {
-  happy: ['😄  ', '* '], shrug: ['🤷  ', '* '], workaround: ['👉  ', '  - '], stopping: ['✋  ', '* '], stopped: ['🛑  ', '* '],
-  deleting: ['🔥  ', '* '], deleted: ['💀  ', '* '], sparkle: ['✨  ', '* '], ready: ['🏄  ', '* '], starting: ['👍  ', '* '],
-  pulling: ['🚜  ', '* '], creating: ['🔥  ', '* '], docker: ['🐳  ', '* '], verifying: ['🔎  ', '* '], enabled: ['🌟  ', '* '],
-  usage: ['❌  ', 'X '], meh: ['🙄  ', '* '],
+  happy: ['😄  ', '* '],
+  shrug: ['🤷  ', '* '],
+  workaround: ['👉  ', '  - '],
+  stopping: ['✋  ', '* '],
+  stopped: ['🛑  ', '* '],
+  deleting: ['🔥  ', '* '],
+  deleted: ['💀  ', '* '],
+  sparkle: ['✨  ', '* '],
+  ready: ['🏄  ', '* '],
+  starting: ['👍  ', '* '],
+  pulling: ['🚜  ', '* '],
+  creating: ['🔥  ', '* '],
+  docker: ['🐳  ', '* '],
+  verifying: ['🔎  ', '* '],
+  enabled: ['🌟  ', '* '],
+  usage: ['❌  ', 'X '],
+  meh: ['🙄  ', '* '],
 };
 /** @param {any} c @param {keyof typeof STYLE} st @param {string} text */
 function styled(c, st, text) {
   if (c.flags.output === 'json') {
     // out.SetJSON(true): each styled line becomes a CloudEvents step (pkg/minikube/out/register)
     const ev = {
-      specversion: '1.0', id: crypto.randomUUID(), source: 'https://minikube.sigs.k8s.io/', type: 'io.k8s.sigs.minikube.step',
-      datacontenttype: 'application/json', data: { currentstep: '0', message: text, name: 'Initial Minikube Setup', totalsteps: '19' },
+      specversion: '1.0',
+      id: crypto.randomUUID(),
+      source: 'https://minikube.sigs.k8s.io/',
+      type: 'io.k8s.sigs.minikube.step',
+      datacontenttype: 'application/json',
+      data: { currentstep: '0', message: text, name: 'Initial Minikube Setup', totalsteps: '19' },
     };
     c.io.out(goJson(ev) + '\n');
     return;
@@ -152,16 +201,26 @@ function version(c) {
 
 function status(c) {
   const out = c.flags.output ?? 'text';
-  if (c.args.length || c.flags.format !== undefined || c.flags.node !== undefined || (c.flags.layout && c.flags.layout !== 'nodes') || !['json', 'text'].includes(out)) throw unsupported('minikube', c.argv);
+  if (
+    c.args.length ||
+    c.flags.format !== undefined ||
+    c.flags.node !== undefined ||
+    (c.flags.layout && c.flags.layout !== 'nodes') ||
+    !['json', 'text'].includes(out)
+  )
+    throw unsupported('minikube', c.argv);
   const r = partial(c);
   if (!r.profile) return r.exit;
   const st = statusOf(r.profile);
   /** @type {Record<string, any>} */
   const s = { Name: c.name, Host: st.Host, Kubelet: st.Kubelet, APIServer: st.APIServer, Kubeconfig: st.Kubeconfig, Worker: false };
   if (c.env.MINIKUBE_ACTIVE_DOCKERD === c.name) s.DockerEnv = 'in-use';
-  if (out === 'json') c.io.out(goJson(s)); // statusJSON writes no trailing newline
+  if (out === 'json')
+    c.io.out(goJson(s)); // statusJSON writes no trailing newline
   else {
-    c.io.out(`${c.name}\ntype: Control Plane\nhost: ${s.Host}\nkubelet: ${s.Kubelet}\napiserver: ${s.APIServer}\nkubeconfig: ${s.Kubeconfig}\n${s.DockerEnv ? `docker-env: ${s.DockerEnv}\n` : ''}\n`);
+    c.io.out(
+      `${c.name}\ntype: Control Plane\nhost: ${s.Host}\nkubelet: ${s.Kubelet}\napiserver: ${s.APIServer}\nkubeconfig: ${s.Kubeconfig}\n${s.DockerEnv ? `docker-env: ${s.DockerEnv}\n` : ''}\n`,
+    );
   }
   let code = 0;
   if (s.Host !== 'Running') code |= MINIKUBE_NOT_RUNNING;
@@ -180,11 +239,47 @@ function ip(c) {
 
 /** Prefix/delimiter/suffix per shell (pkg/minikube/shell/shell.go). */
 const SHELLS = {
-  bash: { prefix: 'export ', delimiter: '="', suffix: '"\n', unsetPrefix: 'unset ', unsetSuffix: ';\n', hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `\n# ${plz}\n# eval $(${cmd})\n` },
-  fish: { prefix: 'set -gx ', delimiter: ' "', suffix: '";\n', unsetPrefix: 'set -e ', unsetSuffix: ';\n', hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `\n# ${plz}\n# ${cmd} | source\n` },
-  powershell: { prefix: '$Env:', delimiter: ' = "', suffix: '"\n', unsetPrefix: 'Remove-Item Env:\\\\', unsetSuffix: '\n', hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `# ${plz}\n# & ${cmd} --shell powershell | Invoke-Expression\n` },
-  cmd: { prefix: 'SET ', delimiter: '=', suffix: '\n', unsetPrefix: 'SET ', unsetSuffix: '\n', hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `REM ${plz}\nREM @FOR /f "tokens=*" %i IN ('${cmd} --shell cmd') DO @%i\n` },
-  tcsh: { prefix: 'setenv ', delimiter: ' "', suffix: '";\n', unsetPrefix: 'unsetenv ', unsetSuffix: ';\n', hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `\n: "${plz}"\n: eval \`${cmd}\`\n` },
+  bash: {
+    prefix: 'export ',
+    delimiter: '="',
+    suffix: '"\n',
+    unsetPrefix: 'unset ',
+    unsetSuffix: ';\n',
+    hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `\n# ${plz}\n# eval $(${cmd})\n`,
+  },
+  fish: {
+    prefix: 'set -gx ',
+    delimiter: ' "',
+    suffix: '";\n',
+    unsetPrefix: 'set -e ',
+    unsetSuffix: ';\n',
+    hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `\n# ${plz}\n# ${cmd} | source\n`,
+  },
+  powershell: {
+    prefix: '$Env:',
+    delimiter: ' = "',
+    suffix: '"\n',
+    unsetPrefix: 'Remove-Item Env:\\\\',
+    unsetSuffix: '\n',
+    hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `# ${plz}\n# & ${cmd} --shell powershell | Invoke-Expression\n`,
+  },
+  cmd: {
+    prefix: 'SET ',
+    delimiter: '=',
+    suffix: '\n',
+    unsetPrefix: 'SET ',
+    unsetSuffix: '\n',
+    hint: (/** @type {string} */ plz, /** @type {string} */ cmd) =>
+      `REM ${plz}\nREM @FOR /f "tokens=*" %i IN ('${cmd} --shell cmd') DO @%i\n`,
+  },
+  tcsh: {
+    prefix: 'setenv ',
+    delimiter: ' "',
+    suffix: '";\n',
+    unsetPrefix: 'unsetenv ',
+    unsetSuffix: ';\n',
+    hint: (/** @type {string} */ plz, /** @type {string} */ cmd) => `\n: "${plz}"\n: eval \`${cmd}\`\n`,
+  },
   none: { prefix: '', delimiter: '=', suffix: '\n', unsetPrefix: '', unsetSuffix: '\n', hint: () => '' },
 };
 
@@ -201,7 +296,9 @@ function dockerEnv(c) {
   if (!r.profile) return r.exit;
   const p = r.profile;
   if ((p.containerRuntime ?? 'docker') !== 'docker') {
-    c.io.err(`\nX Exiting due to MK_USAGE: The docker-env command is only compatible with the "docker" runtime, but this cluster was configured to use the "${p.containerRuntime}" runtime.\n\n`);
+    c.io.err(
+      `\nX Exiting due to MK_USAGE: The docker-env command is only compatible with the "docker" runtime, but this cluster was configured to use the "${p.containerRuntime}" runtime.\n\n`,
+    );
     return EX_PROGRAM_USAGE;
   }
   const values = [
@@ -228,15 +325,23 @@ function image(c) {
     if (!r.profile) return r.exit;
     const b = clusterFor(c.state, 'minikube', c.name);
     const running = statusOf(r.profile).Host === 'Running';
-    const list = running && b ? b.cluster.images ?? [] : [];
+    const list = running && b ? (b.cluster.images ?? []) : [];
     if (fmt === 'json') {
       // cruntime.ListImage; the docker runtime reads sizes back from `docker images` ("123MB" -> 123000000)
-      const rows = [...list].sort((a, b2) => (a.id < b2.id ? -1 : 1)).map((img) => ({
-        id: img.id.replace(/^sha256:/, ''), repoDigests: img.repoDigests ?? [], repoTags: (img.repoTags ?? []).map(qualifyImageRef), size: String(fromHumanSize(humanSize(img.size ?? 0, 3))),
-      }));
+      const rows = [...list]
+        .sort((a, b2) => (a.id < b2.id ? -1 : 1))
+        .map((img) => ({
+          id: img.id.replace(/^sha256:/, ''),
+          repoDigests: img.repoDigests ?? [],
+          repoTags: (img.repoTags ?? []).map(qualifyImageRef),
+          size: String(fromHumanSize(humanSize(img.size ?? 0, 3))),
+        }));
       c.io.out(`${goJson(rows)}\n`);
     } else {
-      const tags = list.flatMap((img) => (img.repoTags ?? []).map(qualifyImageRef)).sort().reverse();
+      const tags = list
+        .flatMap((img) => (img.repoTags ?? []).map(qualifyImageRef))
+        .sort()
+        .reverse();
       c.io.out(`${tags.join('\n')}\n`);
     }
     return 0;
@@ -247,11 +352,20 @@ function image(c) {
     const r = running(c);
     if (!r.profile) return r.exit;
     const b = clusterFor(c.state, 'minikube', c.name);
-    const hostImg = (c.state.docker?.images ?? []).find((/** @type {any} */ i) => (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(ref)));
-    const reason = c.rule ? c.rule.error ?? 'failed pushing to: minikube' : !hostImg || (c.state.docker?.daemon ?? 'up') !== 'up' ? `Error response from daemon: No such image: ${normalizeImageRef(ref)}` : undefined;
+    const hostImg = (c.state.docker?.images ?? []).find((/** @type {any} */ i) =>
+      (i.repoTags ?? []).some((/** @type {string} */ t) => normalizeImageRef(t) === normalizeImageRef(ref)),
+    );
+    const reason = c.rule
+      ? (c.rule.error ?? 'failed pushing to: minikube')
+      : !hostImg || (c.state.docker?.daemon ?? 'up') !== 'up'
+        ? `Error response from daemon: No such image: ${normalizeImageRef(ref)}`
+        : undefined;
     if (reason || !b) {
       if (c.rule?.stdout) c.io.out(c.rule.stdout);
-      c.io.err(c.rule?.stderr ?? `\nX Exiting due to GUEST_IMAGE_LOAD: Failed to load image: save to dir: caching images: caching image "${path.join(miniPath(c), 'cache', 'images', 'amd64', normalizeImageRef(ref).replace(':', '_'))}": write: ${reason}\n\n`);
+      c.io.err(
+        c.rule?.stderr ??
+          `\nX Exiting due to GUEST_IMAGE_LOAD: Failed to load image: save to dir: caching images: caching image "${path.join(miniPath(c), 'cache', 'images', 'amd64', normalizeImageRef(ref).replace(':', '_'))}": write: ${reason}\n\n`,
+      );
       return c.rule?.exitCode ?? EX_GUEST_ERROR;
     }
     c.mutate((s) => copyImage(s.clusters[b.name], hostImg, ref));
@@ -264,7 +378,8 @@ function image(c) {
 export function copyImage(cluster, img, ref) {
   const tag = normalizeImageRef(ref);
   cluster.images ??= [];
-  for (const other of cluster.images) other.repoTags = (other.repoTags ?? []).filter((/** @type {string} */ t) => normalizeImageRef(t) !== tag);
+  for (const other of cluster.images)
+    other.repoTags = (other.repoTags ?? []).filter((/** @type {string} */ t) => normalizeImageRef(t) !== tag);
   const same = cluster.images.find((/** @type {any} */ i) => i.id === img.id);
   if (same) same.repoTags.push(tag);
   else cluster.images.push({ ...structuredClone(img), repoTags: [tag] });
@@ -288,28 +403,118 @@ function profile(c) {
   const valid = (c.state.minikube?.profiles ?? []).map((/** @type {any} */ p) => {
     const st = statusOf(p);
     const statusName = st.Host !== 'Running' ? st.Host : st.APIServer === 'Running' ? 'OK' : st.APIServer === 'Paused' ? 'Paused' : 'Error';
-    const node = { Name: '', IP: p.ip ?? '192.168.49.2', Port: p.apiServerPort ?? 8443, KubernetesVersion: p.kubernetesVersion ?? 'v1.32.0', ContainerRuntime: p.containerRuntime ?? 'docker', ControlPlane: true, Worker: true };
+    const node = {
+      Name: '',
+      IP: p.ip ?? '192.168.49.2',
+      Port: p.apiServerPort ?? 8443,
+      KubernetesVersion: p.kubernetesVersion ?? 'v1.32.0',
+      ContainerRuntime: p.containerRuntime ?? 'docker',
+      ControlPlane: true,
+      Worker: true,
+    };
     return {
       Name: p.name,
       Status: c.flags.light ? 'Skipped' : statusName,
       Config: {
-        Name: p.name, KeepContext: false, EmbedCerts: false, MinikubeISO: '', KicBaseImage: 'gcr.io/k8s-minikube/kicbase:v0.0.46', Memory: p.memory ?? 3900, CPUs: p.cpus ?? 2, DiskSize: 20000,
-        Driver: p.driver ?? 'docker', HyperkitVpnKitSock: '', HyperkitVSockPorts: [], DockerEnv: null, ContainerVolumeMounts: null, InsecureRegistry: null, RegistryMirror: [],
-        HostOnlyCIDR: '192.168.59.1/24', HypervVirtualSwitch: '', HypervUseExternalSwitch: false, HypervExternalAdapter: '', KVMNetwork: 'default', KVMQemuURI: 'qemu:///system',
-        KVMGPU: false, KVMHidden: false, KVMNUMACount: 1, APIServerPort: p.apiServerPort ?? 8443, DockerOpt: null, DisableDriverMounts: false, NFSShare: [], NFSSharesRoot: '/nfsshares',
-        UUID: '', NoVTXCheck: false, DNSProxy: false, HostDNSResolver: true, HostOnlyNicType: 'virtio', NatNicType: 'virtio', SSHIPAddress: '', SSHUser: 'root', SSHKey: '', SSHPort: 22,
+        Name: p.name,
+        KeepContext: false,
+        EmbedCerts: false,
+        MinikubeISO: '',
+        KicBaseImage: 'gcr.io/k8s-minikube/kicbase:v0.0.46',
+        Memory: p.memory ?? 3900,
+        CPUs: p.cpus ?? 2,
+        DiskSize: 20000,
+        Driver: p.driver ?? 'docker',
+        HyperkitVpnKitSock: '',
+        HyperkitVSockPorts: [],
+        DockerEnv: null,
+        ContainerVolumeMounts: null,
+        InsecureRegistry: null,
+        RegistryMirror: [],
+        HostOnlyCIDR: '192.168.59.1/24',
+        HypervVirtualSwitch: '',
+        HypervUseExternalSwitch: false,
+        HypervExternalAdapter: '',
+        KVMNetwork: 'default',
+        KVMQemuURI: 'qemu:///system',
+        KVMGPU: false,
+        KVMHidden: false,
+        KVMNUMACount: 1,
+        APIServerPort: p.apiServerPort ?? 8443,
+        DockerOpt: null,
+        DisableDriverMounts: false,
+        NFSShare: [],
+        NFSSharesRoot: '/nfsshares',
+        UUID: '',
+        NoVTXCheck: false,
+        DNSProxy: false,
+        HostDNSResolver: true,
+        HostOnlyNicType: 'virtio',
+        NatNicType: 'virtio',
+        SSHIPAddress: '',
+        SSHUser: 'root',
+        SSHKey: '',
+        SSHPort: 22,
         KubernetesConfig: {
-          KubernetesVersion: p.kubernetesVersion ?? 'v1.32.0', ClusterName: p.name, Namespace: 'default', APIServerHAVIP: '', APIServerName: 'minikubeCA', APIServerNames: null, APIServerIPs: null,
-          DNSDomain: 'cluster.local', ContainerRuntime: p.containerRuntime ?? 'docker', CRISocket: '', NetworkPlugin: 'cni', FeatureGates: '', ServiceCIDR: '10.96.0.0/12', ImageRepository: '',
-          LoadBalancerStartIP: '', LoadBalancerEndIP: '', CustomIngressCert: '', RegistryAliases: '', ExtraOptions: null, ShouldLoadCachedImages: true, EnableDefaultCNI: false, CNI: '',
+          KubernetesVersion: p.kubernetesVersion ?? 'v1.32.0',
+          ClusterName: p.name,
+          Namespace: 'default',
+          APIServerHAVIP: '',
+          APIServerName: 'minikubeCA',
+          APIServerNames: null,
+          APIServerIPs: null,
+          DNSDomain: 'cluster.local',
+          ContainerRuntime: p.containerRuntime ?? 'docker',
+          CRISocket: '',
+          NetworkPlugin: 'cni',
+          FeatureGates: '',
+          ServiceCIDR: '10.96.0.0/12',
+          ImageRepository: '',
+          LoadBalancerStartIP: '',
+          LoadBalancerEndIP: '',
+          CustomIngressCert: '',
+          RegistryAliases: '',
+          ExtraOptions: null,
+          ShouldLoadCachedImages: true,
+          EnableDefaultCNI: false,
+          CNI: '',
         },
         Nodes: [node],
         Addons: p.addons ?? { 'default-storageclass': true, 'storage-provisioner': true },
-        CustomAddonImages: null, CustomAddonRegistries: null, VerifyComponents: { apiserver: true, system_pods: true }, StartHostTimeout: 360000000000,
-        ScheduledStop: null, ExposedPorts: [], ListenAddress: '', Network: '', Subnet: '', MultiNodeRequested: false, ExtraDisks: 0, CertExpiration: 94608000000000000,
-        Mount: false, MountString: '', Mount9PVersion: '9p2000.L', MountGID: 'docker', MountIP: '', MountMSize: 262144, MountOptions: [], MountPort: 0, MountType: '9p', MountUID: 'docker',
-        BinaryMirror: '', DisableOptimizations: false, DisableMetrics: false, DisableCoreDNSLog: false, CustomQemuFirmwarePath: '', SocketVMnetClientPath: '', SocketVMnetPath: '',
-        StaticIP: '', SSHAuthSock: '', SSHAgentPID: 0, GPUs: '', AutoPauseInterval: 60000000000,
+        CustomAddonImages: null,
+        CustomAddonRegistries: null,
+        VerifyComponents: { apiserver: true, system_pods: true },
+        StartHostTimeout: 360000000000,
+        ScheduledStop: null,
+        ExposedPorts: [],
+        ListenAddress: '',
+        Network: '',
+        Subnet: '',
+        MultiNodeRequested: false,
+        ExtraDisks: 0,
+        CertExpiration: 94608000000000000,
+        Mount: false,
+        MountString: '',
+        Mount9PVersion: '9p2000.L',
+        MountGID: 'docker',
+        MountIP: '',
+        MountMSize: 262144,
+        MountOptions: [],
+        MountPort: 0,
+        MountType: '9p',
+        MountUID: 'docker',
+        BinaryMirror: '',
+        DisableOptimizations: false,
+        DisableMetrics: false,
+        DisableCoreDNSLog: false,
+        CustomQemuFirmwarePath: '',
+        SocketVMnetClientPath: '',
+        SocketVMnetPath: '',
+        StaticIP: '',
+        SSHAuthSock: '',
+        SSHAgentPID: 0,
+        GPUs: '',
+        AutoPauseInterval: 60000000000,
       },
       Active: current === p.name,
       ActiveKubeContext: current === p.name,
@@ -331,9 +536,19 @@ function start(c) {
   const runtime = c.flags['container-runtime'] ?? existing?.containerRuntime ?? 'docker';
   const k8s = c.flags['kubernetes-version'] ?? existing?.kubernetesVersion ?? 'v1.32.0';
   styled(c, 'happy', `minikube ${v} on Debian 12.0`);
-  styled(c, 'sparkle', existing ? `Using the ${driver} driver based on existing profile` : `Using the ${driver} driver based on user configuration`);
+  styled(
+    c,
+    'sparkle',
+    existing ? `Using the ${driver} driver based on existing profile` : `Using the ${driver} driver based on user configuration`,
+  );
   styled(c, 'starting', `Starting "${c.name}" primary control-plane node in "${c.name}" cluster`);
-  styled(c, 'creating', existing ? `Restarting existing ${driver} container for "${c.name}" ...` : `Creating ${driver} container (CPUs=${c.flags.cpus ?? 2}, Memory=${c.flags.memory ?? '3900MB'}) ...`);
+  styled(
+    c,
+    'creating',
+    existing
+      ? `Restarting existing ${driver} container for "${c.name}" ...`
+      : `Creating ${driver} container (CPUs=${c.flags.cpus ?? 2}, Memory=${c.flags.memory ?? '3900MB'}) ...`,
+  );
   styled(c, 'docker', `Preparing Kubernetes ${k8s} on ${runtime === 'docker' ? 'Docker 27.4.1' : runtime} ...`);
   styled(c, 'verifying', 'Verifying Kubernetes components...');
   styled(c, 'enabled', 'Enabled addons: storage-provisioner, default-storageclass');
@@ -344,23 +559,49 @@ function start(c) {
     let p = s.minikube.profiles.find((/** @type {any} */ x) => x.name === c.name);
     if (!p) {
       const n = s.minikube.profiles.length;
-      p = { name: c.name, driver, containerRuntime: runtime, kubernetesVersion: k8s, ip: `192.168.${49 + n * 9}.2`, apiServerPort: 8443, dockerPort: 32772 + n * 5 };
+      p = {
+        name: c.name,
+        driver,
+        containerRuntime: runtime,
+        kubernetesVersion: k8s,
+        ip: `192.168.${49 + n * 9}.2`,
+        apiServerPort: 8443,
+        dockerPort: 32772 + n * 5,
+      };
       s.minikube.profiles.push(p);
     }
     p.status = { Host: 'Running', Kubelet: 'Running', APIServer: 'Running', Kubeconfig: 'Configured' };
     s.clusters ??= {};
     if (!clusterFor(s, 'minikube', c.name)) {
       s.clusters[c.name] = {
-        provider: 'minikube', providerName: c.name, serverVersion: k8s,
+        provider: 'minikube',
+        providerName: c.name,
+        serverVersion: k8s,
         nodes: [{ kind: 'Node', name: c.name, kubeletVersion: k8s, internalIP: p.ip }],
         objects: ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((ns) => ({ kind: 'Namespace', name: ns })),
-        images: [], logs: {},
+        images: [],
+        logs: {},
       };
     }
-    upsertKubeconfig(s, c.name, c.name, `https://127.0.0.1:${(p.dockerPort ?? 32772) + 1}`, {
-      'certificate-authority': path.join(miniPath(c), 'ca.crt'),
-      extensions: [{ name: 'cluster_info', extension: { 'last-update': new Date().toUTCString().replace('GMT', 'UTC'), provider: 'minikube.sigs.k8s.io', version: v } }],
-    }, { 'client-certificate': path.join(miniPath(c), 'profiles', c.name, 'client.crt'), 'client-key': path.join(miniPath(c), 'profiles', c.name, 'client.key') });
+    upsertKubeconfig(
+      s,
+      c.name,
+      c.name,
+      `https://127.0.0.1:${(p.dockerPort ?? 32772) + 1}`,
+      {
+        'certificate-authority': path.join(miniPath(c), 'ca.crt'),
+        extensions: [
+          {
+            name: 'cluster_info',
+            extension: { 'last-update': new Date().toUTCString().replace('GMT', 'UTC'), provider: 'minikube.sigs.k8s.io', version: v },
+          },
+        ],
+      },
+      {
+        'client-certificate': path.join(miniPath(c), 'profiles', c.name, 'client.crt'),
+        'client-key': path.join(miniPath(c), 'profiles', c.name, 'client.key'),
+      },
+    );
     if (!c.flags['keep-context']) s.kubeconfig['current-context'] = c.name;
   });
   return 0;

@@ -1,8 +1,8 @@
-import type { NextRequest } from "next/server";
-import { forward } from "@/lib/backend";
+import type { NextRequest } from 'next/server';
+import { forward } from '@/lib/backend';
 
-export const dynamic = "force-dynamic";
+export const dynamic = 'force-dynamic';
 
 export function POST(req: NextRequest): Promise<Response> {
-  return forward(req, "/chat");
+  return forward(req, '/chat');
 }

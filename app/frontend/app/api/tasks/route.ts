@@ -1,12 +1,12 @@
-import type { NextRequest } from "next/server";
-import { forward } from "@/lib/backend";
+import type { NextRequest } from 'next/server';
+import { forward } from '@/lib/backend';
 
-export const dynamic = "force-dynamic";
+export const dynamic = 'force-dynamic';
 
 export function GET(req: NextRequest): Promise<Response> {
-  return forward(req, "/tasks", { withQuery: true });
+  return forward(req, '/tasks', { withQuery: true });
 }
 
 export function POST(req: NextRequest): Promise<Response> {
-  return forward(req, "/tasks");
+  return forward(req, '/tasks');
 }

@@ -1,9 +1,9 @@
-import type { NextRequest } from "next/server";
-import { forward, idError } from "@/lib/backend";
+import type { NextRequest } from 'next/server';
+import { forward, idError } from '@/lib/backend';
 
-export const dynamic = "force-dynamic";
+export const dynamic = 'force-dynamic';
 
 export async function GET(req: NextRequest, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await ctx.params;
-  return idError("conversation_id", id) ?? forward(req, `/conversations/${id}/messages`);
+  return idError('conversation_id', id) ?? forward(req, `/conversations/${id}/messages`);
 }
