@@ -25,6 +25,7 @@ import {
   seconds,
   toolTimeMs,
   type BenchCheck,
+  LAPTOP_LATENCY_MS,
 } from './support.ts';
 
 const asJson = process.argv.includes('--json');
@@ -35,23 +36,8 @@ const say = (line: string) => {
   if (!asJson) console.log(line);
 };
 
-/**
- * Latencies per command, from a laptop with minikube/kind on Docker (measured orders
- * of magnitude, not exact): an API read through kubectl ~150 ms (client start +
- * round trip), helm reads ~300 ms, a helm upgrade of this chart ~2 s, a cached
- * docker build of one image ~5 s, kind load of a ~200 MB image ~2.5 s, docker
- * inspect/version ~80 ms, minikube commands ~400 ms.
- */
-const LATENCY_MS: Record<string, number> = {
-  kubectl: 150,
-  helm: 300,
-  'helm upgrade': 2000,
-  docker: 80,
-  'docker build': 5000,
-  'docker buildx build': 5000,
-  kind: 2500,
-  minikube: 400,
-};
+/** Latencies per command: bench/support.ts. */
+const LATENCY_MS = LAPTOP_LATENCY_MS;
 
 const SCENARIOS = ['cold deploy', 'one image changed', 'no-op redeploy'] as const;
 type Scenario = (typeof SCENARIOS)[number];

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
-import { loadAverage, machine, printReport, seconds, type BenchCheck } from './support.ts';
+import { loadAverage, machine, printReport, seconds, type BenchCheck, LAPTOP_LATENCY_MS } from './support.ts';
 import path from 'node:path';
 import { startBackend, startFrontend } from '../test/support/app-servers.ts';
 import { deployFixture, type DeployFixture } from '../test/support/deploy-fixture.ts';
@@ -22,17 +22,8 @@ const RUNS = Number(process.env.BENCH_DEV_RUNS ?? 5);
 const DEBOUNCE_MS = 300; // lib/dev/loop.ts default
 const TARGETS = { backend: 8000, chart: 4000, overhead: 500 };
 
-/** The same per-command latencies as bench/deploy.ts (a laptop with kind on Docker). */
-const LATENCY_MS: Record<string, number> = {
-  kubectl: 150,
-  helm: 300,
-  'helm upgrade': 2000,
-  docker: 80,
-  'docker build': 5000,
-  'docker buildx build': 5000,
-  kind: 2500,
-  minikube: 400,
-};
+/** The same per-command latencies as bench/deploy.ts (bench/support.ts). */
+const LATENCY_MS = LAPTOP_LATENCY_MS;
 
 interface Sample {
   scenario: string;

@@ -115,3 +115,21 @@ export function printReport(report: BenchReport, asJson: boolean): void {
   }
   process.exitCode = report.ok ? 0 : 1;
 }
+
+/**
+ * Latencies per command, from a laptop with minikube/kind on Docker (measured orders
+ * of magnitude, not exact): an API read through kubectl ~150 ms (client start +
+ * round trip), helm reads ~300 ms, a helm upgrade of this chart ~2 s, a cached
+ * docker build of one image ~5 s, kind load of a ~200 MB image ~2.5 s, docker
+ * inspect/version ~80 ms, minikube commands ~400 ms. Shared by bench:deploy and bench:dev.
+ */
+export const LAPTOP_LATENCY_MS: Record<string, number> = {
+  kubectl: 150,
+  helm: 300,
+  'helm upgrade': 2000,
+  docker: 80,
+  'docker build': 5000,
+  'docker buildx build': 5000,
+  kind: 2500,
+  minikube: 400,
+};

@@ -73,6 +73,32 @@ export const RELEASE_FLAGS = [
   { name: 'release', type: 'string', placeholder: 'name', configKey: 'RELEASE_NAME', description: 'Helm release name' },
 ] as const satisfies readonly FlagSpec[];
 
+/** What deploy and dev (which deploys first) both take: the release flags, the provider, --values and the rollout timeout. */
+export const DEPLOY_TARGET_FLAGS = [
+  ...RELEASE_FLAGS,
+  {
+    name: 'provider',
+    type: 'string',
+    placeholder: 'name',
+    configKey: 'CLUSTER_PROVIDER',
+    description: 'auto, minikube, kind, k3d, docker-desktop or generic',
+  },
+  {
+    name: 'values',
+    type: 'string',
+    placeholder: 'file',
+    repeatable: true,
+    description: 'extra Helm values file, applied after the generated one (repeatable)',
+  },
+  {
+    name: 'timeout',
+    type: 'string',
+    placeholder: 'duration',
+    configKey: 'DEPLOY_TIMEOUT',
+    description: 'how long to wait for each rollout (e.g. 5m)',
+  },
+] as const satisfies readonly FlagSpec[];
+
 type AnyFlagValue = string | boolean | string[] | undefined;
 
 /** One flag's parsed type, as node:util parseArgs types it: a default takes away the undefined. */

@@ -1,34 +1,13 @@
 #!/usr/bin/env zx
 // Deploy the Todo Chatbot to a local Kubernetes cluster: npx zx scripts/deploy.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
+import { DEPLOY_TARGET_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 
 export const spec = defineScript({
   name: 'deploy',
   summary: 'build the images and deploy the Todo Chatbot to a local Kubernetes cluster',
   usage: 'npx zx scripts/deploy.ts [options]',
   flags: [
-    ...RELEASE_FLAGS,
-    {
-      name: 'provider',
-      type: 'string',
-      placeholder: 'name',
-      configKey: 'CLUSTER_PROVIDER',
-      description: 'auto, minikube, kind, k3d, docker-desktop or generic',
-    },
-    {
-      name: 'values',
-      type: 'string',
-      placeholder: 'file',
-      repeatable: true,
-      description: 'extra Helm values file, applied after the generated one (repeatable)',
-    },
-    {
-      name: 'timeout',
-      type: 'string',
-      placeholder: 'duration',
-      configKey: 'DEPLOY_TIMEOUT',
-      description: 'how long to wait for the rollout (e.g. 5m)',
-    },
+    ...DEPLOY_TARGET_FLAGS,
     {
       name: 'registry',
       type: 'string',

@@ -1,36 +1,13 @@
 #!/usr/bin/env zx
 // The inner loop: deploy, then rebuild and redeploy what changes until Ctrl-C: npx zx scripts/dev.ts --help
-import { RELEASE_FLAGS, REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { devSession } from '../lib/dev/session.ts';
-import { UsageError } from '../lib/errors.ts';
+import { DEPLOY_TARGET_FLAGS, REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'dev',
   summary: 'deploy, then watch the sources, the Dockerfiles and the chart and redeploy what changes (like skaffold dev) until Ctrl-C',
   usage: 'npm run dev -- [options]',
   flags: [
-    ...RELEASE_FLAGS,
-    {
-      name: 'provider',
-      type: 'string',
-      placeholder: 'name',
-      configKey: 'CLUSTER_PROVIDER',
-      description: 'auto, minikube, kind, k3d, docker-desktop or generic',
-    },
-    {
-      name: 'values',
-      type: 'string',
-      placeholder: 'file',
-      repeatable: true,
-      description: 'extra Helm values file, applied after the generated one (repeatable)',
-    },
-    {
-      name: 'timeout',
-      type: 'string',
-      placeholder: 'duration',
-      configKey: 'DEPLOY_TIMEOUT',
-      description: 'how long to wait for each rollout (e.g. 5m)',
-    },
+    ...DEPLOY_TARGET_FLAGS,
     { name: 'cleanup', type: 'boolean', description: 'uninstall the release when the session ends (default: it stays deployed)' },
     { name: 'no-logs', type: 'boolean', description: "do not stream the release's logs" },
     {
@@ -45,18 +22,19 @@ export const spec: ScriptSpec = {
     'A failed build, upgrade or rollout never ends the session: it says why (a failed rollout is rolled back to the last good revision) and waits for the next change.',
     'Watched: FRONTEND_DIR and BACKEND_DIR (minus what their .dockerignore leaves out of the image), dockerfiles/ and helm-chart/. Ctrl-C exits 130.',
   ],
-};
+});
 
 await runScript(spec, async ({ args, log, signal, onCleanup }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `dev --help` for the options');
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts.
+  const { devSession } = await import('../lib/dev/session.ts');
   return devSession(log, {
     configFlags: args.configFlags,
-    envFile: args.flags['dotenv'] as string | undefined,
+    envFile: args.flags.dotenv,
     root: REPO_ROOT,
-    valuesFiles: (args.flags['values'] as string[] | undefined) ?? [],
-    allowRemote: Boolean(args.flags['allow-remote']),
-    cleanup: Boolean(args.flags['cleanup']),
-    noLogs: Boolean(args.flags['no-logs']),
+    valuesFiles: args.flags.values ?? [],
+    allowRemote: args.flags['allow-remote'],
+    cleanup: args.flags.cleanup,
+    noLogs: args.flags['no-logs'],
     signal,
     onCleanup,
   });

@@ -1,10 +1,8 @@
 #!/usr/bin/env zx
 // Can this app be deployed? Reads the app folders, changes nothing: npx zx scripts/doctor.ts --help
-import { REPO_ROOT, runScript, type ScriptSpec } from '../lib/cli.ts';
-import { UsageError } from '../lib/errors.ts';
-import { doctorCommand } from '../lib/app/doctor-view.ts';
+import { REPO_ROOT, defineScript, runScript } from '../lib/cli.ts';
 
-export const spec: ScriptSpec = {
+export const spec = defineScript({
   name: 'doctor',
   summary:
     'reads your frontend and backend folders and says what build and deploy will do with them (Dockerfile, entry, ports, health paths, env the code reads, build-time values) and what to fix first; no Docker, no cluster',
@@ -23,14 +21,15 @@ export const spec: ScriptSpec = {
     'Exit 0 when the apps can be deployed (warnings allowed), 2 when a problem must be fixed first.',
     'Each problem has a code explained in docs/troubleshooting.md.',
   ],
-};
+});
 
 await runScript(spec, async ({ args, log }) => {
-  if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'run `doctor --help` for the options');
+  // Loaded here, not at the top: --help and usage errors need only lib/cli.ts (the analysis loads TypeScript's parser).
+  const { doctorCommand } = await import('../lib/app/doctor-view.ts');
   return doctorCommand(log, {
     configFlags: args.configFlags,
-    envFile: args.flags['dotenv'] as string | undefined,
+    envFile: args.flags.dotenv,
     root: REPO_ROOT,
-    json: Boolean(args.flags['json']),
+    json: args.flags.json,
   });
 });
