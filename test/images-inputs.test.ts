@@ -104,7 +104,7 @@ test('a missing Dockerfile exits 2 naming it and --dockerfiles', async () => {
 test('a frontend without standalone output or a health route, a backend without /health: exit 2 before any build', async () => {
   const fe = copyApp(FRONTEND_DIR, 'frontend');
   const nextConfig = readFileSync(path.join(fe, 'next.config.ts'), 'utf8');
-  writeFileSync(path.join(fe, 'next.config.ts'), nextConfig.replace(/output:\s*"standalone",?/, ''));
+  writeFileSync(path.join(fe, 'next.config.ts'), nextConfig.replace(/output:\s*["']standalone["'],?/, ''));
   const feRun = await runBuildImages(['--only', 'frontend', '--json', ...NO_DOTENV], {
     FRONTEND_DIR: fe,
     DOCKER_HOST: 'unix:///nonexistent/docker.sock',
