@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { loadAverage, machine, printReport, seconds, type BenchCheck } from './support.ts';
 import path from 'node:path';
 import { hashContext } from '../lib/images/context-hash.ts';
 import { parseDockerignore } from '../lib/images/dockerignore.ts';
@@ -33,6 +34,7 @@ if (!setup.ok) {
 }
 const { docker } = setup;
 const copy = tempDir('bench-frontend-');
+const loadAtStart = loadAverage();
 try {
   const bases =
     process.env.NODE_IMAGE && process.env.PYTHON_IMAGE
@@ -141,19 +143,38 @@ try {
       target: `≤ ${TARGETS.backendAppMb} MB`,
     },
   ];
-  if (asJson) console.log(JSON.stringify({ ...report, targets: checks }, null, 2));
-  else {
-    const m = report.machine;
-    say(`\nmachine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, Docker engine ${m.engine}, CLI ${m.cli}`);
-    say(`bases:   ${m.bases}`);
-    say(
-      `cold build of both: ${report.coldBothMs} ms (in parallel: frontend ${report.coldInParallelMs.frontend} ms, backend ${report.coldInParallelMs.backend} ms)`,
-    );
-    say(`cold frontend alone: ${report.coldFrontendAloneMs} ms`);
-    for (const [image, s] of Object.entries(report.sizesMb)) say(`${image}: ${s.total} MB = base ${s.base} MB + app layers ${s.app} MB`);
-    for (const c of checks) say(`${c.ok ? '✓' : '✗'} ${c.what} (target ${c.target})`);
-  }
-  process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
+  const m = report.machine;
+  const mb = (x: unknown) => `${x} MB`;
+  printReport(
+    {
+      bench: 'images',
+      title: `image builds on the real engine (${m.engine}, CLI ${m.cli}); bases: ${m.bases}`,
+      machine: machine(),
+      loadAtStart,
+      loadAtEnd: loadAverage(),
+      table: {
+        headers: ['what', 'figure'],
+        rows: [
+          ['cold build of both (no layer or download cache)', seconds(report.coldBothMs)],
+          [
+            '… of which the frontend / the backend, in parallel',
+            `${seconds(report.coldInParallelMs.frontend)} / ${seconds(report.coldInParallelMs.backend)}`,
+          ],
+          ['cold frontend alone', seconds(report.coldFrontendAloneMs)],
+          [`no-op run (median of ${NO_OP_RUNS})`, `${seconds(report.noOpMs, 2)}, ${noOpBuilds} builds`],
+          ['one-line frontend change, rebuild', `${seconds(report.oneLineRebuildMs)} (${rebuildPct} % of cold)`],
+          ...Object.entries(report.sizesMb).map(([image, sz]) => [
+            `${image} image`,
+            `${mb(sz.total)} = base ${mb(sz.base)} + app layers ${mb(sz.app)}`,
+          ]),
+        ],
+      },
+      checks: checks.map((c): BenchCheck => ({ what: c.what, value: c.ok ? 'met' : 'missed', target: c.target, ok: c.ok })),
+      ok: checks.every((c) => c.ok),
+      detail: report,
+    },
+    asJson,
+  );
 } finally {
   copy.cleanup();
   await setup.stop();

@@ -4,6 +4,7 @@
 // running locally behind the Services' NodePorts (Docker Desktop provider, node
 // address 127.0.0.1). Target ≤ 3 s. Exit 1 when missed. --json: one document.
 import os from 'node:os';
+import { formatCalls, loadAverage, machine, printReport, seconds } from './support.ts';
 import path from 'node:path';
 import { loadConfig } from '../lib/config.ts';
 import { createRunner } from '../lib/exec.ts';
@@ -17,7 +18,8 @@ const say = (line: string) => {
   if (!asJson) console.log(line);
 };
 const RUNS = 5;
-const TARGET_MS = 3000;
+/** Issue 17's target for the full suite (the earlier one was 3 s). */
+const TARGET_MS = 2000;
 /** Added to every fake call (each already costs a Node start, ~60-100 ms): a local API server answers kubectl in 50-150 ms, helm reads its release Secrets in ~150 ms. */
 const LATENCY = { kubectl: 80, helm: 150 };
 
@@ -27,6 +29,7 @@ const fake = await createTodoChatbotCluster({
   provider: 'docker-desktop',
   helmArgs: ['--set', `frontend.service.nodePort=${frontend.port}`, '--set', `backend.service.nodePort=${backend.port}`],
 });
+const loadAtStart = loadAverage();
 try {
   fake.update((s) => {
     s.latencyMs = LATENCY;
@@ -62,7 +65,6 @@ try {
     kubectl: calls.filter((c) => c.tool === 'kubectl').length / RUNS,
     helm: calls.filter((c) => c.tool === 'helm').length / RUNS,
   };
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
   const result = {
     checks,
     runs: RUNS,
@@ -72,19 +74,26 @@ try {
     targetMs: TARGET_MS,
     callsPerRun: perRun,
     latencyMs: LATENCY,
-    machine,
     ok: median <= TARGET_MS,
   };
-  if (asJson) console.log(JSON.stringify(result, null, 2));
-  else {
-    say(
-      `validate, ${checks} checks (all groups but --disruptive), median of ${RUNS}: ${(median / 1000).toFixed(2)} s (min ${(sorted[0]! / 1000).toFixed(2)}, max ${(sorted.at(-1)! / 1000).toFixed(2)}) — target ≤ ${TARGET_MS / 1000} s ${result.ok ? '✓' : '✗'}`,
-    );
-    say(
-      `  per run: ${perRun.kubectl} kubectl and ${perRun.helm} helm calls (fake latency +${LATENCY.kubectl} / +${LATENCY.helm} ms each); ${machine}`,
-    );
-  }
-  process.exitCode = result.ok ? 0 : 1;
+  printReport(
+    {
+      bench: 'validate',
+      title: `validate, ${checks} checks (all groups but --disruptive) on a fake cluster with laptop latencies and the real app servers, median of ${RUNS}`,
+      machine: machine(),
+      loadAtStart,
+      loadAtEnd: loadAverage(),
+      table: {
+        headers: ['command', 'median', 'min', 'max', 'tool calls per run'],
+        rows: [['validate', seconds(median, 2), seconds(sorted[0]!, 2), seconds(sorted.at(-1)!, 2), formatCalls(perRun)]],
+      },
+      notes: [`latencies per command: kubectl ${LATENCY.kubectl} ms, helm ${LATENCY.helm} ms`],
+      checks: [{ what: 'validate, full suite, median', value: seconds(median, 2), target: `≤ ${seconds(TARGET_MS)}`, ok: result.ok }],
+      ok: result.ok,
+      detail: result,
+    },
+    asJson,
+  );
 } finally {
   fake.cleanup();
   await frontend.stop();
