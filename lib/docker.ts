@@ -8,7 +8,7 @@
 // old CLI runs `docker build` on the built-in BuildKit. DOCKER_CLI picks one
 // explicitly. The same CLI is then used for every other call, so one engine
 // (DOCKER_HOST, or the provider's docker-env) sees the whole job.
-// (~430 lines: every docker call in one place; the BuildKit progress reader could move out.)
+// (Over 350 lines: every docker call in one place; the BuildKit progress reader could move out.)
 import { accessSync, constants, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, PrereqError, ToolkitError } from './errors.ts';

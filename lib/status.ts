@@ -2,6 +2,7 @@
 // through validate's readers (lib/checks/readers.ts: one kubectl call for the
 // release's objects, helm history for the release) and judges readiness with the
 // rollout watch's workloadProgress() (lib/status/progress.ts), so the three never disagree on "ready".
+// (A little over 350 lines once formatted: the reads and the one-screen model belong together; the view is lib/status-view.ts.)
 import { component, latestRevision, readContext, releaseObjects, servingPods } from './checks/readers.ts';
 import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
