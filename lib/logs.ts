@@ -3,6 +3,7 @@
 // (a restart or a rollout brings a new container, so a new stream), and every line
 // comes out with a coloured prefix naming its pod. The backend's JSON lines are
 // shown as level, message and the fields worth reading. Ctrl-C stops every stream.
+import type { ContainerStatus } from './status/types.ts';
 import pc from 'picocolors';
 import { component, servingPods, type ReadContext } from './checks/readers.ts';
 import type { Config } from './config.ts';
@@ -177,11 +178,11 @@ interface Stream {
 /** Containers that run now: pod × container status with the containerID that names this run of it. */
 function runningContainers(pods: readonly KubeObject[]): { pod: KubeObject; container: string; id: string }[] {
   return pods.flatMap((pod) =>
-    (pod.status?.containerStatuses ?? [])
-      .filter((s: any) => s.state?.running)
-      .map((s: any) => ({
+    ((pod.status?.containerStatuses ?? []) as ContainerStatus[])
+      .filter((s) => s.state?.running)
+      .map((s) => ({
         pod,
-        container: s.name as string,
+        container: s.name,
         id: String(s.containerID ?? `${pod.metadata.name}/${s.name}/${s.restartCount ?? 0}`),
       })),
   );
@@ -236,9 +237,9 @@ export async function streamLogs(opts: LogsOptions): Promise<ExitCodeValue> {
   if (opts.previous) {
     const pods = await listPods();
     const restarted = pods.flatMap((pod) =>
-      (pod.status?.containerStatuses ?? [])
-        .filter((s: any) => s.lastState?.terminated)
-        .map((s: any) => ({ pod, container: s.name as string })),
+      ((pod.status?.containerStatuses ?? []) as ContainerStatus[])
+        .filter((s) => s.lastState?.terminated)
+        .map((s) => ({ pod, container: s.name })),
     );
     if (!restarted.length) {
       opts.log.warn(

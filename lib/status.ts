@@ -15,6 +15,13 @@ import { workloadProgress } from './status/progress.ts';
 import { containerStatuses as statuses, isWorkload, type KubeEvent, type Pod, type Workload } from './status/types.ts';
 import { isUnreachable } from './unreachable.ts';
 
+/** The fields of a Service port read here. */
+interface ServicePort {
+  name?: string;
+  port: number;
+  nodePort?: number;
+}
+
 export type Health = 'healthy' | 'degraded' | 'unreachable';
 
 export interface ImageStatus {
@@ -282,7 +289,7 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
     const services = objects
       .filter((o) => o.kind === 'Service')
       .map((s): ServiceStatus => {
-        const ports = (s.spec?.ports ?? []).map((p: any) => ({ name: p.name, port: p.port, nodePort: p.nodePort }));
+        const ports = ((s.spec?.ports ?? []) as ServicePort[]).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort }));
         const nodePort = (ports.find((p: { name?: string }) => p.name === 'http') ?? ports[0])?.nodePort;
         const host = address?.includes(':') ? `[${address}]` : address;
         return {

@@ -58,6 +58,8 @@ export interface ContainerStatus {
   image: string;
   /** The image's repository digest (e.g. 127.0.0.1:5000/todo-backend@sha256:…), or its ID. */
   imageID?: string;
+  /** The runtime's id of this run of the container (e.g. containerd://…); a restart gets a new one. */
+  containerID?: string;
   ready: boolean;
   restartCount?: number;
   state?: ContainerState;
