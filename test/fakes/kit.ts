@@ -228,7 +228,7 @@ export function createFakeCluster(opts: { state?: FakeState | ((dir: string) => 
     },
     // A fake tool started by the script under test may still be writing its state as the test ends
     // (ENOTEMPTY on a busy machine): Node retries the removal, as rm -rf would keep going.
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 }),
   };
   return cluster;
 }

@@ -57,7 +57,7 @@ export async function deployFixture(opts: TodoChatbotOptions & { built?: boolean
     leftovers: () => readdirSync(tmp).filter((n) => n.startsWith('todo-chatbot-values-')),
     cleanup() {
       fake.cleanup();
-      rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      rmSync(tmp, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 });
     },
     script(name, args, runOpts = {}) {
       return new Promise((resolve, reject) => {
