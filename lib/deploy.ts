@@ -358,7 +358,8 @@ export async function deploy(outLog: Logger, opts: DeployOptions): Promise<numbe
       return { config, app, plans, helm, rendered, userValues, wantedPorts, dumpDir, fast, engine, clusterReads };
     } catch (error) {
       // A failed check waits for the render, whose finally removes the private values file.
-      await rendering?.().catch(() => undefined);
+      // So does the work started beside the checks (engine, cluster reads): nothing of this run outlives it.
+      await Promise.allSettled([rendering?.(), engine?.(), clusterReads?.()]);
       throw error;
     }
   });
