@@ -16,7 +16,7 @@ import { ofKind, readContext, workloads } from './checks/readers.ts';
 import type { Config } from './config.ts';
 import { minikubeStopped } from './cluster.ts';
 import type { Runner } from './exec.ts';
-import { canonicalJson, releaseStatus, type ReleaseStatus } from './helm.ts';
+import { releaseDifference, releaseStatus, type ReleaseStatus } from './helm.ts';
 import type { ImagePlan } from './images/plan.ts';
 import { Kubectl } from './kubectl.ts';
 import { workloadProgress, type WorkloadProgress } from './status/progress.ts';
@@ -104,11 +104,8 @@ export async function probeUnchanged(input: FastPathInput): Promise<Unchanged | 
 
 /** What differs between the release and what deploy would apply, or undefined when nothing does. */
 export function difference(status: ReleaseStatus | undefined, want: Pick<FastPathInput, 'wanted' | 'description'>): string | undefined {
-  if (!status) return 'no release yet';
-  if (status.status !== 'deployed') return `release is ${status.status}`;
-  if (status.description !== want.description) return 'chart changed';
-  if (canonicalJson(status.values ?? {}) !== canonicalJson(want.wanted)) return 'values changed';
-  return undefined;
+  // The full path's rule (helm.ts), on the values helm status carried.
+  return releaseDifference(status, want.description, status?.values ?? {}, want.wanted);
 }
 
 /** Stages 2–6 of an unchanged deploy, from what the probe read (no further call but the node address when uncached). */

@@ -272,7 +272,21 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** Why the release needs an upgrade (not deployed, another chart, other values), or undefined: nothing to upgrade. */
+export function releaseDifference(
+  current: ReleaseStatus | undefined,
+  description: string,
+  deployed?: unknown,
+  wanted?: unknown,
+): string | undefined {
+  if (!current) return 'no release yet';
+  if (current.status !== 'deployed') return `release is ${current.status}`;
+  if (current.description !== description) return 'chart changed';
+  if (canonicalJson(deployed) !== canonicalJson(wanted)) return 'values changed';
+  return undefined;
+}
+
 /** Deployed, same chart, same values: nothing to upgrade. */
 export function isUnchanged(current: ReleaseStatus | undefined, description: string, deployed?: unknown, wanted?: unknown): boolean {
-  return current?.status === 'deployed' && current.description === description && canonicalJson(deployed) === canonicalJson(wanted);
+  return releaseDifference(current, description, deployed, wanted) === undefined;
 }
