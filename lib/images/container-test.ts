@@ -85,19 +85,27 @@ async function waitServing(
       }
     }
     if (!state.Running || Date.now() - started > timeoutMs) {
-      const logs = await docker.logs(name, FAILURE_TAIL_LINES);
-      throw new ToolkitError(
-        `container ${name} ${state.Running ? `did not answer within ${formatDuration(timeoutMs)}${last ? ` (${last})` : ''}` : `exited with code ${state.ExitCode}`}\n  last log lines:\n${logs
-          .split('\n')
-          .map((l) => `    ${l}`)
-          .join('\n')}`,
-        ExitCode.failed,
+      throw await unhealthy(
+        docker,
+        name,
+        state.Running
+          ? `did not answer within ${formatDuration(timeoutMs)}${last ? ` (${last})` : ''}`
+          : `exited with code ${state.ExitCode}`,
         'the container logs above show why the app did not start (the image has no HEALTHCHECK: its liveness path was polled)',
-        'CONTAINER_UNHEALTHY',
       );
     }
     await sleep(500, signal);
   }
+}
+
+/** CONTAINER_UNHEALTHY: what happened to the container, then its last log lines. */
+async function unhealthy(docker: Docker, name: string, what: string, hint: string): Promise<ToolkitError> {
+  const logs = await docker.logs(name, FAILURE_TAIL_LINES);
+  const tail = logs
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+  return new ToolkitError(`container ${name} ${what}\n  last log lines:\n${tail}`, ExitCode.failed, hint, 'CONTAINER_UNHEALTHY');
 }
 
 /** The HEALTHCHECK when the image has one, else the liveness path over HTTP. */
@@ -127,15 +135,11 @@ export async function waitHealthy(docker: Docker, name: string, timeoutMs: numbe
         : health === 'unhealthy'
           ? 'turned unhealthy'
           : `not healthy within ${formatDuration(timeoutMs)} (${health ?? 'no HEALTHCHECK'})`;
-      const logs = await docker.logs(name, FAILURE_TAIL_LINES);
-      throw new ToolkitError(
-        `container ${name} ${why}${lastProbe ? `; last health probe: ${lastProbe.slice(0, 200)}` : ''}\n  last log lines:\n${logs
-          .split('\n')
-          .map((l) => `    ${l}`)
-          .join('\n')}`,
-        ExitCode.failed,
+      throw await unhealthy(
+        docker,
+        name,
+        `${why}${lastProbe ? `; last health probe: ${lastProbe.slice(0, 200)}` : ''}`,
         'the container logs above show why the app did not start',
-        'CONTAINER_UNHEALTHY',
       );
     }
     await sleep(500, signal);
