@@ -186,7 +186,7 @@ export interface Background {
 export function startBackground(
   cmd: string,
   args: readonly string[],
-  opts: RunOptions & { log?: Logger; onStdout?: (chunk: string) => void } = {},
+  opts: RunOptions & { log?: Logger; onStdout?: (chunk: string) => void; onStderr?: (chunk: string) => void } = {},
 ): Background {
   const command = formatCommand(cmd, args);
   const id = nextCommandId();
@@ -197,12 +197,14 @@ export function startBackground(
   let running = true;
   // A stream that runs for hours (logs --follow) hands its output on instead of keeping it.
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a multi-byte character
+  const errDecoder = new StringDecoder('utf8');
   proc.stdout.on('data', (chunk: Buffer) => {
     if (opts.onStdout) opts.onStdout(decoder.write(chunk));
     else out += chunk.toString();
   });
   proc.stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
+    if (opts.onStderr) opts.onStderr(errDecoder.write(chunk));
+    else err += chunk.toString();
   });
   const exited = proc
     .then(

@@ -143,6 +143,7 @@ if (!setup.ok) {
   test.after(async () => {
     await createRunner()('docker', ['rmi', '--force', ...built], { nothrow: true });
     tmp.cleanup();
+    await setup.stop(); // the daemon ensureDocker started when none answered (a no-op otherwise)
   });
   test.run();
 }

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRunner } from '../lib/exec.ts';
+import { createRunner, startBackground } from '../lib/exec.ts';
 import { REPO_ROOT, ensureTools } from './support/tools.ts';
 
 interface Counts {
@@ -47,6 +47,47 @@ function uvuFiles(filter: string[]): string[] {
   return filter.length ? files.filter((f) => filter.some((want) => f.includes(want))) : files;
 }
 
+/** How long a uvu file may run on after printing its summary before it counts as hung. */
+const EXIT_GRACE_MS = 60_000;
+
+/**
+ * Runs one uvu file, streaming its output. uvu prints its summary ("Duration: …") once, at the
+ * end; a file still running a minute after that has left something behind (a child process such
+ * as a daemon it started, a server, a timer) and is stopped and failed, naming that, instead of
+ * holding the suite until its timeout.
+ */
+async function runUvuFile(file: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ exitCode: number; stdout: string }> {
+  let stdout = '';
+  let hung: NodeJS.Timeout | undefined;
+  let outcome = '';
+  const proc = startBackground('node', ['--import', 'tsx', file], {
+    cwd: REPO_ROOT,
+    env,
+    onStdout: (chunk) => {
+      process.stdout.write(chunk);
+      stdout += chunk;
+      if (!hung && /Duration:\s+[\d.]+m?s/.test(stripAnsi(stdout)))
+        hung = setTimeout(() => {
+          outcome = `${file} printed its summary but had not exited ${EXIT_GRACE_MS / 1000}s later: something it started is still running (a child process, a server, a timer); stopped it`;
+          void proc.stop();
+        }, EXIT_GRACE_MS);
+    },
+    onStderr: (chunk) => process.stderr.write(chunk),
+  });
+  const overall = setTimeout(() => {
+    outcome = `${file} ran longer than ${timeoutMs / 60_000} minutes; stopped it`;
+    void proc.stop();
+  }, timeoutMs);
+  const { exitCode } = await proc.exited;
+  clearTimeout(overall);
+  if (hung) clearTimeout(hung);
+  if (outcome) {
+    process.stdout.write(`  ✘ ${outcome}\n`);
+    return { exitCode: 1, stdout };
+  }
+  return { exitCode: exitCode ?? 1, stdout };
+}
+
 function uvuSuite(files: string[]): Suite {
   return {
     name: 'unit',
@@ -55,13 +96,7 @@ function uvuSuite(files: string[]): Suite {
       let ok = true;
       for (const file of files) {
         process.stdout.write(`\n── ${file}\n`);
-        const result = await run('node', ['--import', 'tsx', file], {
-          cwd: REPO_ROOT,
-          env,
-          nothrow: true,
-          stream: true,
-          timeoutMs: 30 * 60_000,
-        });
+        const result = await runUvuFile(file, env, 30 * 60_000);
         const counts = parseUvu(result.stdout);
         if (result.exitCode !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
         total.passed += counts.passed;
@@ -125,7 +160,7 @@ function clusterSuite(): Suite {
         }
         const uvuFile = async (file: string, fileEnv: NodeJS.ProcessEnv, title: string) => {
           process.stdout.write(`\n── cluster: ${file} ${title}\n`);
-          const result = await node(file, [], fileEnv, 40 * 60_000);
+          const result = await runUvuFile(file, fileEnv, 40 * 60_000);
           const counts = parseUvu(result.stdout);
           if (result.exitCode !== 0 && counts.failed === 0) counts.failed = 1;
           total.passed += counts.passed;
@@ -190,6 +225,10 @@ const suites: Suite[] = [
 
 const tools = await ensureTools();
 const env = { ...process.env, ...tools };
+// One Docker engine for the whole run. A test file that finds none starts its own and stops it
+// at its end, so without this each such file would start another (CI starts with no daemon).
+const { ensureDocker } = await import('./support/docker.ts');
+const engine = process.getuid?.() === 0 ? await ensureDocker({ log: (l) => process.stdout.write(`${l}\n`) }) : undefined;
 const summary: Counts = { passed: 0, failed: 0, skipped: 0 };
 const failedSuites: string[] = [];
 for (const suite of suites) {
@@ -199,6 +238,7 @@ for (const suite of suites) {
   summary.skipped += counts.skipped;
   if (!counts.ok) failedSuites.push(suite.name);
 }
+if (engine?.ok) await engine.stop();
 process.stdout.write(`\nsuites: ${suites.map((s) => `${s.name}${failedSuites.includes(s.name) ? ' ✗' : ' ✓'}`).join(', ')}\n`);
 process.stdout.write(`${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped\n`);
 process.exit(failedSuites.length ? 1 : 0);
