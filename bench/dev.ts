@@ -1,5 +1,6 @@
 // npm run bench:dev — the inner loop on the fake kind cluster (test/fakes) with the laptop
-// latencies bench:deploy uses, on a copy of the repository: edit-to-serving, from the file
+// latencies bench:deploy uses and the real engine for the builds (the fake docker hands them
+// to it: the stand-in bases, BuildKit's layer cache), on a copy of the repository: edit-to-serving, from the file
 // write to the cycle's smoke checks passing against the release (real app servers behind
 // the fake port-forwards), for a backend one-line change (target median ≤ 8 s) and a
 // chart-only change (≤ 4 s); the toolkit's overhead per cycle beyond the tools' time, the
@@ -10,7 +11,10 @@ import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import { loadAverage, machine, printReport, seconds, type BenchCheck, LAPTOP_LATENCY_MS } from './support.ts';
 import path from 'node:path';
+import { image } from '../test/fakes/kit.ts';
 import { startBackend, startFrontend } from '../test/support/app-servers.ts';
+import { ensureBaseImages } from '../test/support/base-images.ts';
+import { ensureDocker } from '../test/support/docker.ts';
 import { deployFixture, type DeployFixture } from '../test/support/deploy-fixture.ts';
 import { copyRepo, loopbackOnly } from '../test/support/dev-repo.ts';
 
@@ -22,8 +26,8 @@ const RUNS = Number(process.env.BENCH_DEV_RUNS ?? 5);
 const DEBOUNCE_MS = 300; // lib/dev/loop.ts default
 const TARGETS = { backend: 8000, chart: 4000, overhead: 500 };
 
-/** The same per-command latencies as bench/deploy.ts (bench/support.ts). */
-const LATENCY_MS = LAPTOP_LATENCY_MS;
+/** bench/deploy.ts's per-command latencies (bench/support.ts), but the builds' own: they are real here. */
+const LATENCY_MS = Object.fromEntries(Object.entries(LAPTOP_LATENCY_MS).filter(([command]) => !/^docker (buildx )?build$/.test(command)));
 
 interface Sample {
   scenario: string;
@@ -67,11 +71,17 @@ say(
     .join(', ')}; ${RUNS} runs per scenario`,
 );
 
+const setup = await ensureDocker({ log: say });
+if (!setup.ok) throw new Error(`bench:dev builds on the real engine: ${setup.reason}`);
+const bases = await ensureBaseImages(setup.docker, { log: say });
+say(`builds: the real engine (${await setup.docker.serverVersion()}), bases ${bases.nodeImage}, ${bases.pythonImage}`);
 const backend = await startBackend();
 const frontend = await startFrontend(backend.url);
 const repo = copyRepo();
-const fake = await deployFixture({ provider: 'kind' });
-const handFake = await deployFixture({ provider: 'kind' });
+// Nothing built yet: each flow's first deploy builds both images on the real engine, before any timing.
+const fake = await deployFixture({ provider: 'kind', built: false });
+const handFake = await deployFixture({ provider: 'kind', built: false });
+const builtRefs = new Set<string>();
 const loadAtStart = os.loadavg();
 try {
   for (const f of [fake, handFake]) {
@@ -82,7 +92,12 @@ try {
         'todo/todo-chatbot-backend:8000': `127.0.0.1:${backend.port}`,
       };
       s.latencyMs = LATENCY_MS;
+      s.docker!.realBuildCli = setup.docker.cli.path;
+      const standIns = [image(bases.nodeImage, 200_000_000), image(bases.pythonImage, 140_000_000)];
+      s.docker!.images!.push(...standIns);
+      for (const c of Object.values(s.clusters)) c.images?.push(...structuredClone(standIns));
     });
+    appendFileSync(f.envFile, `NODE_IMAGE=${bases.nodeImage}\nPYTHON_IMAGE=${bases.pythonImage}\n`);
   }
   const env = { ...fake.env, CI: 'true', NO_COLOR: '1', TMPDIR: fake.tmp };
   const script = (f: DeployFixture, name: string, args: string[]) =>
@@ -129,7 +144,7 @@ try {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  await waitFor(() => watching, 'session start');
+  await waitFor(() => watching, 'session start', 20 * 60_000); // a cold frontend build is minutes
   let cycle = 0;
   const edits: Record<string, { file: string; text: (i: number) => string }> = {
     'backend one-line': { file: path.join(repo.dir, 'app/backend/app/main.py'), text: (i) => `# bench edit ${i}\n` },
@@ -183,6 +198,11 @@ try {
     }
   }
 } finally {
+  // The app images the run built on the real engine (the stand-in bases stay for the next run).
+  for (const f of [fake, handFake])
+    for (const img of f.state().docker?.images ?? [])
+      for (const t of img.repoTags ?? []) if (/^todo-chatbot-(frontend|backend):/.test(t)) builtRefs.add(t);
+  if (builtRefs.size) await setup.docker.removeImages([...builtRefs]);
   fake.cleanup();
   handFake.cleanup();
   repo.cleanup();

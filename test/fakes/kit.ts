@@ -76,6 +76,12 @@ export interface FakeState {
     images?: FakeImage[];
     client?: Record<string, string>;
     server?: Record<string, string>;
+    /**
+     * Benchmarks only: the real docker CLI. Builds then run on the real engine (as `docker build`
+     * with BuildKit, whatever the toolkit called) and their images are recorded here with the real
+     * id and size; everything else stays fake.
+     */
+    realBuildCli?: string;
   };
   registry?: { images?: string[] };
   minikube?: { version?: string; commit?: string; activeProfile?: string; profiles?: Record<string, any>[] };
