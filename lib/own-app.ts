@@ -38,11 +38,11 @@ function analyze(config: Config, opts: AnalyzeStepOptions): AppAnalysis {
 }
 
 /**
- * The app's browser code calls the backend directly (a NEXT_PUBLIC_ URL and no rewrites() proxy;
- * the analysis says so with APP_BROWSER_URL): its build needs the backend URL a browser reaches.
+ * The app's browser code calls the backend directly (a NEXT_PUBLIC_ URL and no rewrites() proxy):
+ * its build needs the backend URL a browser reaches.
  */
 export function needsBrowserUrl(app: AppAnalysis): boolean {
-  return app.problems.some((p) => p.code === 'APP_BROWSER_URL' && /calls the backend directly/.test(p.message));
+  return app.frontend.buildTime.some((value) => value.source === 'access-url');
 }
 
 /** The analysis as a step: non-blocking problems are ⚠ lines, blocking ones exit 2 (the first one's code). */

@@ -108,7 +108,10 @@ test('a user Dockerfile gets each build-time value as its own build arg; ours ge
   assert.is(frontend.dockerfileKind, 'user');
   assert.is(frontend.buildArgs.BACKEND_URL, 'http://mine-todo-chatbot-backend.todo-chatbot.svc.cluster.local:8000');
   assert.not.ok('NEXT_BUILD_ENV' in frontend.buildArgs);
-  assert.throws(() => nextBuildEnv([{ name: 'X', audience: 'server', from: 'a', value: 'a b', why: '' }]), /may not contain spaces/);
+  assert.throws(
+    () => nextBuildEnv([{ name: 'X', audience: 'server', source: 'service-url', from: 'a', value: 'a b', why: '' }]),
+    /may not contain spaces/,
+  );
 });
 
 test('deploy values: ports, probe paths, the backend Service on the backend port, APP_ENV / APP_SECRETS for the apps that read them', () => {

@@ -189,6 +189,7 @@ export function analyzeFrontend(config: AnalyzeConfig, settings: Settings, backe
     buildTime.push({
       name: r.name,
       audience: 'server',
+      source: 'service-url',
       from: `${configFile}:${r.line}`,
       value: serviceUrl,
       why: `${configFile} ${r.in} reads ${r.name} during \`next build\` (Next.js bakes the result in): it gets the backend's in-cluster Service URL`,
@@ -212,7 +213,14 @@ export function analyzeFrontend(config: AnalyzeConfig, settings: Settings, backe
       : proxy
         ? `${r.from} reads ${r.name}, inlined into the browser bundle at build time: it gets ${value ? `"${value}"` : 'an empty value'} so the browser calls the frontend's own ${proxy.source} proxy (same origin, no CORS)`
         : `${r.from} reads ${r.name}, inlined into the browser bundle at build time: it gets the backend's access URL, known at deploy`;
-    buildTime.push({ name: r.name, audience: 'browser', from: r.from, value, why });
+    buildTime.push({
+      name: r.name,
+      audience: 'browser',
+      source: proxy && !settings.browserBackendUrl ? 'own-proxy' : 'access-url',
+      from: r.from,
+      value,
+      why,
+    });
     if (!settings.browserBackendUrl && !proxy)
       problems.push(
         problem(

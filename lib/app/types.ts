@@ -41,6 +41,12 @@ export interface BuildTimeValue {
   name: string;
   /** `server`: read by next.config rewrites()/redirects() (in-cluster URL); `browser`: NEXT_PUBLIC_* (URL a browser reaches). */
   audience: 'server' | 'browser';
+  /**
+   * Where the value comes from: `service-url` the backend's in-cluster Service (server reads);
+   * `own-proxy` the frontend's own rewrites() proxy path (same origin); `access-url` the backend's
+   * URL as a browser reaches it, which only deploy knows (after the cluster stage).
+   */
+  source: 'service-url' | 'own-proxy' | 'access-url';
   from: string;
   /** The value the toolkit will pass as a build arg (depends on release name, namespace and access URL). */
   value: string;
