@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../lib/config.ts';
-import { planImages } from '../lib/images/plan.ts';
+import { plannedImages } from '../lib/own-app.ts';
 import { tempDir } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
 
@@ -39,7 +39,7 @@ test('a local next build (simulated: the files it and npm write) leaves the fron
       filter: (f) => !/node_modules|\.next|next-env\.d\.ts/.test(path.relative(REPO_ROOT, f)),
     });
     const config = loadConfig({ env: { FRONTEND_DIR: fe }, envFile: os.devNull, root: REPO_ROOT }).config;
-    const tag = () => planImages({ config, only: ['frontend'] })[0]!.ref;
+    const tag = () => plannedImages(config).find((p) => p.name === 'frontend')!.ref;
     const before = tag();
     for (const [file, text] of Object.entries(GENERATED)) {
       mkdirSync(path.dirname(path.join(fe, file)), { recursive: true });

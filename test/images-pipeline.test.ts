@@ -12,13 +12,17 @@ import * as assert from 'uvu/assert';
 import { loadConfig } from '../lib/config.ts';
 import { ExitCode, ToolkitError } from '../lib/errors.ts';
 import { createRunner } from '../lib/exec.ts';
-import { buildPipeline, pipelineSteps, type PipelineEvent } from '../lib/images/pipeline.ts';
+import { buildPipeline as pipelineWithApp, pipelineSteps, type PipelineEvent, type PipelineOptions } from '../lib/images/pipeline.ts';
 import { Logger } from '../lib/log.ts';
+import { quietPlan } from '../lib/own-app.ts';
 import { KindProvider } from '../lib/providers/kind.ts';
 import { createTodoChatbotCluster, FAKE_BIN, image, type FakeCluster } from './fakes/kit.ts';
 import { deployFixture } from './support/deploy-fixture.ts';
 import { tempDir } from './support/tmp.ts';
 import { REPO_ROOT } from './support/tools.ts';
+
+/** The pipeline with the app analysis, as build-images, deploy and dev call it. */
+const buildPipeline = (opts: Omit<PipelineOptions, 'app'>) => pipelineWithApp({ ...opts, app: quietPlan(opts.config).app });
 
 const SLOW_MS = 8000; // generous: the other image's whole chain must fit in it on a busy machine
 

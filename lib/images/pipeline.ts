@@ -49,8 +49,8 @@ export interface PipelineOptions {
   /** Plans made earlier (deploy plans in its first stage); else planned here. */
   plans?: readonly ImagePlan[];
   dockerfilesDir?: string;
-  /** The app analysis (analyzeApps): which Dockerfiles, build args, ports and health paths (own apps). */
-  app?: AppAnalysis;
+  /** The app analysis (analyzeApps): which Dockerfiles, build args, ports and health paths. */
+  app: AppAnalysis;
   /** An engine connected earlier (a dev loop connects once); else connected here (to the provider's engine when it has one). */
   engine?: Engine;
   run?: Runner;
@@ -155,8 +155,7 @@ export async function buildPipeline(opts: PipelineOptions): Promise<PipelineRepo
       );
     const ref = (name: ImageName) => plans.find((p) => p.name === name)!.ref;
     // An own app is checked on its own ports and paths; ours with our app's full smoke checks.
-    const app =
-      opts.app && !isReferenceApp(config) ? { ...ownAppUnderTest(opts.app, plans), env: appRuntimeEnv(config, opts.app) } : undefined;
+    const app = !isReferenceApp(config) ? { ...ownAppUnderTest(opts.app, plans), env: appRuntimeEnv(config, opts.app) } : undefined;
     test = await phase(
       'Container test',
       () =>

@@ -39,14 +39,7 @@ export interface ImageSpec {
   registry(c: Config): string | undefined;
   budgetKey: string;
   budgetMb(c: Config): number;
-  port: number;
-  /** Files the Dockerfile COPYs by name. */
-  required: string[];
-  /** Problems with the app folder that would only show late in the build; `files` are the kept context files. */
-  detect(dir: string, files: string[]): string[];
 }
-
-const FRONTEND_HEALTH_ROUTE = /^(src\/)?app\/api\/health\/route\.(ts|js|mjs|tsx|jsx)$|^(src\/)?pages\/api\/health\.(ts|js|mjs|tsx|jsx)$/;
 
 export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
   frontend: {
@@ -61,19 +54,6 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     registry: (c) => c.npmRegistry,
     budgetKey: 'FRONTEND_SIZE_BUDGET_MB',
     budgetMb: (c) => c.frontendSizeBudgetMb,
-    port: 3000,
-    required: ['package.json', 'package-lock.json'],
-    detect(dir, files) {
-      const problems: string[] = [];
-      const configFile = files.find((f) => /^next\.config\.(ts|mts|js|mjs|cjs)$/.test(f));
-      if (!configFile) problems.push('has no next.config.* (is it a Next.js app?)');
-      else if (!/output\s*:\s*["'`]standalone["'`]/.test(readFileSync(path.join(dir, configFile), 'utf8'))) {
-        problems.push(`${configFile} does not set output: "standalone" (the image runs the standalone server)`);
-      }
-      if (!files.some((f) => FRONTEND_HEALTH_ROUTE.test(f)))
-        problems.push('has no /api/health route (app/api/health/route.ts), which the HEALTHCHECK calls');
-      return problems;
-    },
   },
   backend: {
     dockerfile: 'backend.Dockerfile',
@@ -87,17 +67,6 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     registry: (c) => c.pipIndexUrl,
     budgetKey: 'BACKEND_SIZE_BUDGET_MB',
     budgetMb: (c) => c.backendSizeBudgetMb,
-    port: 8000,
-    required: ['requirements.txt'],
-    detect(dir, files) {
-      const problems: string[] = [];
-      if (!files.includes('app/main.py')) problems.push('has no app/main.py (the image runs uvicorn app.main:app)');
-      const python = files.filter((f) => f.startsWith('app/') && f.endsWith('.py'));
-      if (python.length && !python.some((f) => /["']\/health["']/.test(readFileSync(path.join(dir, f), 'utf8')))) {
-        problems.push('defines no /health endpoint in app/, which the HEALTHCHECK calls');
-      }
-      return problems;
-    },
   },
 };
 
@@ -134,15 +103,13 @@ export interface PlanOptions {
   only?: readonly ImageName[];
   /** Folder holding <name>.Dockerfile (and <name>.Dockerfile.dockerignore); default the repository's dockerfiles/. */
   dockerfilesDir?: string;
-  /** The app analysis (analyzeApps): its Dockerfile choice, entry, port, paths and build-time values feed the build. */
-  app?: AppAnalysis;
+  /**
+   * The app analysis (lib/app: analyzeApps): its Dockerfile choice, entry, port, paths and
+   * build-time values feed the build, and it has checked the app's files (its blocking problems
+   * stop before planning), so planning itself reads no app source.
+   */
+  app: AppAnalysis;
 }
-
-/** The toolkit's paths for its reference app, when no analysis is given. */
-const REFERENCE_PATHS: Record<ImageName, { healthPath: string; readyPath: string | null }> = {
-  frontend: { healthPath: '/api/health', readyPath: null },
-  backend: { healthPath: '/health', readyPath: '/ready' },
-};
 
 /** Checks the inputs and computes every image's tag; touches no Docker engine. */
 export function planImages(opts: PlanOptions): ImagePlan[] {
@@ -153,9 +120,9 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
   for (const name of opts.only?.length ? opts.only : IMAGE_NAMES) {
     const spec = IMAGE_SPECS[name];
     const contextDir = spec.dir(config);
-    const own: AppBuildInputs | undefined = opts.app ? appBuildInputs(opts.app, name) : undefined;
+    const own: AppBuildInputs = appBuildInputs(opts.app, name);
     // A user Dockerfile is the analysis's choice; ours may come from --dockerfiles.
-    const dockerfile = own?.kind === 'user' ? own.dockerfile : path.join(dockerfilesDir, spec.dockerfile);
+    const dockerfile = own.kind === 'user' ? own.dockerfile : path.join(dockerfilesDir, spec.dockerfile);
     if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
       problems.push(`${name}: app folder ${contextDir} does not exist (${spec.dirKey}); point ${spec.dirKey} at the ${name} source folder`);
       continue;
@@ -166,21 +133,10 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       );
       continue;
     }
-    // With an analysis, the app's files were checked there (its blocking problems stop before planning).
-    const missing = own ? [] : spec.required.filter((f) => !existsSync(path.join(contextDir, f)));
-    if (missing.length) {
-      problems.push(`${name}: ${contextDir} has no ${missing.join(' or ')}, which the Dockerfile copies (${spec.dirKey})`);
-      continue;
-    }
     const ignoreFile = ignoreFileFor(dockerfile, contextDir);
     const ignoreText = ignoreFile ? readFileSync(ignoreFile, 'utf8') : '';
     const context = hashContext(contextDir, parseDockerignore(ignoreText));
-    const appProblems = own ? [] : spec.detect(contextDir, context.files);
-    if (appProblems.length) {
-      problems.push(...appProblems.map((p) => `${name}: ${contextDir} ${p}`));
-      continue;
-    }
-    const buildArgs: Record<string, string> = { ...(own?.kind === 'user' ? {} : { [spec.baseArg]: spec.base(config) }), ...own?.buildArgs };
+    const buildArgs: Record<string, string> = { ...(own.kind === 'user' ? {} : { [spec.baseArg]: spec.base(config) }), ...own.buildArgs };
     const registry = spec.registry(config);
     if (registry) buildArgs[spec.registryArg] = registry;
     const digest = createHash('sha256')
@@ -214,16 +170,16 @@ export function planImages(opts: PlanOptions): ImagePlan[] {
       image,
       ref: formatImageRef(image),
       devRef: `${repo}:dev`,
-      base: own?.base ?? spec.base(config),
-      baseArg: own?.kind === 'user' ? `the FROM line of ${dockerfile}` : spec.baseArg,
+      base: own.base ?? spec.base(config),
+      baseArg: own.kind === 'user' ? `the FROM line of ${dockerfile}` : spec.baseArg,
       budgetMb: spec.budgetMb(config),
       budgetKey: spec.budgetKey,
-      port: own?.port ?? spec.port,
+      port: own.port,
       files: context.files.length,
-      dockerfileKind: own?.kind ?? 'ours',
-      healthPath: own?.healthPath ?? REFERENCE_PATHS[name].healthPath,
-      readyPath: own ? own.readyPath : REFERENCE_PATHS[name].readyPath,
-      explain: own?.explain ?? [],
+      dockerfileKind: own.kind,
+      healthPath: own.healthPath,
+      readyPath: own.readyPath,
+      explain: own.explain,
     });
   }
   if (problems.length) {
