@@ -6,8 +6,8 @@ import { firstOf, LIVENESS_PATHS, READINESS_PATHS } from './backend.ts';
 import { classifyReads, type RawRead } from './env-reads.ts';
 import { readDockerfile } from './dockerfile.ts';
 import { isDirectory, sourceTree } from './files.ts';
-import { parseSource, processEnvReads, type JsEnvRead } from './js-source.ts';
-import { fixedPrefix, NEXT_CONFIG_FILES, readNextConfig, type NextConfigFacts } from './next-config.ts';
+import { envReadsOf, type EnvReadFact } from './js-source.ts';
+import { fixedPrefix, NEXT_CONFIG_FILES, nextConfigFacts, type NextConfigFacts } from './next-config.ts';
 import { readNodePackage } from './node-package.ts';
 import { problem } from './problems.ts';
 import { chooseDockerfile, DEFAULT_PORT, SETTING, type AnalyzeConfig, type Settings } from './settings.ts';
@@ -104,7 +104,7 @@ export function analyzeFrontend(config: AnalyzeConfig, settings: Settings, backe
   // next.config
   const configFile = NEXT_CONFIG_FILES.find((f) => isFile(dir, f));
   const tree = sourceTree(dir, JS_EXTENSIONS);
-  const next: NextConfigFacts = configFile ? readNextConfig(configFile, tree.read(configFile) ?? '') : { buildTimeReads: [], proxies: [] };
+  const next: NextConfigFacts = configFile ? nextConfigFacts(configFile, tree.read(configFile) ?? '') : { buildTimeReads: [], proxies: [] };
   const standalone: Fact<boolean> =
     configFile && next.standaloneLine
       ? { value: true, source: 'detected', from: `${configFile}:${next.standaloneLine}` }
@@ -174,11 +174,11 @@ export function analyzeFrontend(config: AnalyzeConfig, settings: Settings, backe
   const sourceFiles = tree.files.filter(
     (rel) => !CONFIG_FILE.test(rel) && (SOURCE_DIRS.some((d) => rel.startsWith(d)) || !rel.includes('/')),
   );
-  const reads: Array<JsEnvRead & { from: string }> = [];
+  const reads: Array<EnvReadFact & { from: string }> = [];
   for (const rel of sourceFiles) {
     const text = tree.read(rel) ?? '';
     if (!text.includes('process.env')) continue;
-    for (const r of processEnvReads(parseSource(rel, text))) reads.push({ ...r, from: `${rel}:${r.line}` });
+    for (const r of envReadsOf(rel, text)) reads.push({ ...r, from: `${rel}:${r.line}` });
   }
 
   // Build-time values

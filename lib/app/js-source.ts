@@ -1,8 +1,10 @@
 // JavaScript/TypeScript sources read with the TypeScript compiler's own parser (syntax only, no
 // type checking, no program): comments and strings are what they are, never mistaken for code.
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { cachedParse } from './parse-cache.ts';
+import { ts } from './typescript-lazy.ts';
 
-export function parseSource(fileName: string, text: string): ts.SourceFile {
+export function parseSource(fileName: string, text: string): TS.SourceFile {
   const kind = /\.tsx$/.test(fileName)
     ? ts.ScriptKind.TSX
     : /\.(jsx)$/.test(fileName)
@@ -13,7 +15,7 @@ export function parseSource(fileName: string, text: string): ts.SourceFile {
   return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
 }
 
-export function lineOf(sf: ts.SourceFile, node: ts.Node): number {
+export function lineOf(sf: TS.SourceFile, node: TS.Node): number {
   return sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
 }
 
@@ -24,10 +26,20 @@ export interface JsEnvRead {
   hasDefault: boolean;
   /** `||` (not `??`): an empty value also falls back. */
   orFallback: boolean;
-  node: ts.Node;
+  node: TS.Node;
 }
 
-function isProcessEnv(node: ts.Node): boolean {
+/** An env read as plain data (no syntax node), as the parse cache keeps it. */
+export type EnvReadFact = Omit<JsEnvRead, 'node'>;
+
+/** The env reads of one file, parsed once per content (lib/app/parse-cache.ts). */
+export function envReadsOf(fileName: string, text: string): EnvReadFact[] {
+  return cachedParse('env-reads', fileName, text, () =>
+    processEnvReads(parseSource(fileName, text)).map(({ node: _node, ...read }) => read),
+  );
+}
+
+function isProcessEnv(node: TS.Node): boolean {
   return (
     ts.isPropertyAccessExpression(node) &&
     node.name.text === 'env' &&
@@ -37,9 +49,9 @@ function isProcessEnv(node: ts.Node): boolean {
 }
 
 /** `process.env.X`, `process.env['X']` and `const { X = 'd' } = process.env` under `root`. */
-export function processEnvReads(sf: ts.SourceFile, root: ts.Node = sf): JsEnvRead[] {
+export function processEnvReads(sf: TS.SourceFile, root: TS.Node = sf): JsEnvRead[] {
   const reads: JsEnvRead[] = [];
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     let name: string | undefined;
     if (ts.isPropertyAccessExpression(node) && isProcessEnv(node.expression)) name = node.name.text;
     else if (ts.isElementAccessExpression(node) && isProcessEnv(node.expression) && ts.isStringLiteralLike(node.argumentExpression))
@@ -70,9 +82,9 @@ export function processEnvReads(sf: ts.SourceFile, root: ts.Node = sf): JsEnvRea
 }
 
 /** Identifiers used under `root` (to follow a module-level `const API = process.env.X` into a function). */
-export function identifiersUsed(root: ts.Node): Set<string> {
+export function identifiersUsed(root: TS.Node): Set<string> {
   const names = new Set<string>();
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if (ts.isIdentifier(node)) names.add(node.text);
     ts.forEachChild(node, visit);
   };
@@ -81,8 +93,8 @@ export function identifiersUsed(root: ts.Node): Set<string> {
 }
 
 /** Module-level `const NAME = <expr>` declarations, by name. */
-export function topLevelConstants(sf: ts.SourceFile): Map<string, ts.VariableDeclaration> {
-  const out = new Map<string, ts.VariableDeclaration>();
+export function topLevelConstants(sf: TS.SourceFile): Map<string, TS.VariableDeclaration> {
+  const out = new Map<string, TS.VariableDeclaration>();
   for (const statement of sf.statements) {
     if (!ts.isVariableStatement(statement)) continue;
     for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) out.set(d.name.text, d);
@@ -91,7 +103,7 @@ export function topLevelConstants(sf: ts.SourceFile): Map<string, ts.VariableDec
 }
 
 /** The text of a string literal or of a template's literal parts (placeholders kept as `${…}`). */
-export function literalText(node: ts.Node | undefined): string | undefined {
+export function literalText(node: TS.Node | undefined): string | undefined {
   if (!node) return undefined;
   if (ts.isStringLiteralLike(node)) return node.text;
   if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((s) => `\${…}${s.literal.text}`).join('');

@@ -2,7 +2,9 @@
 // and the environment variables rewrites()/redirects()/headers() read. Next.js evaluates those
 // functions during `next build` and bakes their result into the routes manifest, so a value read
 // there must be passed at build time; the in-cluster Service URL is known then.
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { cachedParse } from './parse-cache.ts';
+import { ts } from './typescript-lazy.ts';
 import { identifiersUsed, lineOf, literalText, parseSource, processEnvReads, topLevelConstants } from './js-source.ts';
 
 export const NEXT_CONFIG_FILES = ['next.config.ts', 'next.config.mjs', 'next.config.js', 'next.config.cjs', 'next.config.mts'] as const;
@@ -18,7 +20,7 @@ export interface NextConfigFacts {
   proxies: Array<{ source: string; destinationPath: string; name: string }>;
 }
 
-function propertyName(node: ts.Node): string | undefined {
+function propertyName(node: TS.Node): string | undefined {
   if (
     (ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node) || ts.isShorthandPropertyAssignment(node)) &&
     (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))
@@ -27,15 +29,20 @@ function propertyName(node: ts.Node): string | undefined {
   return undefined;
 }
 
+/** readNextConfig, parsed once per content (lib/app/parse-cache.ts). */
+export function nextConfigFacts(fileName: string, text: string): NextConfigFacts {
+  return cachedParse('next-config', fileName, text, () => readNextConfig(fileName, text));
+}
+
 export function readNextConfig(fileName: string, text: string): NextConfigFacts {
   const sf = parseSource(fileName, text);
   const facts: NextConfigFacts = { buildTimeReads: [], proxies: [] };
   const constants = topLevelConstants(sf);
-  const functions = new Map<string, ts.Node>();
+  const functions = new Map<string, TS.Node>();
   for (const s of sf.statements) if (ts.isFunctionDeclaration(s) && s.name) functions.set(s.name.text, s);
-  const buildTimeBodies: Array<{ name: string; body: ts.Node }> = [];
+  const buildTimeBodies: Array<{ name: string; body: TS.Node }> = [];
 
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     const name = propertyName(node);
     if (name === 'output' && ts.isPropertyAssignment(node) && literalText(node.initializer) === 'standalone')
       facts.standaloneLine ??= lineOf(sf, node);
@@ -80,12 +87,12 @@ export function readNextConfig(fileName: string, text: string): NextConfigFacts 
 }
 
 /** `{ source: '/api/:path*', destination: `${process.env.BACKEND_URL}/api/:path*` }` → source + the path after the URL. */
-function proxiesIn(sf: ts.SourceFile, body: ts.Node, viaConstant: Map<string, string>): NextConfigFacts['proxies'] {
+function proxiesIn(sf: TS.SourceFile, body: TS.Node, viaConstant: Map<string, string>): NextConfigFacts['proxies'] {
   const out: NextConfigFacts['proxies'] = [];
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if (ts.isObjectLiteralExpression(node)) {
       const prop = (key: string) =>
-        node.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === key)?.initializer;
+        node.properties.find((p): p is TS.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === key)?.initializer;
       const source = literalText(prop('source'));
       const destination = prop('destination');
       if (source !== undefined && destination && ts.isTemplateExpression(destination)) {
