@@ -29,22 +29,15 @@ test.after(async () => {
   if (setup.ok) await setup.stop();
 });
 
+/** The build as the toolkit calls it, through the fake. */
+const buildx = (tag: string) =>
+  fake.run('docker', ['buildx', 'build', '--load', '--progress', 'plain', '-t', tag, '-f', path.join(tmp.dir, 'Dockerfile'), tmp.dir]);
+
 // FROM scratch: nothing to pull, so the build runs offline.
 engine('a buildx build runs on the real engine; the fake knows the image by its real id', async () => {
   writeFileSync(path.join(tmp.dir, 'hello.txt'), `built ${Date.now()}\n`);
   writeFileSync(path.join(tmp.dir, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /\n');
-  const built = await fake.run('docker', [
-    'buildx',
-    'build',
-    '--load',
-    '--progress',
-    'plain',
-    '-t',
-    TAG,
-    '-f',
-    path.join(tmp.dir, 'Dockerfile'),
-    tmp.dir,
-  ]);
+  const built = await buildx(TAG);
   assert.is(built.code, 0, built.stderr);
   const realId = realDocker(['image', 'inspect', '--format', '{{.Id}}', TAG]).stdout.trim();
   assert.match(realId, /^sha256:[0-9a-f]{64}$/);
@@ -55,16 +48,7 @@ engine('a buildx build runs on the real engine; the fake knows the image by its 
 
 engine('a failing build fails with the engine exit code and error, and records nothing', async () => {
   writeFileSync(path.join(tmp.dir, 'Dockerfile'), 'FROM scratch\nCOPY missing.txt /\n');
-  const failed = await fake.run('docker', [
-    'buildx',
-    'build',
-    '--load',
-    '-t',
-    `${TAG}-broken`,
-    '-f',
-    path.join(tmp.dir, 'Dockerfile'),
-    tmp.dir,
-  ]);
+  const failed = await buildx(`${TAG}-broken`);
   assert.is.not(failed.code, 0);
   assert.match(failed.stderr, /missing\.txt/);
   assert.not.ok(
