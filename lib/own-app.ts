@@ -139,8 +139,8 @@ export function appValues(config: Config, app: AppAnalysis, browser?: BrowserUrl
 
 /** The frontend's and the backend's URLs as a browser on this machine reaches them; undefined (with a warning) when not known before the install. */
 export async function browserUrls(provider: ClusterProvider, config: Config, log: Logger): Promise<BrowserUrls | undefined> {
-  const address = await provider.nodeAddress().catch(() => undefined);
-  if (!address || config.frontendNodePort === null || config.backendNodePort === null) {
+  const urls = browserUrlsAt(await provider.nodeAddress().catch(() => undefined), config);
+  if (!urls) {
     log.warn(
       "the frontend's browser code calls the backend directly, but its URL is not known before the install (no node address, or NodePort auto): the build gets an empty URL",
       [
@@ -149,5 +149,11 @@ export async function browserUrls(provider: ClusterProvider, config: Config, log
     );
     return undefined;
   }
+  return urls;
+}
+
+/** The URLs a browser uses at this node address: known before the install only with fixed NodePorts. */
+export function browserUrlsAt(address: string | undefined, config: Config): BrowserUrls | undefined {
+  if (!address || config.frontendNodePort === null || config.backendNodePort === null) return undefined;
   return { frontend: `http://${address}:${config.frontendNodePort}`, backend: `http://${address}:${config.backendNodePort}` };
 }

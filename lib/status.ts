@@ -8,7 +8,7 @@ import type { Config } from './config.ts';
 import { ExitCode, PrereqError, type ExitCodeValue } from './errors.ts';
 import { CommandError, type Runner } from './exec.ts';
 import { parseImageRef } from './image-ref.ts';
-import { plannedImages } from './own-app.ts';
+import { browserUrlsAt, needsBrowserUrl, quietPlan } from './own-app.ts';
 import { ClusterUnreachableError, Kubectl, type KubeList, type KubeObject } from './kubectl.ts';
 import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
 import { workloadProgress } from './status/progress.ts';
@@ -114,10 +114,21 @@ const tagOf = (image: string) => {
   }
 };
 
-/** The content tags of the current sources by component (plannedImages: the tags deploy would build), or why there are none. */
-function sourceTags(config: Config): { tags: Record<string, string>; note?: string } {
+/**
+ * The content tags of the current sources by component (the tags deploy would build), or why there
+ * are none. A frontend whose browser code calls the backend directly is built with the URL a browser
+ * reaches: `browserUrlNeeded` says so, and the caller plans again with it (deploy does the same).
+ */
+function sourceTags(
+  config: Config,
+  browserBackendUrl?: string,
+): { tags: Record<string, string>; note?: string; browserUrlNeeded?: boolean } {
   try {
-    return { tags: Object.fromEntries(plannedImages(config).map((p) => [p.name, p.image.tag ?? ''])) };
+    const { app, plans } = quietPlan(config, { browserBackendUrl });
+    return {
+      tags: Object.fromEntries(plans.map((p) => [p.name, p.image.tag ?? ''])),
+      browserUrlNeeded: !browserBackendUrl && needsBrowserUrl(app),
+    };
   } catch (error) {
     return { tags: {}, note: `sources not compared: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }
@@ -258,16 +269,19 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
       ).stdout,
   );
   const provider = providerFor(run, target);
-  const sources = sourceTags(config);
   try {
     // Independent reads, at once: the release, its objects, the namespace's events, where NodePorts answer.
-    const [revision, objects, serving, events, address] = await Promise.all([
+    const reads = Promise.all([
       latestRevision(ctx),
       releaseObjects(ctx),
       servingPods(ctx),
       kube.json<KubeList<KubeEvent>>(['events'], { signal: opts.signal }).then((l) => l.items),
       provider.nodeAddress().catch(() => undefined),
     ]);
+    let sources = sourceTags(config); // while those run
+    const [revision, objects, serving, events, address] = await reads;
+    const browser = sources.browserUrlNeeded ? browserUrlsAt(address, config) : undefined;
+    if (browser) sources = sourceTags(config, browser.backend);
     // Only a release deployed by digest (a registry) needs its values to know the content tags: one more helm call.
     const pinned = objects
       .filter(isWorkload)

@@ -101,6 +101,17 @@ test('public-api-url: the browser calls the backend directly, so the frontend is
       frontendBuild.argv.some((a) => a.endsWith(`:${values.frontend.image.tag}`)),
       'the deployed frontend tag is the built one',
     );
+    // status plans the frontend with the same browser URL, so the image it runs matches the sources.
+    const status = await fake.script('status', ['--json']);
+    const workloads = (JSON.parse(status.stdout) as { workloads: { component: string; images: { sources?: string }[] }[] }).workloads;
+    assert.equal(
+      workloads.filter((w) => w.component !== 'postgresql').map((w) => [w.component, w.images[0]?.sources]),
+      [
+        ['backend', 'current'],
+        ['frontend', 'current'],
+      ],
+      status.stdout,
+    );
   } finally {
     fake.cleanup();
   }
