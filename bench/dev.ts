@@ -239,7 +239,7 @@ const fmt = (ms: number) => seconds(ms, 2);
 printReport(
   {
     bench: 'dev',
-    title: `npm run dev, edit-to-serving (file write → the cycle's smoke checks passing) on the fake kind cluster with bench:deploy's latencies, median of ${RUNS}, beside the same change by hand (deploy, then validate)`,
+    title: `npm run dev, edit-to-serving (file write → the cycle's smoke checks passing) builds on the real engine, the cluster side on the fake kind cluster with bench:deploy's latencies, median of ${RUNS}, beside the same change by hand (deploy, then validate)`,
     machine: machine(),
     loadAtStart: loadAtStart.map((l) => Math.round(l * 100) / 100),
     loadAtEnd: loadAverage(),
