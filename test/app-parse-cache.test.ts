@@ -2,7 +2,8 @@
 // kept across processes, and an app analysed before is analysed again without loading the
 // TypeScript parser — with the same result as a fresh parse.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,6 +46,20 @@ test('the same text is parsed once, here and in the next process; another text i
     console.log(JSON.stringify({ parses, value }));
   `);
   assert.equal(next, { parses: 0, value: { found: ['A'], line: 3 } });
+});
+
+test('the store keys are salted hashes (a source file may hold a secret), in a file only its owner reads', () => {
+  const text = `const key = 'sk-not-a-real-key-${process.pid}-${Date.now()}';\n`;
+  cachedParse('test', 'secret.ts', text, () => ({ names: [] }));
+  const file = path.join(REPO_ROOT, 'node_modules', '.cache', 'todo-chatbot-k8s', 'app-parse.json');
+  const stored = readFileSync(file, 'utf8');
+  const unsalted = createHash('sha256')
+    .update(JSON.stringify(['test', 'secret.ts', text]))
+    .digest('hex');
+  assert.not.ok(stored.includes(unsalted), 'an unsalted hash of the file');
+  assert.not.ok(stored.includes('sk-not-a-real-key'), 'the text itself');
+  assert.match((JSON.parse(stored) as { salt: string }).salt, /^[0-9a-f]{32}$/);
+  assert.is(statSync(file).mode & 0o777, 0o600);
 });
 
 test('a cached value is a copy: changing what was returned does not change the store', () => {

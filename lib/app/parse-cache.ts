@@ -1,9 +1,10 @@
 // What the parser found in a JS/TS file, kept by the file's content between runs: deploy,
 // build-images and dev analyse the app every time, and an unchanged file is then not parsed again
 // (nor the parser loaded). The key is a hash of the file's name and text and of PARSE_FORMAT, so an
-// edit, a rename or a new parser version is a miss. The store lives with the other tool caches in
+// edit, a rename or a new parser version is a miss; the hash is salted per store (a source file may hold
+// a secret, and no secret goes into an unsalted hash). The store lives with the other tool caches in
 // node_modules/.cache; it is only an optimisation: unreadable or unwritable, everything is parsed.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,26 +23,32 @@ const CACHE_FILE = path.resolve(
   'app-parse.json',
 );
 
-let entries: Map<string, unknown> | undefined;
+interface Store {
+  salt: string;
+  entries: Map<string, unknown>;
+}
+let loaded: Store | undefined;
 
-function load(): Map<string, unknown> {
-  if (entries) return entries;
+function load(): Store {
+  if (loaded) return loaded;
   try {
-    const stored = JSON.parse(readFileSync(CACHE_FILE, 'utf8')) as { format?: number; entries?: [string, unknown][] };
-    entries = new Map(stored.format === PARSE_FORMAT && Array.isArray(stored.entries) ? stored.entries : []);
+    const stored = JSON.parse(readFileSync(CACHE_FILE, 'utf8')) as { format?: number; salt?: string; entries?: [string, unknown][] };
+    if (stored.format === PARSE_FORMAT && typeof stored.salt === 'string' && Array.isArray(stored.entries))
+      loaded = { salt: stored.salt, entries: new Map(stored.entries) };
   } catch {
-    entries = new Map();
+    // none yet, or unreadable: a new store
   }
-  return entries;
+  loaded ??= { salt: randomBytes(16).toString('hex'), entries: new Map() };
+  return loaded;
 }
 
-function save(store: Map<string, unknown>): void {
+function save(store: Store): void {
   try {
     mkdirSync(path.dirname(CACHE_FILE), { recursive: true });
-    const kept = [...store].slice(-MAX_ENTRIES);
+    const kept = [...store.entries].slice(-MAX_ENTRIES);
     // Written aside, then renamed: a concurrent run reads the old store or the new one, never half of one.
     const temp = `${CACHE_FILE}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ format: PARSE_FORMAT, entries: kept }));
+    writeFileSync(temp, JSON.stringify({ format: PARSE_FORMAT, salt: store.salt, entries: kept }), { mode: 0o600 });
     renameSync(temp, CACHE_FILE);
   } catch {
     // a read-only checkout: parse each time
@@ -50,13 +57,13 @@ function save(store: Map<string, unknown>): void {
 
 /** `parse()`'s result for this file's text, from the store when the same text was parsed before. */
 export function cachedParse<T>(kind: string, fileName: string, text: string, parse: () => T): T {
-  const key = createHash('sha256')
-    .update(JSON.stringify([kind, fileName, text]))
-    .digest('hex');
   const store = load();
-  if (store.has(key)) return structuredClone(store.get(key)) as T;
+  const key = createHash('sha256')
+    .update(JSON.stringify([store.salt, kind, fileName, text]))
+    .digest('hex');
+  if (store.entries.has(key)) return structuredClone(store.entries.get(key)) as T;
   const value = parse();
-  store.set(key, value);
+  store.entries.set(key, value);
   save(store);
   return structuredClone(value);
 }
