@@ -11,6 +11,7 @@ import { parseImageRef } from './image-ref.ts';
 import { browserUrlsAt, needsBrowserUrl, quietPlan } from './own-app.ts';
 import { ClusterUnreachableError, Kubectl, type KubeList, type KubeObject } from './kubectl.ts';
 import { providerFor, resolveTarget, type ClusterTarget } from './providers/index.ts';
+import { settleAll } from './settle.ts';
 import { workloadProgress } from './status/progress.ts';
 import { containerStatuses as statuses, isWorkload, type KubeEvent, type Pod, type Workload } from './status/types.ts';
 import { isUnreachable } from './unreachable.ts';
@@ -271,7 +272,8 @@ export async function readStatus(opts: StatusOptions): Promise<StatusReport> {
   const provider = providerFor(run, target);
   try {
     // Independent reads, at once: the release, its objects, the namespace's events, where NodePorts answer.
-    const reads = Promise.all([
+    // All of them end before a failure is reported (settleAll): none outlives the command.
+    const reads = settleAll([
       latestRevision(ctx),
       releaseObjects(ctx),
       servingPods(ctx),

@@ -190,8 +190,13 @@ test('not installed: exit 1 with the reason; unreachable cluster: exit 3 with th
     fake.update((s) => {
       s.kind!.clusters![0]!.running = false;
     });
+    fake.clearCalls();
     const down = await fake.script('status', []);
     assert.is(down.code, 3, down.stdout + down.stderr);
+    // Every tool call status started had ended when it exited: none is recorded after.
+    const callsAtExit = fake.calls().length;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.is(fake.calls().length, callsAtExit, 'a tool call outlived status');
     assert.match(down.stdout, 'todo-chatbot in namespace todo · context kind-todo (kind)');
     assert.match(down.stdout, /✗ the cluster of context kind-todo does not answer: .*refused/);
     const doc = JSON.parse((await fake.script('status', ['--json'])).stdout);
