@@ -45,6 +45,7 @@ import { providerFor } from './providers/index.ts';
 import type { ClusterProvider } from './providers/types.ts';
 import { registerSecret } from './redact.ts';
 import { CHART_PATH, REPO_ROOT } from './render.ts';
+import { settleAll } from './settle.ts';
 import { checkNodePorts, renderChecked, wantedNodePorts, type WantedPort } from './values-check.ts';
 
 const CHART_DIR = path.join(REPO_ROOT, CHART_PATH);
@@ -254,7 +255,8 @@ async function imagesStage(
 
 /** The namespace (undefined: it will be created) and the NodePort pre-flight; either read proves the API server answers (exit 3 CLUSTER_UNREACHABLE otherwise). */
 async function clusterChecks(kubectl: Kubectl, config: Config, wantedPorts: WantedPort[], signal?: AbortSignal): Promise<unknown> {
-  const [ns] = await Promise.all([
+  // settleAll: an unreachable cluster is reported once both reads have ended (no tool call outlives deploy).
+  const [ns] = await settleAll([
     kubectl.getOptional('namespace', config.namespace, { clusterScoped: true, signal }),
     checkNodePorts(kubectl, { namespace: config.namespace, release: config.releaseName }, wantedPorts, signal),
   ]);
