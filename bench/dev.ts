@@ -11,6 +11,7 @@ import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import { loadAverage, machine, printReport, seconds, type BenchCheck, LAPTOP_LATENCY_MS } from './support.ts';
 import path from 'node:path';
+import { loadConfig } from '../lib/config.ts';
 import { image } from '../test/fakes/kit.ts';
 import { startBackend, startFrontend } from '../test/support/app-servers.ts';
 import { ensureBaseImages } from '../test/support/base-images.ts';
@@ -81,7 +82,6 @@ const repo = copyRepo();
 // Nothing built yet: each flow's first deploy builds both images on the real engine, before any timing.
 const fake = await deployFixture({ provider: 'kind', built: false });
 const handFake = await deployFixture({ provider: 'kind', built: false });
-const builtRefs = new Set<string>();
 const loadAtStart = os.loadavg();
 try {
   for (const f of [fake, handFake]) {
@@ -198,11 +198,16 @@ try {
     }
   }
 } finally {
-  // The app images the run built on the real engine (the stand-in bases stay for the next run).
-  for (const f of [fake, handFake])
-    for (const img of f.state().docker?.images ?? [])
-      for (const t of img.repoTags ?? []) if (/^todo-chatbot-(frontend|backend):/.test(t)) builtRefs.add(t);
-  if (builtRefs.size) await setup.docker.removeImages([...builtRefs]);
+  // The app images the run built on the real engine, by the repositories its deploys used (the stand-in
+  // bases stay for the next run).
+  const { config } = loadConfig({ root: repo.dir, env: {}, envFile: fake.envFile });
+  const appRepos = new Set([config.frontendImage, config.backendImage]);
+  const built = new Set(
+    [fake, handFake].flatMap((f) =>
+      (f.state().docker?.images ?? []).flatMap((img) => (img.repoTags ?? []).filter((t) => appRepos.has(t.slice(0, t.lastIndexOf(':'))))),
+    ),
+  );
+  if (built.size) await setup.docker.removeImages([...built]);
   fake.cleanup();
   handFake.cleanup();
   repo.cleanup();
